@@ -1,0 +1,129 @@
+"""Django admin, scoped by the same rules as the pages: a user sees only their centers' rows."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    AuditEvent,
+    Center,
+    DutyShift,
+    Membership,
+    PartnerInstitution,
+    Resident,
+    Room,
+    ServiceGroup,
+    Station,
+    User,
+)
+from .policies import center_ids_for
+
+admin.site.site_header = _("Fucheng portal administration")
+admin.site.site_title = _("Fucheng administration")
+
+
+class CenterScopedAdmin(admin.ModelAdmin):
+    """Superusers see everything; other admin users only rows of centers they belong to."""
+
+    center_field = "center"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(**{f"{self.center_field}__in": center_ids_for(request.user)})
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if not request.user.is_superuser and db_field.related_model in (Center, Station):
+            key = "pk__in" if db_field.related_model is Center else "center__in"
+            field.queryset = field.queryset.filter(**{key: center_ids_for(request.user)})
+        return field
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "display_name", "email", "is_active", "is_staff")
+    search_fields = ("username", "display_name", "email")
+    fieldsets = DjangoUserAdmin.fieldsets + ((_("Portal"), {"fields": ("display_name", "phone", "phone_verified")}),)
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(memberships__center__in=center_ids_for(request.user)).distinct()
+
+
+@admin.register(Center)
+class CenterAdmin(CenterScopedAdmin):
+    center_field = "pk"
+    list_display = ("name", "code", "hotline")
+
+
+@admin.register(Station)
+class StationAdmin(CenterScopedAdmin):
+    list_display = ("name", "code", "center", "is_active")
+    list_filter = ("center", "is_active")
+
+
+@admin.register(Membership)
+class MembershipAdmin(CenterScopedAdmin):
+    list_display = ("user", "role", "center", "station", "is_active")
+    list_filter = ("role", "center", "is_active")
+    raw_id_fields = ("user",)
+
+
+@admin.register(Resident)
+class ResidentAdmin(CenterScopedAdmin):
+    list_display = ("full_name", "masked_phone", "center", "station")
+    list_filter = ("center",)
+    search_fields = ("full_name",)
+    raw_id_fields = ("user", "guardian", "created_by")
+
+
+@admin.register(ServiceGroup)
+class ServiceGroupAdmin(CenterScopedAdmin):
+    list_display = ("name", "need", "station", "is_active")
+    filter_horizontal = ("members",)
+
+
+@admin.register(PartnerInstitution)
+class PartnerInstitutionAdmin(CenterScopedAdmin):
+    list_display = ("name", "kind", "center", "is_active")
+    list_filter = ("kind",)
+
+
+@admin.register(Room)
+class RoomAdmin(CenterScopedAdmin):
+    list_display = ("name", "kind", "station", "center")
+
+
+@admin.register(DutyShift)
+class DutyShiftAdmin(CenterScopedAdmin):
+    list_display = ("user", "kind", "station", "starts_at", "ends_at", "is_crisis_team")
+    list_filter = ("kind", "is_crisis_team")
+    raw_id_fields = ("user",)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the audit log is append-only, and only auditors read it (through its own pages)."""
+
+    list_display = ("at", "actor_label", "role", "action", "object_type", "object_id", "outcome")
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,134 @@
+"""The append-only, hash-chained audit log (ARCHITECTURE.md section 5).
+
+`audit_record` is called by services inside their own transaction, so the row
+exists exactly when the change it describes does. It never stores clinical text:
+callers pass ids and codes, not notes or answers.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from .models import AuditEvent, AuditOutcome
+
+GENESIS_HASH = "0" * 64
+_ADVISORY_LOCK_KEY = 7_406_221  # any constant; serialises appends to the chain on PostgreSQL
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    ip: str | None = None
+
+
+current_request: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
+    "fucheng_audit_request", default=RequestContext()
+)
+
+
+def _canonical(event: AuditEvent) -> str:
+    at = event.at.astimezone(UTC).isoformat(timespec="microseconds")
+    parts = [
+        event.prev_hash,
+        at,
+        str(event.actor_id or ""),
+        event.actor_label,
+        event.role,
+        str(event.center_id_at or ""),
+        str(event.station_id_at or ""),
+        event.action,
+        event.object_type,
+        event.object_id,
+        event.outcome,
+        event.ip or "",
+        json.dumps(event.detail, sort_keys=True, ensure_ascii=False, separators=(",", ":")),
+    ]
+    return "\x1f".join(parts)
+
+
+def compute_hash(event: AuditEvent) -> str:
+    return hashlib.sha256(_canonical(event).encode()).hexdigest()
+
+
+def _role_label(actor) -> str:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return "anonymous"
+    from .policies import roles_of
+
+    roles = sorted(roles_of(actor))
+    if roles:
+        return ",".join(roles)
+    if hasattr(actor, "resident"):
+        return "resident"
+    return "superuser" if actor.is_superuser else "account"
+
+
+@transaction.atomic
+def audit_record(
+    *,
+    actor,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    outcome: str = AuditOutcome.ALLOWED,
+    center_id: int | None = None,
+    station_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+    actor_label: str | None = None,
+) -> AuditEvent:
+    """Append one audit row in the caller's transaction. Detail holds ids and codes only."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or obj.pk
+        center_id = center_id if center_id is not None else getattr(obj, "center_id", None)
+        station_id = station_id if station_id is not None else getattr(obj, "station_id", None)
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
+    last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+    event = AuditEvent(
+        at=timezone.now(),
+        actor=actor if authenticated else None,
+        actor_label=(actor_label if actor_label is not None else (str(actor.pk) if authenticated else ""))[:150],
+        role=_role_label(actor)[:40],
+        center_id_at=center_id,
+        station_id_at=station_id,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id or ""),
+        outcome=outcome,
+        ip=current_request.get().ip,
+        detail=detail or {},
+        prev_hash=last or GENESIS_HASH,
+    )
+    event.hash = compute_hash(event)
+    event.save(force_insert=True)
+    return event
+
+
+def audit_verify(*, batch_size: int = 5000) -> list[str]:
+    """Walk the chain; return one message per broken link (empty when intact)."""
+    problems: list[str] = []
+    expected_prev: str | None = None
+    last_id = 0
+    while True:
+        batch = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
+        if not batch:
+            break
+        for event in batch:
+            if expected_prev is not None and event.prev_hash != expected_prev:
+                problems.append(f"row {event.id}: previous row missing or changed (chain broken before it)")
+            if compute_hash(event) != event.hash:
+                problems.append(f"row {event.id}: contents do not match its hash (edited)")
+            expected_prev = event.hash
+            last_id = event.id
+    return problems

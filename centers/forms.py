@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from allauth.account.forms import SignupForm
+from django import forms
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from .models import Station
+from .services import resident_register_self
+
+
+class ResidentSignupForm(SignupForm):
+    """Residents sign up with an email or a mainland mobile number, a name and their community."""
+
+    full_name = forms.CharField(label=_("Your name"), max_length=60)
+    station = forms.ModelChoiceField(
+        label=_("Your community station"),
+        queryset=Station.objects.filter(is_active=True).select_related("center"),
+        empty_label=_("Choose your community"),
+    )
+
+    field_order = ["full_name", "station", "email", "phone", "password1", "password2"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "email" in self.fields:
+            self.fields["email"].help_text = _("An email address or a mobile number is needed; either will do.")
+        self.fields["full_name"].strip = True
+
+    def clean_full_name(self) -> str:
+        name = self.cleaned_data["full_name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Please enter your name."))
+        return name
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("email") and not cleaned.get("phone") and not self.errors.get("email") and not self.errors.get("phone"):
+            raise forms.ValidationError(_("Enter an email address or a mobile number to sign in with."))
+        return cleaned
+
+    def save(self, request):
+        with transaction.atomic():
+            return super().save(request)
+
+    def custom_signup(self, request, user) -> None:
+        resident_register_self(user=user, full_name=self.cleaned_data["full_name"], station=self.cleaned_data["station"])

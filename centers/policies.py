@@ -1,0 +1,99 @@
+"""Who may do what in the organisation. Plain functions, used by selectors, views and templates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.urls import reverse
+
+from .models import Membership, Role
+
+_CACHE_ATTR = "_fucheng_memberships"
+
+
+def memberships_of(user) -> list[Membership]:
+    """The user's active memberships, loaded once per request."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        cached = list(
+            Membership.objects.filter(user=user, is_active=True, center__isnull=False).select_related(
+                "center", "station"
+            )
+        )
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget_memberships(user) -> None:
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def roles_of(user) -> set[str]:
+    return {m.role for m in memberships_of(user)}
+
+
+def has_role(user, *roles: str, center_id: int | None = None) -> bool:
+    return any(m.role in roles and (center_id is None or m.center_id == center_id) for m in memberships_of(user))
+
+
+def is_staff_member(user) -> bool:
+    return bool(memberships_of(user))
+
+
+def center_ids_for(user, roles: Iterable[str] | None = None) -> set[int]:
+    wanted = set(roles) if roles is not None else None
+    return {m.center_id for m in memberships_of(user) if wanted is None or m.role in wanted}
+
+
+def station_ids_for(user, roles: Iterable[str]) -> set[int]:
+    """Stations the user acts at in the given roles (a center-wide membership gives none here)."""
+    wanted = set(roles)
+    return {m.station_id for m in memberships_of(user) if m.role in wanted and m.station_id}
+
+
+def resident_of(user):
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        return user.resident
+    except Exception:  # RelatedObjectDoesNotExist
+        return None
+
+
+# Order matters: a person with several roles lands on the most demanding one.
+_LANDING = [
+    (Role.SUPERVISOR, "cases:console"),
+    (Role.COUNSELOR, "cases:workspace"),
+    (Role.STATION_MANAGER, "centers:station_home"),
+    (Role.EXPERT, "cases:consultations"),
+    (Role.OFFICIAL, "centers:dashboard"),
+    (Role.AUDITOR, "centers:audit_log"),
+    (Role.VOLUNTEER, "cases:volunteer_tasks"),
+]
+
+
+def landing_url_for(user) -> str:
+    roles = roles_of(user)
+    for role, url_name in _LANDING:
+        if role in roles:
+            return reverse(url_name)
+    if resident_of(user) is not None:
+        return reverse("centers:resident_home")
+    if user.is_superuser:
+        return reverse("admin:index")
+    return reverse("centers:resident_home")
+
+
+def can_manage_staff(user, center_id: int) -> bool:
+    return has_role(user, Role.SUPERVISOR, center_id=center_id)
+
+
+def can_read_audit(user) -> bool:
+    return has_role(user, Role.AUDITOR)
+
+
+def can_view_dashboard(user) -> bool:
+    return has_role(user, Role.OFFICIAL, Role.SUPERVISOR)

@@ -1,0 +1,64 @@
+"""Reads of the organisation, scoped to the acting user."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from .models import AuditEvent, Membership, Resident, Station
+from .policies import can_read_audit, center_ids_for, resident_of
+
+
+def station_list_public() -> QuerySet[Station]:
+    """Stations anyone may see (name, address, phone), for choosing where to go."""
+    return Station.objects.filter(is_active=True, center__isnull=False).select_related("center")
+
+
+def resident_for_user(*, user) -> Resident | None:
+    return resident_of(user)
+
+
+def resident_wards(*, user) -> QuerySet[Resident]:
+    """The minors a signed-in resident is the guardian of."""
+    me = resident_of(user)
+    if me is None:
+        return Resident.objects.none()
+    return Resident.objects.filter(guardian=me, anonymised_at__isnull=True).order_by("full_name")
+
+
+def staff_memberships(*, user) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(user=user, is_active=True)
+        .select_related("center", "station")
+        .order_by("center__name", "station__code")
+    )
+
+
+def stations_for_staff(*, user) -> QuerySet[Station]:
+    return Station.objects.filter(center_id__in=center_ids_for(user)).select_related("center")
+
+
+def audit_event_list(
+    *, user, action: str | None = None, actor: str | None = None, outcome: str | None = None,
+    object_type: str | None = None, object_id: str | None = None, date_from=None, date_to=None,
+) -> QuerySet[AuditEvent]:
+    """Audit rows, for the auditor role only; everyone else gets none."""
+    if not can_read_audit(user):
+        return AuditEvent.objects.none()
+    rows = AuditEvent.objects.filter(center_id_at__in=center_ids_for(user)) | AuditEvent.objects.filter(
+        center_id_at__isnull=True
+    )
+    if action:
+        rows = rows.filter(action__startswith=action)
+    if actor:
+        rows = rows.filter(actor_label=actor)
+    if outcome:
+        rows = rows.filter(outcome=outcome)
+    if object_type:
+        rows = rows.filter(object_type=object_type)
+    if object_id:
+        rows = rows.filter(object_id=object_id)
+    if date_from:
+        rows = rows.filter(at__date__gte=date_from)
+    if date_to:
+        rows = rows.filter(at__date__lte=date_to)
+    return rows.order_by("-id")

@@ -1,0 +1,141 @@
+"""Every write to the organisation goes through these functions."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .audit import audit_record
+from .models import Center, Membership, Resident, Station, User
+from .policies import can_manage_staff, forget_memberships
+
+
+def _generated_username(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_hex(6)}"
+
+
+@transaction.atomic
+def resident_register_self(*, user: User, full_name: str, station: Station) -> Resident:
+    """A person who signed up gets their resident record; called by the sign-up form."""
+    resident = Resident(center=station.center, station=station, user=user, full_name=full_name, phone=user.phone)
+    resident.full_clean()
+    resident.save()
+    audit_record(actor=user, action="resident.register", obj=resident)
+    return resident
+
+
+@transaction.atomic
+def resident_create_by_staff(
+    *,
+    actor: User,
+    center: Center,
+    full_name: str,
+    phone: str = "",
+    station: Station | None = None,
+    birth_date=None,
+    gender: str = "",
+    guardian: Resident | None = None,
+) -> Resident:
+    """Staff register a walk-in or hotline caller who has no account."""
+    from .policies import center_ids_for
+
+    if center.pk not in center_ids_for(actor):
+        raise PermissionDenied
+    resident = Resident(
+        center=center,
+        station=station,
+        full_name=full_name,
+        phone=phone,
+        birth_date=birth_date,
+        gender=gender,
+        guardian=guardian,
+        created_by=actor,
+    )
+    resident.full_clean()
+    resident.save()
+    audit_record(actor=actor, action="resident.create", obj=resident)
+    return resident
+
+
+@transaction.atomic
+def staff_account_create(
+    *,
+    actor: User | None,
+    center: Center,
+    role: str,
+    email: str,
+    display_name: str,
+    first_name: str = "",
+    last_name: str = "",
+    phone: str = "",
+    station: Station | None = None,
+    password: str | None = None,
+) -> User:
+    """A supervisor (or an administrator, actor=None from the shell) creates a staff account with a role."""
+    if actor is not None and not can_manage_staff(actor, center.pk):
+        raise PermissionDenied
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": _("An account with this email address already exists.")})
+    user = User(
+        username=_generated_username("staff"),
+        email=email,
+        display_name=display_name,
+        first_name=first_name,
+        last_name=last_name,
+        phone=phone,
+        password=make_password(password) if password else make_password(None),
+    )
+    user.full_clean()
+    user.save()
+    membership_grant(actor=actor, user=user, center=center, role=role, station=station)
+    return user
+
+
+@transaction.atomic
+def membership_grant(
+    *, actor: User | None, user: User, center: Center, role: str, station: Station | None = None
+) -> Membership:
+    """Give a person a role in a center or at one of its stations; the change is audited."""
+    if actor is not None and not can_manage_staff(actor, center.pk):
+        raise PermissionDenied
+    membership, created = Membership.objects.get_or_create(
+        user=user, center=center, station=station, role=role, defaults={"is_active": True}
+    )
+    if not created and not membership.is_active:
+        membership.is_active = True
+        membership.save(update_fields=["is_active"])
+    membership.full_clean()
+    forget_memberships(user)
+    audit_record(
+        actor=actor,
+        action="membership.grant",
+        obj=membership,
+        center_id=center.pk,
+        station_id=station.pk if station else None,
+        detail={"user": user.pk, "role": role},
+        actor_label=None if actor else "system",
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_revoke(*, actor: User | None, membership: Membership) -> Membership:
+    """Withdraw a role; the account keeps its history."""
+    if actor is not None and not can_manage_staff(actor, membership.center_id):
+        raise PermissionDenied
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    membership.is_active = False
+    membership.save(update_fields=["is_active"])
+    forget_memberships(membership.user)
+    audit_record(
+        actor=actor,
+        action="membership.revoke",
+        obj=membership,
+        detail={"user": membership.user_id, "role": membership.role},
+        actor_label=None if actor else "system",
+    )
+    return membership

@@ -1,0 +1,111 @@
+"""Pages of the organisation: the public home, each role's landing, health."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from fucheng.celery import app as celery_app
+
+from .audit import audit_record
+from .policies import can_read_audit, can_view_dashboard, has_role, landing_url_for, resident_of
+from .models import Role
+from .selectors import audit_event_list, resident_wards, staff_memberships, station_list_public
+
+logger = logging.getLogger(__name__)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The public front page: what the center offers and how to get help now."""
+    return render(request, "centers/home.html", {"stations": station_list_public()})
+
+
+def crisis(request: HttpRequest) -> HttpResponse:
+    """Help right now: hotlines first. Renders without the database or the task queue."""
+    return render(request, "centers/crisis.html")
+
+
+@login_required
+def landing(request: HttpRequest) -> HttpResponse:
+    """After sign-in, send each person to their own home page."""
+    return redirect(landing_url_for(request.user))
+
+
+@login_required
+def resident_home(request: HttpRequest) -> HttpResponse:
+    """A resident's own page: their details, their children, and what they can do."""
+    resident = resident_of(request.user)
+    return render(
+        request,
+        "centers/resident_home.html",
+        {"resident": resident, "wards": resident_wards(user=request.user)},
+    )
+
+
+@login_required
+def station_home(request: HttpRequest) -> HttpResponse:
+    """A station manager's page: their stations' operations."""
+    if not has_role(request.user, Role.STATION_MANAGER, Role.SUPERVISOR):
+        raise Http404
+    return render(request, "centers/station_home.html", {"memberships": staff_memberships(user=request.user)})
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The street official's dashboard: aggregates only."""
+    if not can_view_dashboard(request.user):
+        raise Http404
+    return render(request, "centers/dashboard.html", {"memberships": staff_memberships(user=request.user)})
+
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """The audit log, for auditors only, with filters."""
+    if not can_read_audit(request.user):
+        audit_record(actor=request.user, action="audit.read", outcome="denied")
+        raise Http404
+    params = request.GET
+    rows = audit_event_list(
+        user=request.user,
+        action=params.get("action") or None,
+        actor=params.get("actor") or None,
+        outcome=params.get("outcome") or None,
+        object_type=params.get("object_type") or None,
+        object_id=params.get("object_id") or None,
+    )
+    page = Paginator(rows, 50).get_page(params.get("page"))
+    audit_record(actor=request.user, action="audit.read", detail={"page": page.number})
+    return render(request, "centers/audit_log.html", {"page": page, "params": params})
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Database and broker state for load balancers: 200 when both answer, else 503."""
+    status = {"database": "ok", "broker": "ok"}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any driver error means "not answering"
+        logger.warning("healthz: database check failed: %s", exc)
+        status["database"] = "unavailable"
+    try:
+        broker_ping()
+    except Exception as exc:
+        logger.warning("healthz: broker check failed: %s", exc)
+        status["broker"] = "unavailable"
+    ok = all(value == "ok" for value in status.values())
+    return JsonResponse({"status": "ok" if ok else "unavailable", **status}, status=200 if ok else 503)
+
+
+def broker_ping() -> None:
+    with celery_app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.1, interval_max=0.1, timeout=2)
