@@ -28,9 +28,8 @@ class RequestContext:
     ip: str | None = None
 
 
-current_request: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "fucheng_audit_request", default=RequestContext()
-)
+_NO_REQUEST = RequestContext()
+current_request: contextvars.ContextVar[RequestContext] = contextvars.ContextVar("fucheng_audit_request")
 
 
 def _canonical(event: AuditEvent) -> str:
@@ -106,7 +105,7 @@ def audit_record(
         object_type=object_type,
         object_id=str(object_id or ""),
         outcome=outcome,
-        ip=current_request.get().ip,
+        ip=current_request.get(_NO_REQUEST).ip,
         detail=detail or {},
         prev_hash=last or GENESIS_HASH,
     )

@@ -17,7 +17,9 @@ def fucheng_security_checks(app_configs, **kwargs):
     validators = {v["NAME"].rsplit(".", 1)[-1]: v for v in settings.AUTH_PASSWORD_VALIDATORS}
     needed = {"MinimumLengthValidator", "CommonPasswordValidator", "UserAttributeSimilarityValidator"}
     if not needed <= set(validators):
-        errors.append(Error("Password validators are missing: " + ", ".join(sorted(needed - set(validators))), id="fucheng.E004"))
+        errors.append(
+            Error("Password validators are missing: " + ", ".join(sorted(needed - set(validators))), id="fucheng.E004")
+        )
     elif validators["MinimumLengthValidator"].get("OPTIONS", {}).get("min_length", 8) < 10:
         errors.append(Error("Passwords must be at least 10 characters long.", id="fucheng.E005"))
     if not 0 < getattr(settings, "STAFF_IDLE_TIMEOUT_SECONDS", 0) <= 1800:

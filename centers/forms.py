@@ -35,7 +35,12 @@ class ResidentSignupForm(SignupForm):
 
     def clean(self):
         cleaned = super().clean()
-        if not cleaned.get("email") and not cleaned.get("phone") and not self.errors.get("email") and not self.errors.get("phone"):
+        if (
+            not cleaned.get("email")
+            and not cleaned.get("phone")
+            and not self.errors.get("email")
+            and not self.errors.get("phone")
+        ):
             raise forms.ValidationError(_("Enter an email address or a mobile number to sign in with."))
         return cleaned
 
@@ -44,4 +49,6 @@ class ResidentSignupForm(SignupForm):
             return super().save(request)
 
     def custom_signup(self, request, user) -> None:
-        resident_register_self(user=user, full_name=self.cleaned_data["full_name"], station=self.cleaned_data["station"])
+        resident_register_self(
+            user=user, full_name=self.cleaned_data["full_name"], station=self.cleaned_data["station"]
+        )

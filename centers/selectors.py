@@ -38,8 +38,15 @@ def stations_for_staff(*, user) -> QuerySet[Station]:
 
 
 def audit_event_list(
-    *, user, action: str | None = None, actor: str | None = None, outcome: str | None = None,
-    object_type: str | None = None, object_id: str | None = None, date_from=None, date_to=None,
+    *,
+    user,
+    action: str | None = None,
+    actor: str | None = None,
+    outcome: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    date_from=None,
+    date_to=None,
 ) -> QuerySet[AuditEvent]:
     """Audit rows, for the auditor role only; everyone else gets none."""
     if not can_read_audit(user):

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET
 from fucheng.celery import app as celery_app
 
 from .audit import audit_record
-from .policies import can_read_audit, can_view_dashboard, has_role, landing_url_for, resident_of
 from .models import Role
+from .policies import can_read_audit, can_view_dashboard, has_role, landing_url_for, resident_of
 from .selectors import audit_event_list, resident_wards, staff_memberships, station_list_public
 
 logger = logging.getLogger(__name__)

@@ -49,8 +49,8 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 if PRODUCTION:
     problems = []
-    if not SECRET_KEY or SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 50:
-        problems.append("DJANGO_SECRET_KEY (at least 50 characters, not the development key)")
+    if not SECRET_KEY or SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        problems.append("DJANGO_SECRET_KEY (at least 50 varied characters, not the development key)")
     if not ALLOWED_HOSTS:
         problems.append("DJANGO_ALLOWED_HOSTS")
     if not env("DATABASE_URL"):

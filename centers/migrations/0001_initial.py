@@ -11,289 +11,746 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('phone', models.CharField(blank=True, max_length=11, validators=[django.core.validators.RegexValidator('^1[3-9]\\d{9}$', 'Enter a mainland mobile number of 11 digits, e.g. 13812341234.')], verbose_name='mobile number')),
-                ('phone_verified', models.BooleanField(default=False, verbose_name='mobile number verified')),
-                ('display_name', models.CharField(blank=True, help_text='How the person is shown to residents, e.g. a surname and a title (王老师).', max_length=40, verbose_name='display name')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="first name")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="last name")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                ("date_joined", models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email address")),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True,
+                        max_length=11,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^1[3-9]\\d{9}$", "Enter a mainland mobile number of 11 digits, e.g. 13812341234."
+                            )
+                        ],
+                        verbose_name="mobile number",
+                    ),
+                ),
+                ("phone_verified", models.BooleanField(default=False, verbose_name="mobile number verified")),
+                (
+                    "display_name",
+                    models.CharField(
+                        blank=True,
+                        help_text="How the person is shown to residents, e.g. a surname and a title (王老师).",
+                        max_length=40,
+                        verbose_name="display name",
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'account',
-                'verbose_name_plural': 'accounts',
+                "verbose_name": "account",
+                "verbose_name_plural": "accounts",
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='time')),
-                ('actor_label', models.CharField(blank=True, max_length=150, verbose_name='actor')),
-                ('role', models.CharField(blank=True, max_length=40, verbose_name='role')),
-                ('center_id_at', models.BigIntegerField(blank=True, null=True, verbose_name='center')),
-                ('station_id_at', models.BigIntegerField(blank=True, null=True, verbose_name='station')),
-                ('action', models.CharField(db_index=True, max_length=60, verbose_name='action')),
-                ('object_type', models.CharField(blank=True, max_length=60, verbose_name='object type')),
-                ('object_id', models.CharField(blank=True, max_length=64, verbose_name='object id')),
-                ('outcome', models.CharField(choices=[('allowed', 'Allowed'), ('denied', 'Denied')], default='allowed', max_length=10, verbose_name='outcome')),
-                ('ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='address')),
-                ('detail', models.JSONField(blank=True, default=dict, verbose_name='detail')),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64, unique=True)),
-                ('actor', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name="time")),
+                ("actor_label", models.CharField(blank=True, max_length=150, verbose_name="actor")),
+                ("role", models.CharField(blank=True, max_length=40, verbose_name="role")),
+                ("center_id_at", models.BigIntegerField(blank=True, null=True, verbose_name="center")),
+                ("station_id_at", models.BigIntegerField(blank=True, null=True, verbose_name="station")),
+                ("action", models.CharField(db_index=True, max_length=60, verbose_name="action")),
+                ("object_type", models.CharField(blank=True, max_length=60, verbose_name="object type")),
+                ("object_id", models.CharField(blank=True, max_length=64, verbose_name="object id")),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("allowed", "Allowed"), ("denied", "Denied")],
+                        default="allowed",
+                        max_length=10,
+                        verbose_name="outcome",
+                    ),
+                ),
+                ("ip", models.GenericIPAddressField(blank=True, null=True, verbose_name="address")),
+                ("detail", models.JSONField(blank=True, default=dict, verbose_name="detail")),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64, unique=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audit event',
-                'verbose_name_plural': 'audit events',
-                'ordering': ['-id'],
+                "verbose_name": "audit event",
+                "verbose_name_plural": "audit events",
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='Center',
+            name="Center",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('hotline', models.CharField(max_length=20, verbose_name='24-hour hotline')),
-                ('escalation_contact_name', models.CharField(blank=True, max_length=60, verbose_name='escalation contact')),
-                ('escalation_contact_phone', models.CharField(blank=True, max_length=20, verbose_name='escalation contact phone')),
-                ('escalation_contact_email', models.EmailField(blank=True, max_length=254, verbose_name='escalation contact email')),
-                ('cancel_cutoff_hours', models.PositiveSmallIntegerField(default=12, validators=[django.core.validators.MaxValueValidator(168)], verbose_name='cancellation cutoff (hours)')),
-                ('face_to_face_minutes', models.PositiveSmallIntegerField(default=50, validators=[django.core.validators.MinValueValidator(10), django.core.validators.MaxValueValidator(240)], verbose_name='face-to-face session (minutes)')),
-                ('phone_minutes', models.PositiveSmallIntegerField(default=20, validators=[django.core.validators.MinValueValidator(5), django.core.validators.MaxValueValidator(120)], verbose_name='phone consultation (minutes)')),
-                ('alert_ack_minutes', models.PositiveSmallIntegerField(default=15, validators=[django.core.validators.MinValueValidator(1)], verbose_name='crisis alert acknowledgement (minutes)')),
-                ('alert_second_escalation_minutes', models.PositiveSmallIntegerField(default=30, validators=[django.core.validators.MinValueValidator(2)], verbose_name='second escalation (minutes)')),
-                ('conversation_wait_minutes', models.PositiveSmallIntegerField(default=10, validators=[django.core.validators.MinValueValidator(1)], verbose_name='online conversation answer time (minutes)')),
-                ('phq9_serious_threshold', models.PositiveSmallIntegerField(default=15, validators=[django.core.validators.MinValueValidator(5), django.core.validators.MaxValueValidator(27)], verbose_name='PHQ-9 score for serious')),
-                ('gad7_serious_threshold', models.PositiveSmallIntegerField(default=15, validators=[django.core.validators.MinValueValidator(5), django.core.validators.MaxValueValidator(21)], verbose_name='GAD-7 score for serious')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="address")),
+                ("hotline", models.CharField(max_length=20, verbose_name="24-hour hotline")),
+                (
+                    "escalation_contact_name",
+                    models.CharField(blank=True, max_length=60, verbose_name="escalation contact"),
+                ),
+                (
+                    "escalation_contact_phone",
+                    models.CharField(blank=True, max_length=20, verbose_name="escalation contact phone"),
+                ),
+                (
+                    "escalation_contact_email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="escalation contact email"),
+                ),
+                (
+                    "cancel_cutoff_hours",
+                    models.PositiveSmallIntegerField(
+                        default=12,
+                        validators=[django.core.validators.MaxValueValidator(168)],
+                        verbose_name="cancellation cutoff (hours)",
+                    ),
+                ),
+                (
+                    "face_to_face_minutes",
+                    models.PositiveSmallIntegerField(
+                        default=50,
+                        validators=[
+                            django.core.validators.MinValueValidator(10),
+                            django.core.validators.MaxValueValidator(240),
+                        ],
+                        verbose_name="face-to-face session (minutes)",
+                    ),
+                ),
+                (
+                    "phone_minutes",
+                    models.PositiveSmallIntegerField(
+                        default=20,
+                        validators=[
+                            django.core.validators.MinValueValidator(5),
+                            django.core.validators.MaxValueValidator(120),
+                        ],
+                        verbose_name="phone consultation (minutes)",
+                    ),
+                ),
+                (
+                    "alert_ack_minutes",
+                    models.PositiveSmallIntegerField(
+                        default=15,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="crisis alert acknowledgement (minutes)",
+                    ),
+                ),
+                (
+                    "alert_second_escalation_minutes",
+                    models.PositiveSmallIntegerField(
+                        default=30,
+                        validators=[django.core.validators.MinValueValidator(2)],
+                        verbose_name="second escalation (minutes)",
+                    ),
+                ),
+                (
+                    "conversation_wait_minutes",
+                    models.PositiveSmallIntegerField(
+                        default=10,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="online conversation answer time (minutes)",
+                    ),
+                ),
+                (
+                    "phq9_serious_threshold",
+                    models.PositiveSmallIntegerField(
+                        default=15,
+                        validators=[
+                            django.core.validators.MinValueValidator(5),
+                            django.core.validators.MaxValueValidator(27),
+                        ],
+                        verbose_name="PHQ-9 score for serious",
+                    ),
+                ),
+                (
+                    "gad7_serious_threshold",
+                    models.PositiveSmallIntegerField(
+                        default=15,
+                        validators=[
+                            django.core.validators.MinValueValidator(5),
+                            django.core.validators.MaxValueValidator(21),
+                        ],
+                        verbose_name="GAD-7 score for serious",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="created")),
             ],
             options={
-                'verbose_name': 'center',
-                'verbose_name_plural': 'centers',
-                'ordering': ['name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('alert_second_escalation_minutes__gt', models.F('alert_ack_minutes'))), name='center_second_escalation_after_first')],
+                "verbose_name": "center",
+                "verbose_name_plural": "centers",
+                "ordering": ["name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("alert_second_escalation_minutes__gt", models.F("alert_ack_minutes"))),
+                        name="center_second_escalation_after_first",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PartnerInstitution',
+            name="PartnerInstitution",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('kind', models.CharField(choices=[('hospital', 'Hospital'), ('psychiatric', 'Psychiatric care'), ('police', 'Police'), ('school', 'School'), ('community_correction', 'Community correction office'), ('drug_rehabilitation', 'Drug rehabilitation office'), ('civil_affairs', 'Civil affairs')], max_length=30, verbose_name='kind')),
-                ('contact_name', models.CharField(blank=True, max_length=60, verbose_name='contact person')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='phone')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('center', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='partners', to='centers.center', verbose_name='center')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("hospital", "Hospital"),
+                            ("psychiatric", "Psychiatric care"),
+                            ("police", "Police"),
+                            ("school", "School"),
+                            ("community_correction", "Community correction office"),
+                            ("drug_rehabilitation", "Drug rehabilitation office"),
+                            ("civil_affairs", "Civil affairs"),
+                        ],
+                        max_length=30,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("contact_name", models.CharField(blank=True, max_length=60, verbose_name="contact person")),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="phone")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "center",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="partners",
+                        to="centers.center",
+                        verbose_name="center",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'partner institution',
-                'verbose_name_plural': 'partner institutions',
-                'ordering': ['center_id', 'kind', 'name'],
+                "verbose_name": "partner institution",
+                "verbose_name_plural": "partner institutions",
+                "ordering": ["center_id", "kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Station',
+            name="Station",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('code', models.SlugField(max_length=40, verbose_name='code')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='phone')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('center', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='stations', to='centers.center', verbose_name='center')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("code", models.SlugField(max_length=40, verbose_name="code")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="address")),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="phone")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "center",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="stations",
+                        to="centers.center",
+                        verbose_name="center",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'station',
-                'verbose_name_plural': 'stations',
-                'ordering': ['center_id', 'code'],
+                "verbose_name": "station",
+                "verbose_name_plural": "stations",
+                "ordering": ["center_id", "code"],
             },
         ),
         migrations.CreateModel(
-            name='ServiceGroup',
+            name="ServiceGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('need', models.CharField(choices=[('family_divorce', 'Families after divorce'), ('youth', 'Children and youth'), ('elderly', 'Elderly people'), ('special_populations', 'Special populations'), ('workplace', 'Workplace stress'), ('bereavement', 'Bereavement'), ('other', 'Other needs')], max_length=30, verbose_name='need')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('dissolved_at', models.DateTimeField(blank=True, null=True, verbose_name='dissolved')),
-                ('center', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='service_groups', to='centers.center', verbose_name='center')),
-                ('members', models.ManyToManyField(blank=True, related_name='service_groups', to=settings.AUTH_USER_MODEL, verbose_name='members')),
-                ('station', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='service_groups', to='centers.station', verbose_name='station')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "need",
+                    models.CharField(
+                        choices=[
+                            ("family_divorce", "Families after divorce"),
+                            ("youth", "Children and youth"),
+                            ("elderly", "Elderly people"),
+                            ("special_populations", "Special populations"),
+                            ("workplace", "Workplace stress"),
+                            ("bereavement", "Bereavement"),
+                            ("other", "Other needs"),
+                        ],
+                        max_length=30,
+                        verbose_name="need",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="created")),
+                ("dissolved_at", models.DateTimeField(blank=True, null=True, verbose_name="dissolved")),
+                (
+                    "center",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="service_groups",
+                        to="centers.center",
+                        verbose_name="center",
+                    ),
+                ),
+                (
+                    "members",
+                    models.ManyToManyField(
+                        blank=True, related_name="service_groups", to=settings.AUTH_USER_MODEL, verbose_name="members"
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="service_groups",
+                        to="centers.station",
+                        verbose_name="station",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'service group',
-                'verbose_name_plural': 'service groups',
-                'ordering': ['center_id', 'station_id', 'name'],
+                "verbose_name": "service group",
+                "verbose_name_plural": "service groups",
+                "ordering": ["center_id", "station_id", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Room',
+            name="Room",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, verbose_name='name')),
-                ('kind', models.CharField(choices=[('counseling', 'Counseling room'), ('sand_play', 'Sand play room'), ('emotional_release', 'Emotional release room'), ('education', 'Education room')], max_length=30, verbose_name='kind')),
-                ('capacity', models.PositiveSmallIntegerField(default=2, validators=[django.core.validators.MinValueValidator(1)], verbose_name='capacity')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('center', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rooms', to='centers.center', verbose_name='center')),
-                ('station', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='rooms', to='centers.station', verbose_name='station')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=60, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("counseling", "Counseling room"),
+                            ("sand_play", "Sand play room"),
+                            ("emotional_release", "Emotional release room"),
+                            ("education", "Education room"),
+                        ],
+                        max_length=30,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "capacity",
+                    models.PositiveSmallIntegerField(
+                        default=2, validators=[django.core.validators.MinValueValidator(1)], verbose_name="capacity"
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "center",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rooms",
+                        to="centers.center",
+                        verbose_name="center",
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rooms",
+                        to="centers.station",
+                        verbose_name="station",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'room',
-                'verbose_name_plural': 'rooms',
-                'ordering': ['center_id', 'station_id', 'name'],
+                "verbose_name": "room",
+                "verbose_name_plural": "rooms",
+                "ordering": ["center_id", "station_id", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Resident',
+            name="Resident",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('full_name', models.CharField(max_length=60, verbose_name='name')),
-                ('phone', models.CharField(blank=True, max_length=11, validators=[django.core.validators.RegexValidator('^1[3-9]\\d{9}$', 'Enter a mainland mobile number of 11 digits, e.g. 13812341234.')], verbose_name='mobile number')),
-                ('birth_date', models.DateField(blank=True, null=True, verbose_name='date of birth')),
-                ('gender', models.CharField(blank=True, choices=[('female', 'Female'), ('male', 'Male'), ('other', 'Other'), ('', 'Not given')], max_length=10, verbose_name='gender')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('anonymised_at', models.DateTimeField(blank=True, null=True, verbose_name='anonymised')),
-                ('center', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='residents', to='centers.center', verbose_name='center')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('guardian', models.ForeignKey(blank=True, help_text='For a minor: the resident who acts for them.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='wards', to='centers.resident', verbose_name='guardian')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='resident', to=settings.AUTH_USER_MODEL, verbose_name='account')),
-                ('station', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='residents', to='centers.station', verbose_name='home community station')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("full_name", models.CharField(max_length=60, verbose_name="name")),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True,
+                        max_length=11,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^1[3-9]\\d{9}$", "Enter a mainland mobile number of 11 digits, e.g. 13812341234."
+                            )
+                        ],
+                        verbose_name="mobile number",
+                    ),
+                ),
+                ("birth_date", models.DateField(blank=True, null=True, verbose_name="date of birth")),
+                (
+                    "gender",
+                    models.CharField(
+                        blank=True,
+                        choices=[("female", "Female"), ("male", "Male"), ("other", "Other"), ("", "Not given")],
+                        max_length=10,
+                        verbose_name="gender",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="created")),
+                ("anonymised_at", models.DateTimeField(blank=True, null=True, verbose_name="anonymised")),
+                (
+                    "center",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="residents",
+                        to="centers.center",
+                        verbose_name="center",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "guardian",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="For a minor: the resident who acts for them.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="wards",
+                        to="centers.resident",
+                        verbose_name="guardian",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="resident",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="account",
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="residents",
+                        to="centers.station",
+                        verbose_name="home community station",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'resident',
-                'verbose_name_plural': 'residents',
-                'ordering': ['center_id', 'full_name'],
+                "verbose_name": "resident",
+                "verbose_name_plural": "residents",
+                "ordering": ["center_id", "full_name"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('counselor', 'Counselor'), ('volunteer', 'Volunteer'), ('station_manager', 'Station manager'), ('supervisor', 'Center supervisor'), ('expert', 'Expert'), ('official', 'Street official'), ('auditor', 'Auditor')], max_length=20, verbose_name='role')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('center', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='centers.center', verbose_name='center')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL, verbose_name='account')),
-                ('station', models.ForeignKey(blank=True, help_text='Leave empty for a role across the whole center.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='centers.station', verbose_name='station')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("counselor", "Counselor"),
+                            ("volunteer", "Volunteer"),
+                            ("station_manager", "Station manager"),
+                            ("supervisor", "Center supervisor"),
+                            ("expert", "Expert"),
+                            ("official", "Street official"),
+                            ("auditor", "Auditor"),
+                        ],
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="created")),
+                (
+                    "center",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="centers.center",
+                        verbose_name="center",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="account",
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Leave empty for a role across the whole center.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="centers.station",
+                        verbose_name="station",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'staff membership',
-                'verbose_name_plural': 'staff memberships',
-                'ordering': ['center_id', 'station_id', 'role'],
+                "verbose_name": "staff membership",
+                "verbose_name_plural": "staff memberships",
+                "ordering": ["center_id", "station_id", "role"],
             },
         ),
         migrations.CreateModel(
-            name='DutyShift',
+            name="DutyShift",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('online_hotline', '24-hour online and hotline duty'), ('onsite', 'On-site duty')], max_length=20, verbose_name='kind')),
-                ('starts_at', models.DateTimeField(verbose_name='starts')),
-                ('ends_at', models.DateTimeField(verbose_name='ends')),
-                ('is_crisis_team', models.BooleanField(default=False, verbose_name='crisis team')),
-                ('center', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='duty_shifts', to='centers.center', verbose_name='center')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='duty_shifts', to=settings.AUTH_USER_MODEL, verbose_name='on duty')),
-                ('station', models.ForeignKey(blank=True, help_text='Empty for duty at the center or online.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='duty_shifts', to='centers.station', verbose_name='station')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("online_hotline", "24-hour online and hotline duty"), ("onsite", "On-site duty")],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("starts_at", models.DateTimeField(verbose_name="starts")),
+                ("ends_at", models.DateTimeField(verbose_name="ends")),
+                ("is_crisis_team", models.BooleanField(default=False, verbose_name="crisis team")),
+                (
+                    "center",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="duty_shifts",
+                        to="centers.center",
+                        verbose_name="center",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="duty_shifts",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="on duty",
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty for duty at the center or online.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="duty_shifts",
+                        to="centers.station",
+                        verbose_name="station",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'duty shift',
-                'verbose_name_plural': 'duty shifts',
-                'ordering': ['starts_at'],
+                "verbose_name": "duty shift",
+                "verbose_name_plural": "duty shifts",
+                "ordering": ["starts_at"],
             },
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('email'), condition=models.Q(('email', ''), _negated=True), name='user_email_unique_ci'),
+            model_name="user",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("email"),
+                condition=models.Q(("email", ""), _negated=True),
+                name="user_email_unique_ci",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.UniqueConstraint(condition=models.Q(('phone', ''), _negated=True), fields=('phone',), name='user_phone_unique'),
+            model_name="user",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("phone", ""), _negated=True), fields=("phone",), name="user_phone_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['object_type', 'object_id'], name='audit_object'),
+            model_name="auditevent",
+            index=models.Index(fields=["object_type", "object_id"], name="audit_object"),
         ),
         migrations.AddConstraint(
-            model_name='partnerinstitution',
-            constraint=models.UniqueConstraint(fields=('center', 'name'), name='partner_name_unique_per_center'),
+            model_name="partnerinstitution",
+            constraint=models.UniqueConstraint(fields=("center", "name"), name="partner_name_unique_per_center"),
         ),
         migrations.AddConstraint(
-            model_name='station',
-            constraint=models.UniqueConstraint(fields=('center', 'code'), name='station_code_unique_per_center'),
+            model_name="station",
+            constraint=models.UniqueConstraint(fields=("center", "code"), name="station_code_unique_per_center"),
         ),
         migrations.AddConstraint(
-            model_name='station',
-            constraint=models.UniqueConstraint(fields=('center', 'name'), name='station_name_unique_per_center'),
+            model_name="station",
+            constraint=models.UniqueConstraint(fields=("center", "name"), name="station_name_unique_per_center"),
         ),
         migrations.AddConstraint(
-            model_name='servicegroup',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_active', True)), fields=('center', 'name'), name='service_group_active_name_unique'),
+            model_name="servicegroup",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_active", True)),
+                fields=("center", "name"),
+                name="service_group_active_name_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='room',
-            constraint=models.UniqueConstraint(condition=models.Q(('station__isnull', False)), fields=('center', 'station', 'name'), name='room_name_per_station'),
+            model_name="room",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("station__isnull", False)),
+                fields=("center", "station", "name"),
+                name="room_name_per_station",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='room',
-            constraint=models.UniqueConstraint(condition=models.Q(('station__isnull', True)), fields=('center', 'name'), name='room_name_per_center'),
+            model_name="room",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("station__isnull", True)), fields=("center", "name"), name="room_name_per_center"
+            ),
         ),
         migrations.AddIndex(
-            model_name='resident',
-            index=models.Index(fields=['center', 'phone'], name='resident_center_phone'),
+            model_name="resident",
+            index=models.Index(fields=["center", "phone"], name="resident_center_phone"),
         ),
         migrations.AddConstraint(
-            model_name='resident',
-            constraint=models.CheckConstraint(condition=models.Q(('guardian', models.F('pk')), _negated=True), name='resident_not_own_guardian'),
+            model_name="resident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("guardian", models.F("pk")), _negated=True), name="resident_not_own_guardian"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(condition=models.Q(('station__isnull', False)), fields=('user', 'center', 'station', 'role'), name='membership_unique_station_role'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("station__isnull", False)),
+                fields=("user", "center", "station", "role"),
+                name="membership_unique_station_role",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(condition=models.Q(('station__isnull', True)), fields=('user', 'center', 'role'), name='membership_unique_center_role'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("station__isnull", True)),
+                fields=("user", "center", "role"),
+                name="membership_unique_center_role",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role', 'station_manager'), _negated=True), ('station__isnull', False), _connector='OR'), name='membership_station_manager_has_station'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("role", "station_manager"), _negated=True), ("station__isnull", False), _connector="OR"
+                ),
+                name="membership_station_manager_has_station",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role__in', ['supervisor', 'expert', 'official', 'auditor']), _negated=True), ('station__isnull', True), _connector='OR'), name='membership_center_roles_have_no_station'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("role__in", ["supervisor", "expert", "official", "auditor"]), _negated=True),
+                    ("station__isnull", True),
+                    _connector="OR",
+                ),
+                name="membership_center_roles_have_no_station",
+            ),
         ),
         migrations.AddIndex(
-            model_name='dutyshift',
-            index=models.Index(fields=['center', 'kind', 'starts_at', 'ends_at'], name='shift_center_kind_time'),
+            model_name="dutyshift",
+            index=models.Index(fields=["center", "kind", "starts_at", "ends_at"], name="shift_center_kind_time"),
         ),
         migrations.AddConstraint(
-            model_name='dutyshift',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='shift_ends_after_start'),
+            model_name="dutyshift",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__gt", models.F("starts_at"))), name="shift_ends_after_start"
+            ),
         ),
     ]

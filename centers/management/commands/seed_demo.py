@@ -30,11 +30,21 @@ DEMO_PASSWORD = "fucheng-demo-2026"
 DEMO_DOMAIN = "demo.fucheng.cn"
 
 STATIONS = [
-    ("dongfeng", "东风社区心理服务站"), ("xinhua", "新华社区心理服务站"), ("guangming", "光明社区心理服务站"),
-    ("heping", "和平社区心理服务站"), ("jianshe", "建设社区心理服务站"), ("xingfu", "幸福社区心理服务站"),
-    ("yangguang", "阳光社区心理服务站"), ("tuanjie", "团结社区心理服务站"), ("youyi", "友谊社区心理服务站"),
-    ("shengli", "胜利社区心理服务站"), ("chunhui", "春晖社区心理服务站"), ("shuxiang", "书香社区心理服务站"),
-    ("jinxiu", "锦绣社区心理服务站"), ("anning", "安宁社区心理服务站"), ("minzhu", "民主社区心理服务站"),
+    ("dongfeng", "东风社区心理服务站"),
+    ("xinhua", "新华社区心理服务站"),
+    ("guangming", "光明社区心理服务站"),
+    ("heping", "和平社区心理服务站"),
+    ("jianshe", "建设社区心理服务站"),
+    ("xingfu", "幸福社区心理服务站"),
+    ("yangguang", "阳光社区心理服务站"),
+    ("tuanjie", "团结社区心理服务站"),
+    ("youyi", "友谊社区心理服务站"),
+    ("shengli", "胜利社区心理服务站"),
+    ("chunhui", "春晖社区心理服务站"),
+    ("shuxiang", "书香社区心理服务站"),
+    ("jinxiu", "锦绣社区心理服务站"),
+    ("anning", "安宁社区心理服务站"),
+    ("minzhu", "民主社区心理服务站"),
     ("zhenxing", "振兴社区心理服务站"),
 ]
 
@@ -109,7 +119,11 @@ class Command(BaseCommand):
             stations[code], _ = Station.objects.get_or_create(
                 center=center,
                 code=code,
-                defaults={"name": name, "address": f"阜城街道{name[:2]}路 {number} 号", "phone": f"028-8888-{1000 + number}"},
+                defaults={
+                    "name": name,
+                    "address": f"阜城街道{name[:2]}路 {number} 号",
+                    "phone": f"028-8888-{1000 + number}",
+                },
             )
         self._rooms(center, stations)
         for name, kind in PARTNERS:
@@ -118,7 +132,9 @@ class Command(BaseCommand):
             )
         staff = {key: self._staff(center, stations, demo_email(key), *row) for key, *row in STAFF}
         # A second station for the first counselor: counselors may serve several.
-        membership_grant(actor=None, user=staff["counselor"], center=center, role=Role.COUNSELOR, station=stations["heping"])
+        membership_grant(
+            actor=None, user=staff["counselor"], center=center, role=Role.COUNSELOR, station=stations["heping"]
+        )
         for name, need, station_code, members in GROUPS:
             group, created = ServiceGroup.objects.get_or_create(
                 center=center, name=name, is_active=True, defaults={"need": need, "station": stations[station_code]}
@@ -133,20 +149,36 @@ class Command(BaseCommand):
 
     def _rooms(self, center, stations):
         for name, kind in [
-            ("个体咨询室", RoomKind.COUNSELING), ("沙盘室", RoomKind.SAND_PLAY),
-            ("情绪宣泄室", RoomKind.EMOTIONAL_RELEASE), ("心理健康教育室", RoomKind.EDUCATION),
+            ("个体咨询室", RoomKind.COUNSELING),
+            ("沙盘室", RoomKind.SAND_PLAY),
+            ("情绪宣泄室", RoomKind.EMOTIONAL_RELEASE),
+            ("心理健康教育室", RoomKind.EDUCATION),
         ]:
-            Room.objects.get_or_create(center=center, station=None, name=name, defaults={"kind": kind, "capacity": 12 if kind == RoomKind.EDUCATION else 2})
+            Room.objects.get_or_create(
+                center=center,
+                station=None,
+                name=name,
+                defaults={"kind": kind, "capacity": 12 if kind == RoomKind.EDUCATION else 2},
+            )
         for station in stations.values():
-            Room.objects.get_or_create(center=center, station=station, name="咨询室", defaults={"kind": RoomKind.COUNSELING})
+            Room.objects.get_or_create(
+                center=center, station=station, name="咨询室", defaults={"kind": RoomKind.COUNSELING}
+            )
 
     def _staff(self, center, stations, email, last_name, first_name, display_name, role, station_code):
         station = stations[station_code] if station_code else None
         user = User.objects.filter(email__iexact=email).first()
         if user is None:
             user = staff_account_create(
-                actor=None, center=center, role=role, email=email, display_name=display_name,
-                first_name=first_name, last_name=last_name, station=station, password=DEMO_PASSWORD,
+                actor=None,
+                center=center,
+                role=role,
+                email=email,
+                display_name=display_name,
+                first_name=first_name,
+                last_name=last_name,
+                station=station,
+                password=DEMO_PASSWORD,
             )
         elif not Membership.objects.filter(user=user, center=center, role=role, station=station).exists():
             membership_grant(actor=None, user=user, center=center, role=role, station=station)
@@ -171,8 +203,12 @@ class Command(BaseCommand):
         guardian = result[0]
         if not Resident.objects.filter(guardian=guardian).exists():
             resident_create_by_staff(
-                actor=counselor, center=center, full_name="林小树", station=guardian.station,
-                birth_date=dt.date(timezone.localdate().year - 10, 6, 1), guardian=guardian,
+                actor=counselor,
+                center=center,
+                full_name="林小树",
+                station=guardian.station,
+                birth_date=dt.date(timezone.localdate().year - 10, 6, 1),
+                guardian=guardian,
             )
         return result
 
@@ -187,12 +223,17 @@ class Command(BaseCommand):
                 starts = dt.datetime.combine(day, dt.time(start_hour), tzinfo=tz)
                 user = rota[(day_offset * 3 + shift_number) % len(rota)]
                 DutyShift.objects.get_or_create(
-                    center=center, kind=ShiftKind.ONLINE_HOTLINE, starts_at=starts,
+                    center=center,
+                    kind=ShiftKind.ONLINE_HOTLINE,
+                    starts_at=starts,
                     defaults={"user": user, "ends_at": starts + dt.timedelta(hours=8), "is_crisis_team": True},
                 )
             starts = dt.datetime.combine(day, dt.time(9), tzinfo=tz)
             DutyShift.objects.get_or_create(
-                center=center, kind=ShiftKind.ONSITE, station=None, starts_at=starts,
+                center=center,
+                kind=ShiftKind.ONSITE,
+                station=None,
+                starts_at=starts,
                 defaults={"user": staff["counselor4"], "ends_at": starts + dt.timedelta(hours=8)},
             )
 
@@ -201,15 +242,21 @@ class Command(BaseCommand):
         other, _ = Center.objects.get_or_create(
             code="nanhu", defaults={"name": "南湖街道心理健康服务中心", "hotline": "028-6666-0000"}
         )
-        station, _ = Station.objects.get_or_create(center=other, code="nanhu-1", defaults={"name": "南湖一社区心理服务站"})
+        station, _ = Station.objects.get_or_create(
+            center=other, code="nanhu-1", defaults={"name": "南湖一社区心理服务站"}
+        )
         if not User.objects.filter(email__iexact=demo_email("nanhu-supervisor")).exists():
             staff_account_create(
-                actor=None, center=other, role=Role.SUPERVISOR, email=demo_email("nanhu-supervisor"),
-                display_name="南湖督导", password=DEMO_PASSWORD,
+                actor=None,
+                center=other,
+                role=Role.SUPERVISOR,
+                email=demo_email("nanhu-supervisor"),
+                display_name="南湖督导",
+                password=DEMO_PASSWORD,
             )
 
     def _print_logins(self, residents):
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Demo sign-ins (password for all: %s):" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Demo sign-ins (password for all: {DEMO_PASSWORD}):"))
         rows = [("resident", "居民 resident")] + [
             (key, f"{dict(Role.choices)[role]}") for key, _l, _f, _d, role, _s in STAFF
         ]

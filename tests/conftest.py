@@ -1,0 +1,106 @@
+"""Shared fixtures: an organisation with two stations and a second center, and people in every role."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from centers.models import Role
+
+from .factories import TEST_PASSWORD, CenterFactory, MembershipFactory, ResidentFactory, StationFactory, UserFactory
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls made by
+# the test itself (fixtures, assertions) are still synchronous and safe there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def password() -> str:
+    return TEST_PASSWORD
+
+
+@pytest.fixture
+def center(db):
+    return CenterFactory(code="test-center", name="测试街道心理健康服务中心")
+
+
+@pytest.fixture
+def station(center):
+    return StationFactory(center=center, code="east", name="东社区心理服务站")
+
+
+@pytest.fixture
+def other_station(center):
+    return StationFactory(center=center, code="west", name="西社区心理服务站")
+
+
+@pytest.fixture
+def other_center(db):
+    return CenterFactory(code="other-center", name="另一街道心理健康服务中心")
+
+
+@pytest.fixture
+def other_center_station(other_center):
+    return StationFactory(center=other_center, code="far", name="远社区心理服务站")
+
+
+@pytest.fixture
+def make_staff(center):
+    """make_staff(role, station=None, center=None) -> a user with that membership."""
+
+    def make(role: str, station=None, center_=None, **user_fields):
+        user = UserFactory(**user_fields)
+        MembershipFactory(
+            user=user, center=center_ or (station.center if station else center), station=station, role=role
+        )
+        return user
+
+    return make
+
+
+@pytest.fixture
+def counselor(make_staff, station):
+    return make_staff(Role.COUNSELOR, station=station, display_name="王老师")
+
+
+@pytest.fixture
+def supervisor(make_staff):
+    return make_staff(Role.SUPERVISOR)
+
+
+@pytest.fixture
+def official(make_staff):
+    return make_staff(Role.OFFICIAL)
+
+
+@pytest.fixture
+def auditor(make_staff):
+    return make_staff(Role.AUDITOR)
+
+
+@pytest.fixture
+def resident(center, station):
+    user = UserFactory()
+    return ResidentFactory(center=center, station=station, user=user, full_name="林小雨", phone="13812341234")
+
+
+@pytest.fixture
+def resident_user(resident):
+    return resident.user
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user) -> the test client signed in as that user."""
+
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in

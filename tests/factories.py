@@ -1,0 +1,90 @@
+"""factory_boy factories for the organisation. Apps add their own beside these."""
+
+from __future__ import annotations
+
+import factory
+
+from centers.models import (
+    Center,
+    Membership,
+    PartnerInstitution,
+    PartnerKind,
+    Resident,
+    Role,
+    Room,
+    RoomKind,
+    Station,
+    User,
+)
+
+TEST_PASSWORD = "quiet-river-2026"
+
+
+class CenterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Center
+        django_get_or_create = ("code",)
+
+    name = factory.Sequence(lambda n: f"测试街道心理健康服务中心{n}")
+    code = factory.Sequence(lambda n: f"center-{n}")
+    hotline = "028-8888-0000"
+
+
+class StationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Station
+
+    center = factory.SubFactory(CenterFactory)
+    name = factory.Sequence(lambda n: f"测试社区心理服务站{n}")
+    code = factory.Sequence(lambda n: f"station-{n}")
+    address = "测试路 1 号"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user-{n}")
+    email = factory.Sequence(lambda n: f"user{n}@example.cn")
+    display_name = factory.Sequence(lambda n: f"测试{n}老师")
+    password = factory.django.Password(TEST_PASSWORD)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    center = factory.SubFactory(CenterFactory)
+    station = None
+    role = Role.COUNSELOR
+
+
+class ResidentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Resident
+
+    center = factory.SubFactory(CenterFactory)
+    station = factory.SubFactory(StationFactory, center=factory.SelfAttribute("..center"))
+    full_name = factory.Sequence(lambda n: f"居民{n}")
+    phone = factory.Sequence(lambda n: f"139{n:08d}")
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PartnerInstitution
+
+    center = factory.SubFactory(CenterFactory)
+    name = factory.Sequence(lambda n: f"合作医院{n}")
+    kind = PartnerKind.HOSPITAL
+
+
+class RoomFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Room
+
+    center = factory.SubFactory(CenterFactory)
+    station = None
+    name = factory.Sequence(lambda n: f"咨询室{n}")
+    kind = RoomKind.COUNSELING
