@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import (
     AuditEvent,
     Center,
+    ConsentRecord,
     DutyShift,
     Membership,
     PartnerInstitution,
@@ -127,3 +128,11 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ConsentRecord)
+class ConsentRecordAdmin(CenterScopedAdmin):
+    center_field = "resident__center"
+    list_display = ("resident", "purpose", "version", "by_guardian", "given_at", "withdrawn_at")
+    list_filter = ("purpose",)
+    raw_id_fields = ("resident", "given_by")

@@ -500,3 +500,44 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.outcome}"
+
+
+class ConsentPurpose(models.TextChoices):
+    SCREENING = "screening", _("Self-screening questionnaires")
+    CASE_RECORD = "case_record", _("Keeping a counseling case record")
+    ONLINE_COUNSELING = "online_counseling", _("Online counseling conversations")
+
+
+class ConsentRecord(models.Model):
+    """A separate, versioned consent (PIPL Art. 29 and 31) given by the person or their guardian."""
+
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="consents", verbose_name=_("resident")
+    )
+    purpose = models.CharField(_("purpose"), max_length=30, choices=ConsentPurpose.choices)
+    version = models.CharField(_("version of the text"), max_length=20)
+    given_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("recorded by")
+    )
+    by_guardian = models.BooleanField(_("given by the guardian"), default=False)
+    given_at = models.DateTimeField(_("given"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-given_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident", "purpose"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="consent_one_active_per_purpose",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident} · {self.get_purpose_display()} · {self.version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_at is None

@@ -97,3 +97,10 @@ def can_read_audit(user) -> bool:
 
 def can_view_dashboard(user) -> bool:
     return has_role(user, Role.OFFICIAL, Role.SUPERVISOR)
+
+
+def has_consent(resident, purpose: str) -> bool:
+    """True while an unwithdrawn consent for the purpose exists (any version still in force)."""
+    from .models import ConsentRecord
+
+    return ConsentRecord.objects.filter(resident=resident, purpose=purpose, withdrawn_at__isnull=True).exists()

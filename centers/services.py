@@ -7,11 +7,12 @@ import secrets
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .audit import audit_record
-from .models import Center, Membership, Resident, Station, User
-from .policies import can_manage_staff, forget_memberships
+from .models import Center, ConsentRecord, Membership, Resident, Station, User
+from .policies import can_manage_staff, center_ids_for, forget_memberships, is_staff_member, resident_of
 
 
 def _generated_username(prefix: str) -> str:
@@ -41,8 +42,6 @@ def resident_create_by_staff(
     guardian: Resident | None = None,
 ) -> Resident:
     """Staff register a walk-in or hotline caller who has no account."""
-    from .policies import center_ids_for
-
     if center.pk not in center_ids_for(actor):
         raise PermissionDenied
     resident = Resident(
@@ -139,3 +138,50 @@ def membership_revoke(*, actor: User | None, membership: Membership) -> Membersh
         actor_label=None if actor else "system",
     )
     return membership
+
+
+@transaction.atomic
+def consent_give(*, resident: Resident, purpose: str, actor: User) -> ConsentRecord:
+    """Record a consent. For anyone under 14 only the guardian (or staff recording the guardian's word) may give it."""
+    from .consent import current_version
+
+    acting_resident = resident_of(actor)
+    by_guardian = False
+    if acting_resident is not None and acting_resident.pk == resident.pk:
+        if resident.needs_guardian_consent:
+            raise ValidationError(_("For a child under 14, a parent or guardian must give this consent."))
+    elif acting_resident is not None and resident.guardian_id == acting_resident.pk:
+        by_guardian = True
+    elif is_staff_member(actor) and resident.center_id in center_ids_for(actor):
+        by_guardian = resident.needs_guardian_consent
+    else:
+        raise PermissionDenied
+    existing = (
+        ConsentRecord.objects.select_for_update()
+        .filter(resident=resident, purpose=purpose, withdrawn_at__isnull=True)
+        .first()
+    )
+    version = current_version(purpose)
+    if existing is not None and existing.version == version:
+        return existing
+    if existing is not None:
+        existing.withdrawn_at = timezone.now()
+        existing.save(update_fields=["withdrawn_at"])
+    record = ConsentRecord(resident=resident, purpose=purpose, version=version, given_by=actor, by_guardian=by_guardian)
+    record.full_clean()
+    record.save()
+    audit_record(actor=actor, action="consent.give", obj=resident, detail={"purpose": purpose, "version": version})
+    return record
+
+
+@transaction.atomic
+def consent_withdraw(*, resident: Resident, purpose: str, actor: User) -> None:
+    """Withdraw a consent: no new processing for that purpose from now on."""
+    me = resident_of(actor)
+    if me is None or (me.pk != resident.pk and resident.guardian_id != me.pk):
+        raise PermissionDenied
+    updated = ConsentRecord.objects.filter(resident=resident, purpose=purpose, withdrawn_at__isnull=True).update(
+        withdrawn_at=timezone.now()
+    )
+    if updated:
+        audit_record(actor=actor, action="consent.withdraw", obj=resident, detail={"purpose": purpose})

@@ -1,0 +1,39 @@
+"""Consent texts, versioned in code. Changing a text means a new version: people consent again."""
+
+from django.utils.translation import gettext_lazy as _
+
+from .models import ConsentPurpose
+
+CONSENT_TEXTS = {
+    ConsentPurpose.SCREENING: (
+        "2026-11",
+        _(
+            "I agree that my answers to the self-screening questionnaires are stored by the center and read by its "
+            "counselors, only to offer me suitable help. I can withdraw this consent at any time; answers already "
+            "given are then no longer used for new processing."
+        ),
+    ),
+    ConsentPurpose.CASE_RECORD: (
+        "2026-11",
+        _(
+            "I agree that the center keeps a confidential counseling record about me, readable only by the "
+            "counselors and supervisor responsible for my care. It is never shared outside the center without my "
+            "consent, except when life or health is in danger."
+        ),
+    ),
+    ConsentPurpose.ONLINE_COUNSELING: (
+        "2026-11",
+        _(
+            "I agree that my online conversations with the counselor on duty are stored encrypted and read only by "
+            "the counselors caring for me. Online counseling is not an emergency service: in danger, call 110 or 120."
+        ),
+    ),
+}
+
+
+def current_version(purpose: str) -> str:
+    return CONSENT_TEXTS[purpose][0]
+
+
+def consent_text(purpose: str):
+    return CONSENT_TEXTS[purpose][1]
