@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from .models import AuditEvent, Membership, Resident, Station
+from .models import AuditEvent, DutyShift, Membership, Resident, ShiftKind, Station, User
 from .policies import can_read_audit, center_ids_for, resident_of
 
 
@@ -69,3 +69,26 @@ def audit_event_list(
     if date_to:
         rows = rows.filter(at__date__lte=date_to)
     return rows.order_by("-id")
+
+
+def duty_shifts_at(*, center, at, kind: str | None = None, crisis_team_only: bool = False) -> QuerySet[DutyShift]:
+    """Shifts of a center covering the moment `at` (organisational data, no personal records)."""
+    shifts = DutyShift.objects.filter(center=center, starts_at__lte=at, ends_at__gt=at).select_related(
+        "user", "station"
+    )
+    if kind:
+        shifts = shifts.filter(kind=kind)
+    if crisis_team_only:
+        shifts = shifts.filter(is_crisis_team=True)
+    return shifts.order_by("starts_at", "pk")
+
+
+def crisis_team_on_duty(*, center, at) -> list[User]:
+    """The people on the crisis team at `at`: crisis-team shifts first, else whoever holds online duty."""
+    shifts = list(duty_shifts_at(center=center, at=at, crisis_team_only=True))
+    if not shifts:
+        shifts = list(duty_shifts_at(center=center, at=at, kind=ShiftKind.ONLINE_HOTLINE))
+    seen: dict[int, User] = {}
+    for shift in shifts:
+        seen.setdefault(shift.user_id, shift.user)
+    return list(seen.values())

@@ -1,0 +1,3 @@
+"""URLs of the community pages, included from centers/urls.py under community/ (namespace centers)."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Pages of the community side of 1+16+N: service groups, volunteers, training, workshops."""
