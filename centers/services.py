@@ -101,13 +101,14 @@ def membership_grant(
     """Give a person a role in a center or at one of its stations; the change is audited."""
     if actor is not None and not can_manage_staff(actor, center.pk):
         raise PermissionDenied
-    membership, created = Membership.objects.get_or_create(
-        user=user, center=center, station=station, role=role, defaults={"is_active": True}
-    )
-    if not created and not membership.is_active:
-        membership.is_active = True
-        membership.save(update_fields=["is_active"])
+    membership = Membership.objects.filter(user=user, center=center, station=station, role=role).first()
+    if membership is not None and membership.is_active:
+        return membership  # nothing changes, nothing to audit
+    if membership is None:
+        membership = Membership(user=user, center=center, station=station, role=role)
+    membership.is_active = True
     membership.full_clean()
+    membership.save()
     forget_memberships(user)
     audit_record(
         actor=actor,
