@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 
 import pytest
@@ -104,3 +105,44 @@ def client_for(client):
         return client
 
     return sign_in
+
+
+_AUDIT_GUARD = importlib.import_module("centers.migrations.0002_audit_append_only")
+
+
+def _is_transactional(request) -> bool:
+    if {"transactional_db", "live_server"} & set(request.fixturenames):
+        return True
+    marker = request.node.get_closest_marker("django_db")
+    return bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+
+
+@pytest.fixture(autouse=True)
+def _sqlite_audit_guard(request):
+    """Keep the audit table's append-only triggers in place on SQLite, and out of the way of flush.
+
+    Transactional tests end with Django's flush, which on SQLite is a DELETE that the
+    triggers rightly refuse; on PostgreSQL flush is a TRUNCATE, which row triggers do not see.
+    """
+    from django.db import connection
+
+    uses_db = "db" in request.fixturenames or request.node.get_closest_marker("django_db") or _is_transactional(request)
+    if not uses_db:
+        yield
+        return
+    transactional = _is_transactional(request)
+    if transactional:
+        request.getfixturevalue("transactional_db")
+    else:
+        request.getfixturevalue("db")
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        for statement in _AUDIT_GUARD.SQLITE_FORWARD:
+            cursor.execute(statement.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1))
+    yield
+    if transactional:
+        with connection.cursor() as cursor:
+            for statement in _AUDIT_GUARD.SQLITE_REVERSE:
+                cursor.execute(statement)

@@ -1,0 +1,47 @@
+"""A first look in a real browser: the front page, the crisis strip, signing in per role."""
+
+import pytest
+
+from centers.models import Role
+
+from .conftest import screenshot, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_visitor_sees_the_hotlines_and_can_reach_help_from_a_phone(phone_page):
+    phone_page.goto("/")
+    strip = phone_page.get_by_test_id("crisis-strip")
+    assert "12356" in strip.inner_text()
+    assert phone_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(phone_page, "resident-home-phone")
+    strip.get_by_role("link", name="我需要帮助").click()
+    assert phone_page.get_by_role("heading", level=1).inner_text() == "您并不孤单，现在就可以获得帮助。"
+
+
+def test_a_counselor_signs_in_and_lands_on_the_workspace(page, make_staff, station, password):
+    counselor = make_staff(Role.COUNSELOR, station=station)
+    sign_in(page, counselor.email, password)
+    page.wait_for_url("**/cases/workspace/")
+    assert page.get_by_test_id("page-title").inner_text() == "咨询师工作台"
+    assert "12356" in page.get_by_test_id("crisis-strip").inner_text()
+
+
+def test_a_resident_signs_up_with_a_mobile_number(page, station):
+    page.goto("/accounts/signup/")
+    page.fill("input[name=full_name]", "陈小明")
+    page.select_option("select[name=station]", str(station.pk))
+    page.fill("input[name=phone]", "13912345678")
+    page.fill("input[name=password1]", "quiet-river-2026")
+    page.fill("input[name=password2]", "quiet-river-2026")
+    page.click("form[action='/accounts/signup/'] button[type=submit]")
+    page.wait_for_url("**/me/")
+    assert "陈小明" in page.content()
+    assert "139****5678" in page.content()
+
+
+def test_the_language_switch_turns_the_page_into_english(page):
+    page.goto("/")
+    page.get_by_role("button", name="English").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("link", name="I need help now").first.is_visible()
