@@ -48,6 +48,10 @@ class User(AbstractUser):
         return self.display_name or self.get_full_name() or self.email or mask_phone(self.phone) or self.username
 
     @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
     def public_name(self) -> str:
         """What a resident may see of a staff member: title and family name only."""
         return self.display_name or (self.last_name and f"{self.last_name}老师") or _("Counselor")

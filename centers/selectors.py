@@ -92,3 +92,33 @@ def crisis_team_on_duty(*, center, at) -> list[User]:
     for shift in shifts:
         seen.setdefault(shift.user_id, shift.user)
     return list(seen.values())
+
+
+def supervised_center(*, user):
+    """The center a supervisor manages (the first, if several), or None."""
+    from .models import Center, Role
+
+    ids = center_ids_for(user, [Role.SUPERVISOR])
+    return Center.objects.filter(pk__in=ids).order_by("pk").first() if ids else None
+
+
+def staff_memberships_of_center(*, user, center) -> QuerySet[Membership]:
+    from .models import Role
+
+    if center.pk not in center_ids_for(user, [Role.SUPERVISOR]):
+        return Membership.objects.none()
+    return (
+        Membership.objects.filter(center=center, is_active=True)
+        .select_related("user", "station")
+        .order_by("role", "station__code", "user__display_name")
+    )
+
+
+def staff_membership_for_manager(*, user, pk: int) -> Membership | None:
+    from .models import Role
+
+    return (
+        Membership.objects.filter(pk=pk, is_active=True, center_id__in=center_ids_for(user, [Role.SUPERVISOR]))
+        .select_related("user", "center")
+        .first()
+    )

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import staff_views, views
 
 app_name = "centers"
 
@@ -12,5 +12,8 @@ urlpatterns = [
     path("station/", views.station_home, name="station_home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("staff/", staff_views.staff_list, name="staff_list"),
+    path("staff/new/", staff_views.staff_create, name="staff_create"),
+    path("staff/<int:pk>/revoke/", staff_views.staff_revoke, name="staff_revoke"),
     path("community/", include("centers.community_urls")),
 ]
