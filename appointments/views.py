@@ -1,9 +1,321 @@
-"""Booking pages. Online booking arrives with the booking issue; this page says so."""
+"""Residents' booking pages: find a free time, book, move, cancel, rate, wait, download."""
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from centers.audit import audit_record
+from centers.models import Center
+from centers.policies import resident_of
+from centers.selectors import resident_wards
+
+from . import ical, selectors, services
+from .forms import BookForm, FeedbackForm, SlotPickForm, SlotSearchForm, WaitlistForm, parse_day
+from .models import Place, Service
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(str(m) for m in exc.messages)
+
+
+def _posted(request: HttpRequest):
+    """The submitted data of a POST, even an empty one (which is refused with the form's reasons,
+    never shown again as if nothing had been sent)."""
+    return request.POST if request.method == "POST" else None
+
+
+def _centers_for(request: HttpRequest):
+    resident = resident_of(request.user)
+    centers = Center.objects.prefetch_related("stations").order_by("pk")
+    return centers.filter(pk=resident.center_id) if resident else centers
+
+
+def _people(request: HttpRequest) -> list:
+    me = resident_of(request.user)
+    return [me, *resident_wards(user=request.user)] if me else []
+
+
+def _taken(request: HttpRequest, slot, *, back_url: str, pick_url_name: str, pick_args=()) -> HttpResponse:
+    """The friendly answer to a lost race: the nearest free times, never an error page."""
+    alternatives = selectors.slots_nearest_free(slot=slot)
+    return render(
+        request,
+        "appointments/slot_taken.html",
+        {"slot": slot, "alternatives": alternatives, "back_url": back_url, "pick_url_name": pick_url_name},
+    )
 
 
 def book(request: HttpRequest) -> HttpResponse:
-    """Where residents will book; until then, how to book by phone or in person."""
-    return render(request, "appointments/book_coming.html")
+    """Anyone: choose service, place and day and see the free times; booking itself needs signing in."""
+    centers = list(_centers_for(request))
+    me = resident_of(request.user)
+    initial = {"where": f"s{me.station_id}" if me and me.station_id else None}
+    form = SlotSearchForm(request.GET or None, centers=centers, initial=initial)
+    context = {"form": form, "slots": None, "days": [], "day": None}
+    if form.is_bound and form.is_valid() and form.cleaned_data["center"]:
+        data = form.cleaned_data
+        days = selectors.days_with_free_slots(center=data["center"], service=data["service"], station=data["station"])
+        day = data["day"] or (days[0] if days else timezone.localdate())
+        slots = selectors.free_slots(
+            center=data["center"],
+            service=data["service"],
+            station=data["station"],
+            day=day,
+            resident_id=me.pk if me else None,
+        )
+        context.update({"slots": list(slots), "days": days[:14], "day": day})
+    if getattr(request, "htmx", False) and context["slots"] is not None:
+        return render(request, "appointments/_free_times.html", context)  # another day, without a page load
+    return render(request, "appointments/book.html", context)
+
+
+@login_required
+def book_confirm(request: HttpRequest, slot_id: int) -> HttpResponse:
+    """A resident (or guardian): confirm a chosen time, for whom, with an optional reason."""
+    people = _people(request)
+    if not people:
+        messages.error(request, _("Your account is not linked to a resident record yet. Please call the center."))
+        return redirect("appointments:book")
+    slot = selectors.bookable_slot(pk=slot_id)
+    if slot is None:
+        messages.error(request, _("This time does not exist. Please choose another time."))
+        return redirect("appointments:book")
+    if slot.center_id != people[0].center_id:
+        messages.error(request, _("This time belongs to another center. Please choose a time at your own center."))
+        return redirect("appointments:book")
+    form = BookForm(_posted(request), people=people, needs_address=slot.service == Service.HOME_VISIT)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            appointment = services.appointment_book(
+                slot=slot,
+                resident=data["for_whom"],
+                booked_by=request.user,
+                reason=data["reason"],
+                visit_address=data.get("visit_address", ""),
+            )
+        except services.SlotTaken:
+            return _taken(request, slot, back_url=reverse("appointments:book"), pick_url_name="appointments:confirm")
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc) if isinstance(exc, ValidationError) else _("Not allowed."))
+        else:
+            messages.success(request, _("Your appointment is booked."))
+            return redirect(appointment)
+    return render(request, "appointments/book_confirm.html", {"slot": slot, "form": form})
+
+
+@login_required
+def my_appointments(request: HttpRequest) -> HttpResponse:
+    """A resident's appointments (and their children's), open waitlist offers and waitlist entries."""
+    rows = list(selectors.appointments_for_resident(user=request.user)[:100])
+    now = timezone.now()
+    upcoming = sorted((a for a in rows if a.is_upcoming), key=lambda a: a.starts_at)
+    past = [a for a in rows if not a.is_upcoming]
+    return render(
+        request,
+        "appointments/my_appointments.html",
+        {
+            "resident": resident_of(request.user),
+            "upcoming": upcoming,
+            "past": past,
+            "offers": selectors.open_offers_for_resident(user=request.user),
+            "waitlist": selectors.waitlist_for_resident(user=request.user),
+            "now": now,
+        },
+    )
+
+
+def _mine_or_404(request: HttpRequest, pk: int):
+    appointment = selectors.appointment_for_resident(user=request.user, pk=pk)
+    if appointment is None:
+        raise Http404
+    return appointment
+
+
+@login_required
+def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The confirmation page: where, when, with whom, how to cancel; the rating form after a session."""
+    appointment = _mine_or_404(request, pk)
+    cutoff = appointment.center.cancel_cutoff_hours
+    can_change = appointment.is_upcoming and appointment.starts_at >= timezone.now() + dt.timedelta(hours=cutoff)
+    has_feedback = hasattr(appointment, "feedback")
+    return render(
+        request,
+        "appointments/appointment_detail.html",
+        {
+            "appointment": appointment,
+            "can_change": can_change,
+            "cutoff": cutoff,
+            "feedback_form": FeedbackForm() if appointment.status == "completed" and not has_feedback else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """The resident cancels up to the cutoff."""
+    appointment = _mine_or_404(request, pk)
+    try:
+        services.appointment_cancel(appointment=appointment, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Your appointment is cancelled."))
+    return redirect(appointment)
+
+
+@login_required
+def appointment_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    """The resident moves the appointment to another free time of the same service and place."""
+    appointment = _mine_or_404(request, pk)
+    if request.method == "POST":
+        form = SlotPickForm(request.POST)
+        new_slot = selectors.bookable_slot(pk=form.cleaned_data["slot"]) if form.is_valid() else None
+        if new_slot is None:
+            messages.error(request, _("This time does not exist. Please choose another time."))
+            return redirect("appointments:reschedule", pk=pk)
+        try:
+            moved = services.appointment_reschedule(appointment=appointment, new_slot=new_slot, actor=request.user)
+        except services.SlotTaken:
+            return _taken(
+                request,
+                new_slot,
+                back_url=reverse("appointments:reschedule", args=[pk]),
+                pick_url_name="appointments:reschedule",
+            )
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+            return redirect("appointments:reschedule", pk=pk)
+        messages.success(request, _("Your appointment has been moved."))
+        return redirect(moved)
+    station = appointment.station if appointment.place in (Place.STATION, Place.HOME) else None
+    days = selectors.days_with_free_slots(center=appointment.center, service=appointment.service, station=station)
+    day = parse_day(request.GET.get("day"), days[0] if days else None)
+    slots = selectors.free_slots(
+        center=appointment.center,
+        service=appointment.service,
+        station=station,
+        day=day,
+        resident_id=appointment.resident_id,
+    )
+    if appointment.place == Place.CENTER:
+        slots = slots.filter(place=Place.CENTER)
+    return render(
+        request,
+        "appointments/appointment_reschedule.html",
+        {"appointment": appointment, "slots": slots, "days": days[:14], "day": day},
+    )
+
+
+@login_required
+def appointment_ics(request: HttpRequest, pk: int) -> HttpResponse:
+    """Download one appointment as an .ics file (no clinical detail)."""
+    appointment = _mine_or_404(request, pk)
+    response = HttpResponse(ical.calendar([ical.event_for_resident(appointment)]), content_type="text/calendar")
+    response["Content-Disposition"] = f'attachment; filename="appointment-{appointment.pk}.ics"'
+    return response
+
+
+@login_required
+@require_POST
+def feedback_give(request: HttpRequest, pk: int) -> HttpResponse:
+    """The resident rates a completed session."""
+    appointment = _mine_or_404(request, pk)
+    form = FeedbackForm(request.POST)
+    if form.is_valid():
+        try:
+            services.feedback_give(
+                appointment=appointment,
+                actor=request.user,
+                rating=form.cleaned_data["rating"],
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("Thank you for your feedback."))
+        return redirect(appointment)
+    return render(
+        request,
+        "appointments/appointment_detail.html",
+        {"appointment": appointment, "can_change": False, "feedback_form": form},
+    )
+
+
+@login_required
+def waitlist_join(request: HttpRequest) -> HttpResponse:
+    """A resident asks to be offered a time that frees up at a place, for a service, within some days."""
+    people = _people(request)
+    if not people:
+        messages.error(request, _("Your account is not linked to a resident record yet. Please call the center."))
+        return redirect("appointments:book")
+    initial = {"service": request.GET.get("service"), "where": request.GET.get("where")}
+    form = WaitlistForm(_posted(request), people=people, centers=_centers_for(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.waitlist_join(
+                actor=request.user,
+                resident=data["for_whom"],
+                service=data["service"],
+                station=data["station"],
+                first_day=data["first_day"],
+                last_day=data["last_day"],
+            )
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("You are on the waitlist. We will send you a message when a time frees up."))
+            return redirect("appointments:mine")
+    return render(request, "appointments/waitlist_join.html", {"form": form})
+
+
+@login_required
+@require_POST
+def waitlist_leave(request: HttpRequest, pk: int) -> HttpResponse:
+    """Leave the waitlist."""
+    entry = selectors.waitlist_entry_for_resident(user=request.user, pk=pk)
+    if entry is None:
+        raise Http404
+    try:
+        services.waitlist_leave(actor=request.user, entry=entry)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("You have left the waitlist."))
+    return redirect("appointments:mine")
+
+
+@login_required
+def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A time offered from the waitlist: take it or let it go to the next person."""
+    offer = selectors.offer_for_resident(user=request.user, pk=pk)
+    if offer is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            if request.POST.get("answer") == "accept":
+                appointment = services.waitlist_accept(offer=offer, actor=request.user)
+                messages.success(request, _("Your appointment is booked."))
+                return redirect(appointment)
+            services.waitlist_decline(offer=offer, actor=request.user)
+            messages.info(request, _("The time goes to the next person. You stay on the waitlist."))
+            return redirect("appointments:mine")
+        except services.SlotTaken:
+            messages.error(request, _("This offer has ended. You are still on the waitlist for other times."))
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        return redirect("appointments:mine")
+    audit_record(actor=request.user, action="waitlist.offer_view", obj=offer.entry)
+    return render(request, "appointments/offer.html", {"offer": offer, "open": offer.status == "open"})

@@ -1,0 +1,51 @@
+"""Celery tasks: each takes ids, re-reads the rows and calls a service; running one twice sends nothing twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="appointments.reminders_send_due")
+def reminders_send_due_task() -> int:
+    from .services import reminders_send_due
+
+    return reminders_send_due()
+
+
+@shared_task(name="appointments.sweep")
+def appointments_sweep_task() -> dict:
+    """Every minute: send due messages and pass expired waitlist offers to the next person."""
+    from .services import reminders_send_due, waitlist_offers_expire, waitlist_offers_notify
+
+    return {
+        "sent": reminders_send_due(),
+        "offers_expired": waitlist_offers_expire(),
+        "offers_told": waitlist_offers_notify(),
+    }
+
+
+@shared_task(name="appointments.slots_generate")
+def slots_generate_task() -> int:
+    """Every night: keep slots generated up to the booking horizon."""
+    from .services import slots_generate_all
+
+    return slots_generate_all()
+
+
+@shared_task(name="appointments.waitlist_offer_slot")
+def waitlist_offer_slot_task(slot_id: int) -> int | None:
+    from .models import Slot
+    from .services import waitlist_offer_slot
+
+    slot = Slot.objects.filter(pk=slot_id).first()
+    if slot is None:
+        return None
+    offer = waitlist_offer_slot(slot=slot)
+    return offer.pk if offer else None
+
+
+@shared_task(name="appointments.waitlist_offer_notify")
+def waitlist_offer_notify_task(offer_id: int) -> int:
+    from .services import waitlist_offers_notify
+
+    return waitlist_offers_notify(offer_id=offer_id)

@@ -1,0 +1,129 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from appointments.models import CalendarFeed
+from appointments.services import appointment_book, duty_shift_create
+from centers.models import DutyShift, Role, ShiftKind
+from centers.selectors import crisis_team_on_duty
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_counselor_feed_shows_appointments_without_names_or_reasons(client_for, client, counselor, resident, slot):
+    appointment_book(slot=slot, resident=resident, booked_by=resident.user, reason="失眠")
+    page = client_for(counselor).get(reverse("appointments:calendar")).content.decode()
+    feed = CalendarFeed.objects.get(user=counselor)
+    assert feed.token in page
+    client.logout()
+    response = client.get(reverse("appointments:calendar_feed", args=[feed.token]))
+    body = response.content.decode()
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
+    assert "BEGIN:VEVENT" in body and slot.starts_at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ") in body
+    assert "林小雨" not in body and "失眠" not in body and resident.phone not in body
+
+
+def test_revoking_the_feed_address_makes_the_old_one_stop_working(client_for, client, counselor):
+    client_for(counselor).get(reverse("appointments:calendar"))
+    old = CalendarFeed.objects.get(user=counselor).token
+    client_for(counselor).post(reverse("appointments:calendar"))
+    new = CalendarFeed.objects.get(user=counselor).token
+    assert new != old
+    client.logout()
+    assert client.get(reverse("appointments:calendar_feed", args=[old])).status_code == 404
+    assert client.get(reverse("appointments:calendar_feed", args=[new])).status_code == 200
+
+
+def test_a_resident_downloads_an_ics_of_their_appointment(client_for, resident_user, slot):
+    appointment = appointment_book(slot=slot, resident=resident_user.resident, booked_by=resident_user)
+    response = client_for(resident_user).get(reverse("appointments:ics", args=[appointment.pk]))
+    assert response["Content-Disposition"].startswith("attachment")
+    body = response.content.decode()
+    assert "王老师" in body and "BEGIN:VCALENDAR" in body and "\r\n" in body
+
+
+def _at(days, hour):
+    day = timezone.localdate() + dt.timedelta(days=days)
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=timezone.get_current_timezone())
+
+
+def test_the_supervisor_sees_gaps_in_24_hour_coverage(client_for, supervisor, counselor, center):
+    for day in range(0, 15):
+        for start in (0, 8, 16):
+            if (day, start) == (3, 16):
+                continue  # nobody on the evening of day 3
+            duty_shift_create(
+                actor=supervisor,
+                center=center,
+                kind=ShiftKind.ONLINE_HOTLINE,
+                user=counselor if start != 8 else supervisor,
+                starts_at=_at(day, start),
+                ends_at=_at(day, start) + dt.timedelta(hours=8),
+                is_crisis_team=True,
+            )
+    page = client_for(supervisor).get(reverse("appointments:roster")).content.decode()
+    assert 'data-testid="coverage-gaps"' in page
+    assert _at(3, 16).strftime("%Y-%m-%d 16:00") in page
+    assert crisis_team_on_duty(center=center, at=_at(1, 9)) == [supervisor]
+
+
+def test_full_coverage_reads_covered(client_for, supervisor, counselor, center):
+    duty_shift_create(
+        actor=supervisor,
+        center=center,
+        kind=ShiftKind.ONLINE_HOTLINE,
+        user=counselor,
+        starts_at=timezone.now() - dt.timedelta(hours=1),
+        ends_at=timezone.now() + dt.timedelta(days=15),
+    )
+    assert 'data-testid="coverage-ok"' in client_for(supervisor).get(reverse("appointments:roster")).content.decode()
+
+
+def test_roster_rules(client_for, supervisor, make_staff, station, other_station, counselor, center):
+    manager = make_staff(Role.STATION_MANAGER, station=station)
+    client = client_for(manager)
+    start = _at(2, 9)
+    form = {
+        "kind": "onsite",
+        "user": counselor.pk,
+        "station": station.pk,
+        "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (start + dt.timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M"),
+    }
+    client.post(reverse("appointments:roster_add"), form)
+    assert DutyShift.objects.filter(station=station, user=counselor).exists()
+    client.post(reverse("appointments:roster_add"), {**form, "station": other_station.pk})
+    client.post(reverse("appointments:roster_add"), {**form, "kind": "online_hotline", "station": ""})
+    assert DutyShift.objects.count() == 1
+    # Double duty for one person is refused with a message.
+    response = client_for(supervisor).post(reverse("appointments:roster_add"), {**form, "station": ""}, follow=True)
+    assert "already on duty" in response.content.decode()
+    assert DutyShift.objects.count() == 1
+
+
+def test_a_station_manager_sees_remove_only_on_shifts_they_may_change(
+    client_for, make_staff, supervisor, counselor, station, center
+):
+    manager = make_staff(Role.STATION_MANAGER, station=station)
+    onsite = duty_shift_create(
+        actor=supervisor,
+        center=center,
+        kind="onsite",
+        user=counselor,
+        station=station,
+        starts_at=_at(2, 9),
+        ends_at=_at(2, 17),
+    )
+    online = duty_shift_create(
+        actor=supervisor,
+        center=center,
+        kind="online_hotline",
+        user=supervisor,
+        starts_at=_at(2, 9),
+        ends_at=_at(2, 17),
+    )
+    page = client_for(manager).get(reverse("appointments:roster")).content.decode()
+    assert reverse("appointments:roster_delete", args=[onsite.pk]) in page
+    assert reverse("appointments:roster_delete", args=[online.pk]) not in page
