@@ -1,0 +1,726 @@
+"""Cases: intake, screenings, tiers, crisis alerts, referrals, follow-ups, notes, consultations, closure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from centers.crypto import EncryptedTextField, encrypt_text
+from centers.models import Center, PartnerInstitution, Resident, ServiceGroup, Station
+
+
+class EncryptedJSONField(EncryptedTextField):
+    """JSON stored encrypted (screening answers): code sees a dict, the database only ciphertext."""
+
+    description = "JSON encrypted at rest"
+
+    def to_python(self, value):
+        if value is None or isinstance(value, dict | list):
+            return value
+        return json.loads(value) if value else {}
+
+    def get_prep_value(self, value):
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = self.to_python(value)
+        return encrypt_text(json.dumps(value, ensure_ascii=False, sort_keys=True))
+
+    def from_db_value(self, value, expression, connection):
+        text = super().from_db_value(value, expression, connection)
+        return json.loads(text) if text else {}
+
+    def value_to_string(self, obj):
+        return json.dumps(self.value_from_object(obj), ensure_ascii=False)
+
+
+class Tier(models.IntegerChoices):
+    """Ordered: a higher number is a higher risk (centers change thresholds, never this order)."""
+
+    GENERAL = 1, _("General")
+    SERIOUS = 2, _("Serious")
+    HIGH_RISK = 3, _("High-risk")
+
+
+class Stage(models.TextChoices):
+    RELIEVE = "relieve", _("Relieve (疏)")
+    ASSESS = "assess", _("Assess (评)")
+    DISPATCH = "dispatch", _("Dispatch (转)")
+    INTERVENE = "intervene", _("Refer and intervene (介)")
+    FOLLOW_UP = "follow_up", _("Follow up (访)")
+    CLOSED = "closed", _("Closed")
+
+
+# The 疏 → 评 → 转 → 介 → 访 state machine. Closing and reopening have their own services.
+TRANSITIONS: dict[str, set[str]] = {
+    Stage.RELIEVE: {Stage.ASSESS},
+    Stage.ASSESS: {Stage.DISPATCH},
+    Stage.DISPATCH: {Stage.INTERVENE},
+    Stage.INTERVENE: {Stage.FOLLOW_UP},
+    Stage.FOLLOW_UP: {Stage.INTERVENE, Stage.ASSESS},
+    Stage.CLOSED: set(),
+}
+
+
+class CrisisPhase(models.TextChoices):
+    BEFORE = "before", _("Before a crisis (事前)")
+    DURING = "during", _("During a crisis (事中)")
+    AFTER = "after", _("After a crisis (事后)")
+
+
+class Channel(models.TextChoices):
+    ONLINE_BOOKING = "online_booking", _("First session booked online")
+    HOTLINE = "hotline", _("Hotline call")
+    WALK_IN = "walk_in", _("Walk-in")
+    STATION_REPORT = "station_report", _("Station report")
+    PARTNER_REFERRAL = "partner_referral", _("Referral from a partner")
+    SCREENING = "screening", _("Positive screening")
+    HELP_NOW = "help_now", _('"I need help now" request')
+
+
+class SpecialTag(models.TextChoices):
+    COMMUNITY_CORRECTION = "community_correction", _("Community correction")
+    DRUG_REHABILITATION = "drug_rehabilitation", _("Drug rehabilitation")
+    SEVERE_MENTAL_ILLNESS = "severe_mental_illness", _("Severe mental illness")
+    MINOR = "minor", _("Minor")
+    ELDERLY_ALONE = "elderly_alone", _("Elderly living alone")
+    MIGRANT_WORKER = "migrant_worker", _("Migrant worker")
+
+
+# Follow-up rhythm in days (ARCHITECTURE.md section 3); special populations set a minimum rhythm.
+TIER_FOLLOW_UP_DAYS = {Tier.HIGH_RISK: 7, Tier.SERIOUS: 14, Tier.GENERAL: 30}
+TAG_FOLLOW_UP_DAYS = {
+    SpecialTag.COMMUNITY_CORRECTION: 14,
+    SpecialTag.DRUG_REHABILITATION: 14,
+    SpecialTag.SEVERE_MENTAL_ILLNESS: 14,
+    SpecialTag.MINOR: 14,
+    SpecialTag.ELDERLY_ALONE: 14,
+    SpecialTag.MIGRANT_WORKER: 30,
+}
+POST_CLOSURE_FOLLOW_UP_DAYS = (30, 90)
+
+
+class CaseQuerySet(models.QuerySet):
+    def open(self):
+        return self.exclude(stage=Stage.CLOSED)
+
+
+class Case(models.Model):
+    """One person's case at one center; a person has at most one open case per center."""
+
+    center = models.ForeignKey(Center, on_delete=models.PROTECT, related_name="cases", verbose_name=_("center"))
+    station = models.ForeignKey(
+        Station, on_delete=models.PROTECT, null=True, blank=True, related_name="cases", verbose_name=_("station")
+    )
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="cases", verbose_name=_("person"))
+    channel = models.CharField(_("first channel"), max_length=30, choices=Channel.choices)
+    source = models.CharField(_("source"), max_length=120, blank=True)
+    summary = EncryptedTextField(_("presenting concern"), blank=True)
+    tier = models.PositiveSmallIntegerField(_("tier"), choices=Tier.choices, default=Tier.GENERAL)
+    opened_tier = models.PositiveSmallIntegerField(_("tier when opened"), choices=Tier.choices, default=Tier.GENERAL)
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.RELIEVE)
+    crisis_phase = models.CharField(
+        _("crisis phase"), max_length=10, choices=CrisisPhase.choices, default=CrisisPhase.BEFORE
+    )
+    special_tags = models.JSONField(_("special populations"), default=list, blank=True)
+    counselors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="cases", verbose_name=_("counselors")
+    )
+    service_group = models.ForeignKey(
+        ServiceGroup,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("service group"),
+    )
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    respond_by = models.DateTimeField(_("respond by"), null=True, blank=True)
+    assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
+    first_contact_at = models.DateTimeField(_("first contact"), null=True, blank=True)
+    expert_review_by = models.DateTimeField(_("expert review by"), null=True, blank=True)
+    ever_high_risk = models.BooleanField(_("was ever high-risk"), default=False)
+    pending_tier = models.PositiveSmallIntegerField(
+        _("tier awaiting confirmation"), choices=Tier.choices, null=True, blank=True
+    )
+    pending_tier_reason = models.CharField(_("reason for the proposed tier"), max_length=300, blank=True)
+    pending_tier_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    closure_requested_at = models.DateTimeField(_("closure requested"), null=True, blank=True)
+    closure_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    closure_summary = EncryptedTextField(_("closing summary"), blank=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    signed_off_at = models.DateTimeField(_("signed off"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-tier", "respond_by", "-opened_at"]
+        indexes = [
+            models.Index(fields=["center", "stage", "tier"], name="case_center_stage_tier"),
+            models.Index(fields=["station", "stage"], name="case_station_stage"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident", "center"], condition=~Q(stage="closed"), name="case_one_open_per_person_center"
+            ),
+            models.CheckConstraint(condition=Q(tier__in=[1, 2, 3]), name="case_tier_valid"),
+            models.CheckConstraint(condition=Q(stage__in=[s.value for s in Stage]), name="case_stage_valid"),
+            models.CheckConstraint(
+                condition=~Q(stage="closed") | Q(closed_at__isnull=False), name="case_closed_has_time"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} · {self.get_tier_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:case_detail", args=[self.pk])
+
+    @property
+    def reference(self) -> str:
+        return f"C{self.pk:06d}" if self.pk else ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage != Stage.CLOSED
+
+    @property
+    def tier_css(self) -> str:
+        return {Tier.GENERAL: "general", Tier.SERIOUS: "serious", Tier.HIGH_RISK: "high_risk"}.get(self.tier, "")
+
+    @property
+    def tag_labels(self) -> list[str]:
+        labels = dict(SpecialTag.choices)
+        return [labels[t] for t in self.special_tags if t in labels]
+
+    @property
+    def response_done(self) -> bool:
+        """General cases need assigning; serious and high-risk ones a first contact."""
+        return bool(self.assigned_at if self.tier == Tier.GENERAL else self.first_contact_at)
+
+    @property
+    def response_overdue(self) -> bool:
+        return (
+            self.is_open and self.respond_by is not None and not self.response_done and self.respond_by < timezone.now()
+        )
+
+    def clean(self) -> None:
+        errors = {}
+        if self.station_id and self.center_id and self.station.center_id != self.center_id:
+            errors["station"] = _("The station belongs to another center.")
+        if self.resident_id and self.center_id and self.resident.center_id != self.center_id:
+            errors["resident"] = _("The person is registered with another center.")
+        unknown = [t for t in self.special_tags or [] if t not in SpecialTag.values]
+        if unknown:
+            errors["special_tags"] = _("Unknown special population.")
+        if self.stage == Stage.CLOSED and not self.closed_at:
+            errors["stage"] = _("A closed case needs a closing time.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class EventKind(models.TextChoices):
+    OPENED = "opened", _("Case opened")
+    JOINED = "joined", _("New signal joined the case")
+    REOPENED = "reopened", _("Case reopened")
+    TIER = "tier", _("Tier changed")
+    TIER_PROPOSED = "tier_proposed", _("Lower tier proposed")
+    STAGE = "stage", _("Stage changed")
+    PHASE = "phase", _("Crisis phase changed")
+    ROUTED = "routed", _("Routed")
+    ASSIGNED = "assigned", _("Counselor assigned")
+    ALERT = "alert", _("Crisis alert raised")
+    ALERT_ACK = "alert_ack", _("Crisis alert acknowledged")
+    ESCALATED = "escalated", _("Escalated")
+    CONTACT = "contact", _("First contact made")
+    SCREENING = "screening", _("Screening recorded")
+    NOTE = "note", _("Note added")
+    REFERRAL = "referral", _("Referral")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+    CONSULTATION = "consultation", _("Expert consultation")
+    TAGS = "tags", _("Special populations changed")
+    REASSESSED = "reassessed", _("Re-assessed")
+    CLOSURE_REQUESTED = "closure_requested", _("Closure requested")
+    CLOSED = "closed", _("Case closed")
+    CONSENT = "consent", _("Consent recorded")
+    GROUP = "group", _("Service group changed")
+
+
+class CaseEvent(models.Model):
+    """One entry of a case's timeline: who did what, when, and why."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case"))
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("what"), max_length=30, choices=EventKind.choices)
+    from_value = models.CharField(_("from"), max_length=40, blank=True)
+    to_value = models.CharField(_("to"), max_length=40, blank=True)
+    reason = EncryptedTextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def from_label(self) -> str:
+        return event_value_label(self.kind, self.from_value)
+
+    @property
+    def to_label(self) -> str:
+        return event_value_label(self.kind, self.to_value)
+
+
+ROUTE_LABELS = {
+    "crisis_team": _("Crisis team on duty"),
+    "center_counselors": _("Center counselors"),
+    "station_counselors": _("Station counselors"),
+}
+FOLLOW_UP_EVENT_LABELS = {"assigned": _("assigned"), "done": _("done"), "not_reached": _("person not reached")}
+
+
+def event_value_label(kind: str, value: str) -> str:
+    """What a timeline shows for a stored code: labels in the reader's language, ids hidden."""
+    if not value:
+        return ""
+    try:
+        if kind in (EventKind.TIER, EventKind.TIER_PROPOSED, EventKind.REASSESSED):
+            return str(Tier(int(value)).label)
+        if kind in (EventKind.STAGE, EventKind.REOPENED):
+            return str(Stage(value).label)
+        if kind == EventKind.PHASE:
+            return str(CrisisPhase(value).label)
+        if kind in (EventKind.OPENED, EventKind.JOINED, EventKind.ALERT):
+            return str(dict(Channel.choices + [("judgement", _("Counselor judgement"))])[value])
+        if kind == EventKind.ROUTED:
+            return str(ROUTE_LABELS[value])
+        if kind == EventKind.REFERRAL:
+            return str(ReferralStatus(value).label)
+        if kind == EventKind.TAGS:
+            labels = dict(SpecialTag.choices)
+            return "、".join(str(labels[t]) for t in value.split(",") if t in labels)
+        if kind == EventKind.ESCALATED:
+            if value.startswith("follow_up:"):
+                return str(_("Overdue follow-up, level %(level)s") % {"level": value.split(":", 1)[1]})
+            return str(CrisisAlert.Level(int(value)).label)
+        if kind == EventKind.FOLLOW_UP:
+            return str(FOLLOW_UP_EVENT_LABELS.get(value) or FollowUpKind(value).label)
+    except (KeyError, ValueError):
+        return value
+    if kind in (
+        EventKind.ASSIGNED,
+        EventKind.ALERT_ACK,
+        EventKind.CONTACT,
+        EventKind.NOTE,
+        EventKind.GROUP,
+        EventKind.CONSENT,
+    ):
+        return ""  # ids and codes that mean nothing to a reader
+    return value
+
+
+class Screening(models.Model):
+    """One completed instrument, scored by code; answers are kept for re-scoring, never shown to others."""
+
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="screenings")
+    center = models.ForeignKey(Center, on_delete=models.PROTECT, related_name="screenings")
+    station = models.ForeignKey(Station, on_delete=models.SET_NULL, null=True, blank=True, related_name="screenings")
+    case = models.ForeignKey(Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="screenings")
+    instrument = models.CharField(_("instrument"), max_length=10)
+    answers = EncryptedJSONField(_("answers"), default=dict)
+    score = models.PositiveSmallIntegerField(_("score"))
+    band = models.CharField(_("band"), max_length=30)
+    positive = models.BooleanField(_("positive"), default=False)
+    acute = models.BooleanField(_("acute risk"), default=False)
+    item9 = models.PositiveSmallIntegerField(_("PHQ-9 item 9"), null=True, blank=True)
+    self_reported = models.BooleanField(_("taken online by the person"), default=False)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    taken_at = models.DateTimeField(_("taken"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("screening")
+        verbose_name_plural = _("screenings")
+        ordering = ["-taken_at"]
+        indexes = [models.Index(fields=["station", "taken_at"], name="screening_station_time")]
+        constraints = [
+            models.CheckConstraint(condition=Q(instrument__in=["phq9", "gad7", "asq"]), name="screening_instrument"),
+            models.CheckConstraint(condition=Q(score__lte=27), name="screening_score_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} {self.score} ({self.band})"
+
+    @property
+    def instrument_def(self):
+        from .instruments import instrument_get
+
+        return instrument_get(self.instrument)
+
+    @property
+    def band_label(self):
+        definition = self.instrument_def
+        for _low, code, label in definition.bands:
+            if code == self.band:
+                return label
+        return self.band
+
+
+class CrisisAlert(models.Model):
+    """A crisis alert: a database row first; the sweep escalates it by the center's timers."""
+
+    class Level(models.IntegerChoices):
+        TEAM = 0, _("Crisis team on duty")
+        SUPERVISOR = 1, _("Supervisor")
+        CONTACT = 2, _("Escalation contact")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="alerts")
+    center = models.ForeignKey(Center, on_delete=models.PROTECT, related_name="crisis_alerts")
+    station = models.ForeignKey(Station, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    reason = models.CharField(
+        _("reason"), max_length=30, choices=Channel.choices + [("judgement", _("Counselor judgement"))]
+    )
+    raised_at = models.DateTimeField(_("raised"), default=timezone.now)
+    level = models.PositiveSmallIntegerField(_("escalation level"), choices=Level.choices, default=Level.TEAM)
+    escalated_at = models.DateTimeField(_("last escalated"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    first_contact_at = models.DateTimeField(_("first contact"), null=True, blank=True)
+    first_contact_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    callback_phone = models.CharField(_("call back on"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("crisis alert")
+        verbose_name_plural = _("crisis alerts")
+        ordering = ["-raised_at"]
+        indexes = [models.Index(fields=["center", "acknowledged_at"], name="alert_center_open")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(acknowledged_at__isnull=True), name="alert_one_open_per_case"
+            ),
+            models.CheckConstraint(condition=Q(level__in=[0, 1, 2]), name="alert_level_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"alert {self.pk} case {self.case_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.acknowledged_at is None
+
+    @property
+    def contact_due_at(self):
+        return self.raised_at + dt.timedelta(hours=1)
+
+    @property
+    def acknowledged_in_time(self) -> bool:
+        return bool(
+            self.acknowledged_at
+            and (self.acknowledged_at - self.raised_at).total_seconds() <= self.center.alert_ack_minutes * 60
+        )
+
+
+class Notification(models.Model):
+    """An outgoing message, stored before it is sent: the sweep sends what is unsent, once."""
+
+    class ChannelKind(models.TextChoices):
+        WORKSPACE = "workspace", _("Workspace")
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("SMS")
+
+    center = models.ForeignKey(Center, on_delete=models.CASCADE, related_name="+")
+    alert = models.ForeignKey(
+        CrisisAlert, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    follow_up = models.ForeignKey(
+        "FollowUp", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    level = models.PositiveSmallIntegerField(default=0)
+    channel = models.CharField(max_length=10, choices=ChannelKind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    address = models.CharField(max_length=254, blank=True)
+    subject = models.CharField(max_length=200)
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["sent_at", "channel"], name="notification_unsent")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alert", "level", "channel", "address"],
+                condition=Q(alert__isnull=False),
+                name="notification_once_per_alert_level",
+            ),
+            models.UniqueConstraint(
+                fields=["follow_up", "level", "channel", "address"],
+                condition=Q(follow_up__isnull=False),
+                name="notification_once_per_followup_level",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.address} {self.subject}"
+
+
+class ReferralStatus(models.TextChoices):
+    SENT = "sent", _("Sent")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    COMPLETED = "completed", _("Completed")
+
+
+REFERRAL_TRANSITIONS = {
+    ReferralStatus.SENT: {ReferralStatus.ACCEPTED, ReferralStatus.DECLINED},
+    ReferralStatus.ACCEPTED: {ReferralStatus.COMPLETED},
+    ReferralStatus.DECLINED: set(),
+    ReferralStatus.COMPLETED: set(),
+}
+
+
+class ReferralBasis(models.TextChoices):
+    CONSENT = "consent", _("The person consented")
+    EMERGENCY = "emergency", _("Emergency: life or health in danger")
+
+
+class Referral(models.Model):
+    """A referral to a partner institution: a disclosure, made only on consent or a recorded emergency."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="referrals")
+    partner = models.ForeignKey(PartnerInstitution, on_delete=models.PROTECT, related_name="referrals")
+    basis = models.CharField(_("legal basis"), max_length=10, choices=ReferralBasis.choices)
+    emergency_reason = models.CharField(_("emergency: what danger"), max_length=300, blank=True)
+    reason = EncryptedTextField(_("what the partner is asked to do"))
+    status = models.CharField(_("status"), max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.SENT)
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    responded_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    feedback = EncryptedTextField(_("partner feedback"), blank=True)
+    feedback_at = models.DateTimeField(_("feedback received"), null=True, blank=True)
+    feedback_via_link = models.BooleanField(_("entered by the partner"), default=False)
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ["-sent_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(basis="consent") | ~Q(emergency_reason=""), name="referral_emergency_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"referral {self.pk} → {self.partner}"
+
+    def clean(self) -> None:
+        if self.basis == ReferralBasis.EMERGENCY and not self.emergency_reason.strip():
+            raise ValidationError({"emergency_reason": _("Say what danger makes this an emergency.")})
+        if self.partner_id and self.case_id and self.partner.center_id != self.case.center_id:
+            raise ValidationError({"partner": _("The partner works with another center.")})
+
+
+class ReferralLink(models.Model):
+    """A single-use, expiring link for the partner to answer one referral. Only the hash is stored."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("partner feedback link")
+        verbose_name_plural = _("partner feedback links")
+
+    def __str__(self) -> str:
+        return f"link for referral {self.referral_id}"
+
+
+class FollowUpKind(models.TextChoices):
+    REGULAR = "regular", _("Follow-up by tier")
+    POST_CLOSURE = "post_closure", _("Follow-up after closure")
+    REASSESSMENT = "reassessment", _("Re-assessment after partner feedback")
+
+
+class FollowUpQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(done_at__isnull=True, cancelled_at__isnull=True)
+
+
+class FollowUp(models.Model):
+    """A follow-up contact due on a date, done by a counselor or an assigned volunteer."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")
+    center = models.ForeignKey(Center, on_delete=models.PROTECT, related_name="+")
+    station = models.ForeignKey(Station, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    kind = models.CharField(_("kind"), max_length=20, choices=FollowUpKind.choices, default=FollowUpKind.REGULAR)
+    due_at = models.DateTimeField(_("due"))
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+        verbose_name=_("assigned to"),
+    )
+    service_group = models.ForeignKey(
+        ServiceGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="follow_ups"
+    )
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    reached = models.BooleanField(_("person reached"), null=True, blank=True)
+    outcome = models.CharField(_("what happened (no clinical detail)"), max_length=300, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ["due_at"]
+        indexes = [models.Index(fields=["center", "done_at", "due_at"], name="followup_center_due")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "kind"],
+                condition=Q(done_at__isnull=True, cancelled_at__isnull=True, kind="regular"),
+                name="followup_one_open_regular_per_case",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"follow-up {self.pk} case {self.case_id} {self.due_at:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.done_at is None and self.cancelled_at is None
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_at < timezone.now()
+
+
+class CaseNote(models.Model):
+    """A session note, encrypted at rest; readable by the case's counselors and the supervisor only."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    body = EncryptedTextField(_("note"))
+    created_at = models.DateTimeField(_("written"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("case note")
+        verbose_name_plural = _("case notes")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"note {self.pk} case {self.case_id}"
+
+
+class Consultation(models.Model):
+    """An expert consultation on a case; the expert sees only the cases consulted on."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consultations")
+    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="consultations")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    question = EncryptedTextField(_("question for the expert"))
+    advice = EncryptedTextField(_("advice"), blank=True)
+    advised_at = models.DateTimeField(_("advised"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("expert consultation")
+        verbose_name_plural = _("expert consultations")
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"consultation {self.pk} case {self.case_id}"
+
+
+class Reassessment(models.Model):
+    """A re-assessment before closure: a new screening or a structured judgement."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reassessments")
+    screening = models.ForeignKey(Screening, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    judged_tier = models.PositiveSmallIntegerField(_("risk now"), choices=Tier.choices)
+    functioning_improved = models.BooleanField(_("daily functioning improved"), default=False)
+    supports_in_place = models.BooleanField(_("support network in place"), default=False)
+    rationale = EncryptedTextField(_("rationale"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("re-assessment")
+        verbose_name_plural = _("re-assessments")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"reassessment {self.pk} case {self.case_id}"
+
+
+class WeeklyRiskSummary(models.Model):
+    """The early-warning series: one row per station and ISO week, computed by a periodic task."""
+
+    center = models.ForeignKey(Center, on_delete=models.CASCADE, related_name="+")
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="+")
+    week_start = models.DateField(_("week starting"))
+    active_general = models.PositiveIntegerField(default=0)
+    active_serious = models.PositiveIntegerField(default=0)
+    active_high_risk = models.PositiveIntegerField(default=0)
+    new_alerts = models.PositiveIntegerField(default=0)
+    screenings = models.PositiveIntegerField(default=0)
+    positive_screenings = models.PositiveIntegerField(default=0)
+    phq9_count = models.PositiveIntegerField(default=0)
+    mean_phq9 = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("weekly risk summary")
+        verbose_name_plural = _("weekly risk summaries")
+        ordering = ["station_id", "week_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["station", "week_start"], name="weekly_summary_one_per_station_week"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.week_start}"
+
+    @property
+    def positive_share(self) -> float | None:
+        return self.positive_screenings / self.screenings if self.screenings else None

@@ -1,38 +1,850 @@
-"""Staff workspaces. Each page says plainly what it will hold until its issue lands."""
+"""Pages for working a case, the resident's self-check and "I need help now". Views stay thin."""
 
+from __future__ import annotations
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
-from centers.models import Role
-from centers.policies import has_role
+from centers.consent import consent_text
+from centers.models import ConsentPurpose, Resident, Role
+from centers.policies import has_consent, has_role, resident_of
+from centers.services import resident_create_by_staff
+
+from . import forms, policies, selectors, services
+from .instruments import INSTRUMENTS, instrument_get
+from .models import TRANSITIONS, CrisisPhase, FollowUpKind, Stage, Tier
+
+# --- helpers ------------------------------------------------------------------------------------------
 
 
-def _role_page(request: HttpRequest, roles: tuple[str, ...], template: str) -> HttpResponse:
-    if not has_role(request.user, *roles):
+def _form_errors(form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form, field by field where it names fields."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            target = field if field in form.fields else None
+            for error in errors:
+                form.add_error(target, error)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+def _posted(request: HttpRequest):
+    """The submitted data of a POST, even an empty one (which is refused with the form's reasons,
+    never shown again as if nothing had been sent)."""
+    return request.POST if request.method == "POST" else None
+
+
+def _case_worker_required(request: HttpRequest) -> None:
+    if not policies.is_case_worker(request.user):
         raise Http404
-    return render(request, template)
+
+
+# --- "I need help now" -------------------------------------------------------------------------------
+
+
+def help_now(request: HttpRequest) -> HttpResponse:
+    """Hotlines for everyone; a signed-in resident can also ask for an urgent callback."""
+    resident = resident_of(request.user)
+    form = None
+    if resident is not None:
+        form = forms.HelpNowForm(request.POST or None, initial={"phone": resident.phone or request.user.phone})
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.help_now_request(actor=request.user, phone=form.cleaned_data["phone"], resident=resident)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "We have your request. A counselor on duty will call you back as soon as possible, usually within minutes."
+                    ),
+                )
+                return redirect("cases:help_now")
+    elif request.method == "POST":
+        return redirect(f"{reverse('account_login')}?next={reverse('cases:help_now')}")
+    return render(request, "cases/help_now.html", {"form": form, "resident": resident})
+
+
+# --- the resident's self-check -----------------------------------------------------------------------
+
+
+def _subject(request: HttpRequest, resident_pk: int) -> Resident:
+    for person in selectors.screening_subjects(user=request.user):
+        if person.pk == resident_pk:
+            return person
+    raise Http404
+
+
+@login_required
+def self_check(request: HttpRequest) -> HttpResponse:
+    """Choose a questionnaire, for oneself or a child in one's care."""
+    subjects = selectors.screening_subjects(user=request.user)
+    if not subjects:
+        raise Http404
+    rows = [(person, has_consent(person, ConsentPurpose.SCREENING)) for person in subjects]
+    return render(request, "cases/self_check.html", {"rows": rows, "instruments": INSTRUMENTS.values()})
+
+
+@login_required
+def self_check_consent(request: HttpRequest, resident_pk: int) -> HttpResponse:
+    """The separate consent for the self-check (a guardian's for a child under 14)."""
+    person = _subject(request, resident_pk)
+    form = forms.ConsentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.screening_consent_give(resident=person, actor=request.user)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Thank you. Your consent is recorded; you can withdraw it at any time."))
+            return redirect("cases:self_check")
+    return render(
+        request,
+        "cases/self_check_consent.html",
+        {"form": form, "person": person, "text": consent_text(ConsentPurpose.SCREENING)},
+    )
+
+
+@login_required
+def self_check_take(request: HttpRequest, resident_pk: int, instrument: str) -> HttpResponse:
+    """Answer a questionnaire; acute answers lead straight to the crisis page."""
+    person = _subject(request, resident_pk)
+    definition = instrument_get(instrument)
+    if definition is None:
+        raise Http404
+    if not has_consent(person, ConsentPurpose.SCREENING):
+        messages.info(request, _("Please give your consent to the self-check first."))
+        return redirect("cases:self_check_consent", resident_pk=person.pk)
+    form = forms.ScreeningForm(_posted(request), instrument=definition)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                screening, _case = services.screening_submit(
+                    resident=person, instrument=instrument, answers=form.cleaned_data, actor=request.user
+                )
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                if screening.acute or (screening.item9 or 0) >= 2:
+                    return redirect("cases:self_check_help", pk=screening.pk)
+                return redirect("cases:self_check_result", pk=screening.pk)
+        status = 400
+    else:
+        status = 200
+    return render(
+        request, "cases/self_check_take.html", {"form": form, "definition": definition, "person": person}, status=status
+    )
+
+
+@login_required
+def self_check_result(request: HttpRequest, pk: int) -> HttpResponse:
+    """Supportive guidance and the hotlines; never a tier label."""
+    screening = selectors.screening_of_resident(user=request.user, pk=pk)
+    return render(request, "cases/self_check_result.html", {"screening": screening})
+
+
+@login_required
+def self_check_help(request: HttpRequest, pk: int) -> HttpResponse:
+    """The crisis page after acute answers: hotlines first, and the team has been alerted."""
+    screening = selectors.screening_of_resident(user=request.user, pk=pk)
+    return render(request, "cases/self_check_help.html", {"screening": screening})
+
+
+# --- staff landing pages ---------------------------------------------------------------------------------
 
 
 @login_required
 def workspace(request: HttpRequest) -> HttpResponse:
-    """The counselor's workspace."""
-    return _role_page(request, (Role.COUNSELOR, Role.SUPERVISOR), "cases/workspace.html")
+    """The counselor's queue: open crisis alerts, then cases by tier and deadline, and follow-ups due."""
+    _case_worker_required(request)
+    return render(
+        request,
+        "cases/workspace.html",
+        {
+            "alerts": selectors.alerts_for_user(user=request.user),
+            "cases": selectors.case_list(user=request.user)[:50],
+            "follow_ups": selectors.follow_ups_for_user(user=request.user)[:50],
+        },
+    )
+
+
+@login_required
+def alerts_panel(request: HttpRequest) -> HttpResponse:
+    """The open-alerts panel alone, polled by the workspace and console every 30 seconds (htmx)."""
+    _case_worker_required(request)
+    return render(request, "cases/partials/alerts.html", {"alerts": selectors.alerts_for_user(user=request.user)})
 
 
 @login_required
 def console(request: HttpRequest) -> HttpResponse:
-    """The supervisor's console."""
-    return _role_page(request, (Role.SUPERVISOR,), "cases/console.html")
+    """The supervisor's console: open alerts, decisions waiting, and the center's queue."""
+    if not has_role(request.user, Role.SUPERVISOR):
+        raise Http404
+    return render(
+        request,
+        "cases/console.html",
+        {
+            "alerts": selectors.alerts_for_user(user=request.user),
+            "waiting": selectors.cases_awaiting_supervisor(user=request.user),
+            "no_consultation": selectors.cases_missing_expert_review(user=request.user),
+            "cases": selectors.case_list(user=request.user)[:50],
+        },
+    )
 
 
 @login_required
 def consultations(request: HttpRequest) -> HttpResponse:
     """The consultations asked of an expert."""
-    return _role_page(request, (Role.EXPERT,), "cases/consultations.html")
+    if not has_role(request.user, Role.EXPERT):
+        raise Http404
+    return render(
+        request, "cases/consultations.html", {"consultations": selectors.consultations_for_expert(user=request.user)}
+    )
 
 
 @login_required
 def volunteer_tasks(request: HttpRequest) -> HttpResponse:
-    """A volunteer's follow-up visits and duties."""
-    return _role_page(request, (Role.VOLUNTEER,), "cases/volunteer_tasks.html")
+    """A volunteer's follow-up visits: whom to contact and when, nothing clinical."""
+    if not has_role(request.user, Role.VOLUNTEER):
+        raise Http404
+    return render(request, "cases/volunteer_tasks.html", {"tasks": selectors.volunteer_tasks(user=request.user)})
+
+
+# --- case list, intake and the case page ------------------------------------------------------------------
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    """Cases the user may work, filtered by scope, tier and stage."""
+    _case_worker_required(request)
+    scope = request.GET.get("scope") if request.GET.get("scope") in {"mine", "unassigned", "all"} else "all"
+    tier = request.GET.get("tier")
+    tier = int(tier) if tier and tier.isdigit() and int(tier) in Tier.values else None
+    stage = request.GET.get("stage") if request.GET.get("stage") in Stage.values else None
+    query = request.GET.get("q", "")[:60]
+    cases = selectors.case_list(user=request.user, tier=tier, stage=stage, scope=scope, query=query)[:200]
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "cases": cases,
+            "scope": scope,
+            "tier": tier,
+            "stage": stage,
+            "query": query,
+            "tiers": Tier.choices,
+            "stages": Stage.choices,
+        },
+    )
+
+
+@login_required
+def case_new(request: HttpRequest) -> HttpResponse:
+    """Intake by staff: hotline, walk-in, station report or partner referral."""
+    _case_worker_required(request)
+    center = _acting_center(request)
+    stations = center.stations.filter(is_active=True)
+    form = forms.IntakeForm(_posted(request), stations=stations)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        known = selectors.resident_by_phone(center=center, phone=data["phone"])
+        if known is None and not data["full_name"].strip():
+            form.add_error(
+                "full_name", _("Nobody is registered with this number: give the name to register the person.")
+            )
+            return render(request, "cases/case_new.html", {"form": form}, status=400)
+        try:
+            with transaction.atomic():
+                resident = known or resident_create_by_staff(
+                    actor=request.user,
+                    center=center,
+                    full_name=data["full_name"].strip(),
+                    phone=data["phone"],
+                    station=data["station"],
+                    birth_date=data["birth_date"],
+                )
+                case, created = services.case_intake(
+                    resident=resident,
+                    center=center,
+                    channel=data["channel"],
+                    source=data["source"],
+                    actor=request.user,
+                    station=data["station"],
+                    summary=data["summary"],
+                )
+                if data["consent"]:
+                    services.case_record_consent(case=case, actor=request.user)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            if created:
+                messages.success(request, _("Case %(ref)s opened.") % {"ref": case.reference})
+            else:
+                messages.info(
+                    request,
+                    _("This person already has an open case: the new contact was added to %(ref)s.")
+                    % {"ref": case.reference},
+                )
+            return redirect(case)
+    return render(request, "cases/case_new.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _acting_center(request: HttpRequest):
+    from centers.models import Center
+    from centers.policies import center_ids_for
+
+    ids = center_ids_for(request.user, [Role.COUNSELOR, Role.SUPERVISOR])
+    center = Center.objects.filter(pk__in=ids).order_by("pk").first()
+    if center is None:
+        raise Http404
+    return center
+
+
+def _case_context(request: HttpRequest, case, **forms_given) -> dict:
+    user = request.user
+    can_work = policies.can_work_case(user, case)
+    context = {
+        "case": case,
+        "can_work": can_work,
+        "can_supervise": policies.can_supervise(user, case),
+        "can_read_notes": policies.can_read_notes(user, case),
+        "events": selectors.case_timeline(case=case),
+        "alerts": selectors.case_alerts(case=case),
+        "screenings": selectors.case_screenings(case=case),
+        "consultations": selectors.case_consultations(user=user, case=case),
+        "has_case_consent": has_consent(case.resident, ConsentPurpose.CASE_RECORD),
+        "instruments": INSTRUMENTS.values(),
+        "counselors": case.counselors.all(),
+        "expert_review_overdue": selectors.expert_review_overdue(case=case),
+    }
+    if can_work:
+        context.update(
+            referrals=selectors.case_referrals(case=case),
+            follow_ups=selectors.case_follow_ups(case=case),
+            reassessments=selectors.case_reassessments(case=case),
+            transitions=[(s, Stage(s).label) for s in sorted(TRANSITIONS[case.stage])],
+            tier_form=forms.TierForm(initial={"tier": case.tier}),
+            confirm_form=forms.ConfirmTierForm(),
+            stage_form=forms.StageForm(),
+            phase_form=forms.PhaseForm(initial={"phase": case.crisis_phase}),
+            tags_form=forms.TagsForm(initial={"tags": case.special_tags}),
+            group_form=forms.GroupForm(
+                initial={"group": case.service_group_id}, groups=selectors.groups_for_case(case=case)
+            ),
+            contact_form=forms.ContactForm(),
+            assign_form=forms.AssignForm(counselors=selectors.counselors_for_case(case=case)),
+            alert_form=forms.ReasonForm(),
+            note_form=forms.NoteForm(),
+            referral_form=forms.ReferralForm(partners=selectors.partners_for_case(case=case)),
+            consult_form=forms.ConsultationForm(experts=selectors.experts_for_case(case=case)),
+            reassess_form=forms.ReassessmentForm(),
+            close_form=forms.CloseForm(),
+            phases=CrisisPhase.choices,
+        )
+    if context["can_read_notes"]:
+        context["notes"] = selectors.case_notes(user=user, case=case)
+    context.update(forms_given)
+    return context
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The case page: state, deadlines, timeline and every action the user may take."""
+    case = selectors.case_open_for(user=request.user, pk=pk)
+    return render(request, "cases/case_detail.html", _case_context(request, case))
+
+
+def _case_action(
+    request: HttpRequest, pk: int, form_name: str, form, act, success: str, allowed=policies.can_work_case
+) -> HttpResponse:
+    """Bind, call one service, message, redirect; a refused input re-renders the case page with the reason.
+
+    `form` is a bound form, or a function of the case that returns one (for choices that depend on it).
+    """
+    case = selectors.case_open_for(user=request.user, pk=pk, action="case.change")
+    if not allowed(request.user, case):
+        raise Http404
+    if callable(form):
+        form = form(case)
+    if form.is_valid():
+        try:
+            act(case, form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        except PermissionDenied as exc:
+            raise Http404 from exc
+        else:
+            messages.success(request, success)
+            return redirect(case)
+    case.refresh_from_db()
+    messages.error(request, _("Nothing was changed: please correct the form below."))
+    return render(request, "cases/case_detail.html", _case_context(request, case, **{form_name: form}), status=400)
+
+
+@login_required
+@require_POST
+def case_tier(request: HttpRequest, pk: int) -> HttpResponse:
+    """Set the tier by counselor judgement, with a written reason."""
+    return _case_action(
+        request,
+        pk,
+        "tier_form",
+        forms.TierForm(request.POST),
+        lambda case, d: services.case_set_tier(case=case, tier=d["tier"], actor=request.user, reason=d["reason"]),
+        _("The tier decision is recorded."),
+    )
+
+
+@login_required
+@require_POST
+def case_tier_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """A supervisor confirms or refuses leaving high-risk."""
+    return _case_action(
+        request,
+        pk,
+        "confirm_form",
+        forms.ConfirmTierForm(request.POST),
+        lambda case, d: services.case_confirm_tier(
+            case=case, actor=request.user, approve=d["approve"], reason=d["reason"]
+        ),
+        _("The tier decision is recorded."),
+    )
+
+
+@login_required
+@require_POST
+def case_stage(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move the case along the 疏评转介访 workflow."""
+    return _case_action(
+        request,
+        pk,
+        "stage_form",
+        forms.StageForm(request.POST),
+        lambda case, d: services.case_transition(
+            case=case, to_stage=d["stage"], actor=request.user, reason=d["reason"]
+        ),
+        _("The case moved to the next stage."),
+    )
+
+
+@login_required
+@require_POST
+def case_phase(request: HttpRequest, pk: int) -> HttpResponse:
+    """Set the crisis phase (before / during / after)."""
+    return _case_action(
+        request,
+        pk,
+        "phase_form",
+        forms.PhaseForm(request.POST),
+        lambda case, d: services.case_set_phase(case=case, phase=d["phase"], actor=request.user),
+        _("The crisis phase is updated."),
+    )
+
+
+@login_required
+@require_POST
+def case_tags(request: HttpRequest, pk: int) -> HttpResponse:
+    """Set the special populations of a case."""
+    return _case_action(
+        request,
+        pk,
+        "tags_form",
+        forms.TagsForm(request.POST),
+        lambda case, d: services.case_set_tags(case=case, tags=d["tags"], actor=request.user),
+        _("Special populations updated; the follow-up rhythm follows them."),
+    )
+
+
+@login_required
+@require_POST
+def case_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the first contact with the person."""
+    return _case_action(
+        request,
+        pk,
+        "contact_form",
+        forms.ContactForm(request.POST),
+        lambda case, d: services.case_record_contact(case=case, actor=request.user, reason=d["reason"]),
+        _("First contact recorded."),
+    )
+
+
+@login_required
+@require_POST
+def case_group(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give the case to a service group (or take it away)."""
+    return _case_action(
+        request,
+        pk,
+        "group_form",
+        lambda case: forms.GroupForm(request.POST, groups=selectors.groups_for_case(case=case)),
+        lambda case, d: services.case_set_group(case=case, group=d["group"], actor=request.user),
+        _("Service group updated."),
+    )
+
+
+@login_required
+@require_POST
+def case_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give the case to a counselor."""
+    return _case_action(
+        request,
+        pk,
+        "assign_form",
+        lambda case: forms.AssignForm(request.POST, counselors=selectors.counselors_for_case(case=case)),
+        lambda case, d: services.case_assign(case=case, counselor=d["counselor"], actor=request.user),
+        _("The counselor is assigned."),
+    )
+
+
+@login_required
+@require_POST
+def case_take(request: HttpRequest, pk: int) -> HttpResponse:
+    """A counselor takes the case themselves."""
+    return _case_action(
+        request,
+        pk,
+        "assign_form",
+        forms.EmptyForm(request.POST),
+        lambda case, d: services.case_assign(case=case, counselor=request.user, actor=request.user),
+        _("You now work on this case."),
+    )
+
+
+@login_required
+@require_POST
+def case_consent(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the person's consent to a case record."""
+    return _case_action(
+        request,
+        pk,
+        "consent_form",
+        forms.EmptyForm(request.POST),
+        lambda case, d: services.case_record_consent(case=case, actor=request.user),
+        _("The consent is recorded."),
+    )
+
+
+@login_required
+@require_POST
+def case_alert(request: HttpRequest, pk: int) -> HttpResponse:
+    """Raise a crisis alert by counselor judgement."""
+    return _case_action(
+        request,
+        pk,
+        "alert_form",
+        forms.ReasonForm(request.POST),
+        lambda case, d: services.alert_raise(case=case, actor=request.user, reason=d["reason"]),
+        _("Crisis alert raised: the crisis team on duty is notified."),
+    )
+
+
+@login_required
+@require_POST
+def case_note(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add an encrypted session note (the case's counselors and the supervisor only)."""
+    return _case_action(
+        request,
+        pk,
+        "note_form",
+        forms.NoteForm(request.POST),
+        lambda case, d: services.note_add(case=case, actor=request.user, body=d["body"]),
+        _("Note saved."),
+        allowed=policies.can_read_notes,
+    )
+
+
+@login_required
+def case_screening(request: HttpRequest, pk: int, instrument: str) -> HttpResponse:
+    """A counselor enters a questionnaire during a session; the code scores it."""
+    case = selectors.case_open_for(user=request.user, pk=pk, action="case.change")
+    definition = instrument_get(instrument)
+    if definition is None or not policies.can_work_case(request.user, case):
+        raise Http404
+    form = forms.ScreeningForm(_posted(request), instrument=definition)
+    if request.method == "POST" and form.is_valid():
+        try:
+            screening, _case = services.screening_submit(
+                resident=case.resident, instrument=instrument, answers=form.cleaned_data, actor=request.user, case=case
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(name)s scored %(score)s: %(band)s.")
+                % {"name": definition.name, "score": screening.score, "band": screening.band_label},
+            )
+            return redirect(case)
+    return render(
+        request,
+        "cases/case_screening.html",
+        {"case": case, "form": form, "definition": definition},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def case_referral(request: HttpRequest, pk: int) -> HttpResponse:
+    """Refer to a partner institution (consent or a recorded emergency)."""
+    return _case_action(
+        request,
+        pk,
+        "referral_form",
+        lambda case: forms.ReferralForm(request.POST, partners=selectors.partners_for_case(case=case)),
+        lambda case, d: services.referral_create(
+            case=case,
+            partner=d["partner"],
+            basis=d["basis"],
+            reason=d["reason"],
+            emergency_reason=d["emergency_reason"],
+            actor=request.user,
+        ),
+        _("Referral sent and logged as a disclosure."),
+    )
+
+
+@login_required
+@require_POST
+def case_consult(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask an expert of the pool for advice."""
+    return _case_action(
+        request,
+        pk,
+        "consult_form",
+        lambda case: forms.ConsultationForm(request.POST, experts=selectors.experts_for_case(case=case)),
+        lambda case, d: services.consultation_request(
+            case=case, expert=d["expert"], question=d["question"], actor=request.user
+        ),
+        _("The expert is asked."),
+    )
+
+
+@login_required
+@require_POST
+def case_reassess(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a structured re-assessment."""
+    return _case_action(
+        request,
+        pk,
+        "reassess_form",
+        forms.ReassessmentForm(request.POST),
+        lambda case, d: services.reassessment_record(
+            case=case,
+            actor=request.user,
+            judged_tier=d["judged_tier"],
+            rationale=d["rationale"],
+            functioning_improved=d["functioning_improved"],
+            supports_in_place=d["supports_in_place"],
+            screening=services.screening_for_reassessment(case),
+        ),
+        _("Re-assessment recorded."),
+    )
+
+
+@login_required
+@require_POST
+def case_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """Close the case (or ask the supervisor's sign-off for a high-risk one)."""
+    return _case_action(
+        request,
+        pk,
+        "close_form",
+        forms.CloseForm(request.POST),
+        lambda case, d: services.case_close(case=case, actor=request.user, summary=d["summary"]),
+        _("Closure recorded."),
+    )
+
+
+@login_required
+@require_POST
+def case_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
+    """The supervisor signs off a closure."""
+    return _case_action(
+        request,
+        pk,
+        "signoff_form",
+        forms.EmptyForm(request.POST),
+        lambda case, d: services.case_sign_off(case=case, actor=request.user),
+        _("Closure signed off; the case is closed."),
+    )
+
+
+# --- alerts -------------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def alert_ack(request: HttpRequest, pk: int) -> HttpResponse:
+    """Acknowledge a crisis alert: you take it."""
+    alert = selectors.alert_for_user(user=request.user, pk=pk)
+    services.alert_acknowledge(alert=alert, actor=request.user)
+    messages.success(request, _("Alert acknowledged. Contact the person within the hour and record it."))
+    return redirect(alert.case)
+
+
+@login_required
+@require_POST
+def alert_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the first contact after a crisis alert."""
+    alert = selectors.alert_for_user(user=request.user, pk=pk)
+    services.alert_record_contact(alert=alert, actor=request.user, reason=request.POST.get("reason", ""))
+    messages.success(request, _("First contact recorded."))
+    return redirect(alert.case)
+
+
+# --- referrals ------------------------------------------------------------------------------------------------
+
+
+@login_required
+def referral_update(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff record a partner's answer and feedback, or make a feedback link for the partner."""
+    referral = selectors.referral_for_user(user=request.user, pk=pk)
+    form = forms.ReferralUpdateForm(request.POST or None, initial={"status": referral.status})
+    link_token = None
+    if request.method == "POST" and "make_link" in request.POST:
+        _link, token = services.referral_link_create(referral=referral, actor=request.user)
+        link_token = request.build_absolute_uri(reverse("cases:partner_feedback", args=[token]))
+        form = forms.ReferralUpdateForm(initial={"status": referral.status})
+    elif request.method == "POST" and form.is_valid():
+        try:
+            services.referral_update(
+                referral=referral,
+                actor=request.user,
+                status=form.cleaned_data["status"],
+                feedback=form.cleaned_data["feedback"],
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Referral updated."))
+            return redirect(referral.case)
+    return render(
+        request,
+        "cases/referral_update.html",
+        {"referral": referral, "form": form, "link": link_token},
+        status=400 if form.errors else 200,
+    )
+
+
+@never_cache
+def partner_feedback(request: HttpRequest, token: str) -> HttpResponse:
+    """The partner's single-use page: only this referral, no sign-in."""
+    link = services.referral_link_find(token)
+    if link is None:
+        return render(request, "cases/partner_feedback_gone.html", status=404)
+    form = forms.PartnerFeedbackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.referral_link_submit(
+                token=token, status=form.cleaned_data["status"], feedback=form.cleaned_data["feedback"]
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        except PermissionDenied:
+            return render(request, "cases/partner_feedback_gone.html", status=404)
+        else:
+            return render(request, "cases/partner_feedback_done.html")
+    return render(
+        request,
+        "cases/partner_feedback.html",
+        {"referral": link.referral, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- follow-ups ----------------------------------------------------------------------------------------------
+
+
+@login_required
+def followup_done(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a follow-up contact; a volunteer sees the contact details and the task, nothing clinical."""
+    follow_up = selectors.follow_up_for_user(user=request.user, pk=pk)
+    form = forms.FollowUpDoneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.followup_complete(
+                follow_up=follow_up,
+                actor=request.user,
+                reached=form.cleaned_data["reached"],
+                outcome=form.cleaned_data["outcome"],
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Follow-up recorded."))
+            if policies.can_work_case(request.user, follow_up.case):
+                return redirect(follow_up.case)
+            return redirect("cases:volunteer_tasks")
+    return render(
+        request,
+        "cases/followup_done.html",
+        {
+            "follow_up": follow_up,
+            "form": form,
+            "resident": follow_up.case.resident,
+            "is_reassessment": follow_up.kind == FollowUpKind.REASSESSMENT,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def followup_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give a follow-up to a counselor or a volunteer allowed to take it."""
+    follow_up = selectors.follow_up_for_user(user=request.user, pk=pk)
+    if not policies.can_work_case(request.user, follow_up.case):
+        raise Http404
+    people = selectors.followup_assignees(case=follow_up.case)
+    form = forms.FollowUpAssignForm(request.POST or None, people=people)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.followup_assign(follow_up=follow_up, assignee=form.cleaned_data["assignee"], actor=request.user)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Follow-up assigned."))
+            return redirect(follow_up.case)
+    return render(
+        request,
+        "cases/followup_assign.html",
+        {"follow_up": follow_up, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- expert consultations ------------------------------------------------------------------------------------
+
+
+@login_required
+def consultation_advise(request: HttpRequest, pk: int) -> HttpResponse:
+    """The expert reads the question and gives advice, which joins the case."""
+    consultation = selectors.consultation_for_user(user=request.user, pk=pk)
+    form = forms.AdviceForm(request.POST or None, initial={"advice": consultation.advice})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consultation_advise(
+                consultation=consultation, advice=form.cleaned_data["advice"], actor=request.user
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Thank you: your advice is on the case."))
+            return redirect("cases:consultations")
+    return render(
+        request,
+        "cases/consultation_advise.html",
+        {"consultation": consultation, "form": form},
+        status=400 if form.errors else 200,
+    )

@@ -1,0 +1,214 @@
+"""Forms bind and validate input; services do the writing."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from centers.models import mainland_mobile
+
+from .instruments import Instrument
+from .models import Channel, CrisisPhase, ReferralBasis, ReferralStatus, SpecialTag, Stage, Tier
+
+
+class EmptyForm(forms.Form):
+    """For actions that are a single button."""
+
+
+class ScreeningForm(forms.Form):
+    """One radio group per item of an instrument, built from the definition in code."""
+
+    def __init__(self, *args, instrument: Instrument, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instrument = instrument
+        choices = [(o.value, str(o.label)) for o in instrument.options]
+        for number, item in enumerate(instrument.items, start=1):
+            self.fields[item.key] = forms.TypedChoiceField(
+                label=f"{number}. {item.text}",
+                choices=choices,
+                coerce=int,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                required=not item.conditional,
+                error_messages={
+                    "required": _("Please answer this question."),
+                    "invalid_choice": _("Choose one of the answers given."),
+                },
+            )
+
+
+class ConsentForm(forms.Form):
+    agree = forms.BooleanField(
+        label=_("I have read the text above and agree."),
+        error_messages={"required": _("Tick the box to give your consent.")},
+    )
+
+
+class HelpNowForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Number to call you back on"),
+        max_length=11,
+        validators=[mainland_mobile],
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+
+
+class IntakeForm(forms.Form):
+    """Staff open (or add to) a case for a person who called, walked in, or was reported or referred."""
+
+    phone = forms.CharField(
+        label=_("Mobile number"),
+        max_length=11,
+        required=False,
+        validators=[mainland_mobile],
+        help_text=_("A person already registered with this number is found by it."),
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
+    full_name = forms.CharField(label=_("Name (for a person not yet registered)"), max_length=60, required=False)
+    birth_date = forms.DateField(
+        label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    station = forms.ModelChoiceField(label=_("Station"), queryset=None, required=False)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+    source = forms.CharField(label=_("Source (who reported or referred)"), max_length=120, required=False)
+    summary = forms.CharField(label=_("Presenting concern"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    consent = forms.BooleanField(
+        label=_("The person (or, under 14, the guardian) consents to a case record."), required=False
+    )
+
+    def __init__(self, *args, stations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["station"].queryset = stations
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("phone") and not (data.get("full_name") or "").strip():
+            raise forms.ValidationError(
+                _("Give the person's mobile number, or the name of a person not yet registered.")
+            )
+        return data
+
+
+class TierForm(forms.Form):
+    tier = forms.TypedChoiceField(label=_("Tier"), choices=Tier.choices, coerce=int)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ConfirmTierForm(forms.Form):
+    approve = forms.TypedChoiceField(
+        label=_("Decision"),
+        choices=[("1", _("Confirm the lower tier")), ("0", _("Keep it high-risk"))],
+        coerce=lambda v: v == "1",
+    )
+    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class StageForm(forms.Form):
+    stage = forms.ChoiceField(label=_("Move to"), choices=[c for c in Stage.choices if c[0] != Stage.CLOSED])
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+
+
+class PhaseForm(forms.Form):
+    phase = forms.ChoiceField(label=_("Crisis phase"), choices=CrisisPhase.choices)
+
+
+class TagsForm(forms.Form):
+    tags = forms.MultipleChoiceField(
+        label=_("Special populations"), choices=SpecialTag.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+
+class AssignForm(forms.Form):
+    counselor = forms.ModelChoiceField(label=_("Counselor"), queryset=None)
+
+    def __init__(self, *args, counselors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["counselor"].queryset = counselors
+
+
+class GroupForm(forms.Form):
+    group = forms.ModelChoiceField(label=_("Service group"), queryset=None, required=False)
+
+    def __init__(self, *args, groups, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = groups
+
+
+class ContactForm(forms.Form):
+    reason = forms.CharField(label=_("How and what was agreed"), required=False, max_length=500)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(label=_("Session note"), widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class ReferralForm(forms.Form):
+    partner = forms.ModelChoiceField(label=_("Partner institution"), queryset=None)
+    basis = forms.ChoiceField(label=_("Legal basis"), choices=ReferralBasis.choices, widget=forms.RadioSelect)
+    emergency_reason = forms.CharField(label=_("Emergency: what danger"), required=False, max_length=300)
+    reason = forms.CharField(label=_("What the partner is asked to do"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, partners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].queryset = partners
+
+
+class ReferralUpdateForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=ReferralStatus.choices)
+    feedback = forms.CharField(label=_("Partner feedback"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class PartnerFeedbackForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Your answer"),
+        choices=[c for c in ReferralStatus.choices if c[0] != ReferralStatus.SENT],
+        widget=forms.RadioSelect,
+    )
+    feedback = forms.CharField(label=_("Feedback for the center"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class FollowUpDoneForm(forms.Form):
+    reached = forms.TypedChoiceField(
+        label=_("Did you reach the person?"),
+        choices=[("1", _("Yes")), ("0", _("No"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    outcome = forms.CharField(label=_("What happened (no clinical detail)"), required=False, max_length=300)
+
+
+class FollowUpAssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(label=_("Give to"), queryset=None)
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        from centers.models import User
+
+        self.fields["assignee"].queryset = User.objects.filter(pk__in=[p.pk for p in people])
+
+
+class ConsultationForm(forms.Form):
+    expert = forms.ModelChoiceField(label=_("Expert"), queryset=None)
+    question = forms.CharField(label=_("Question for the expert"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, experts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expert"].queryset = experts
+
+
+class AdviceForm(forms.Form):
+    advice = forms.CharField(label=_("Advice"), widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class ReassessmentForm(forms.Form):
+    judged_tier = forms.TypedChoiceField(label=_("Risk now"), choices=Tier.choices, coerce=int)
+    functioning_improved = forms.BooleanField(label=_("Daily functioning improved"), required=False)
+    supports_in_place = forms.BooleanField(label=_("Support network in place"), required=False)
+    rationale = forms.CharField(label=_("Rationale"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CloseForm(forms.Form):
+    summary = forms.CharField(label=_("Closing summary"), widget=forms.Textarea(attrs={"rows": 4}))

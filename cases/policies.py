@@ -1,0 +1,126 @@
+"""Who may do what with cases. Written once; used by selectors, services, views and templates."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from centers.models import Role
+from centers.policies import has_role, memberships_of, volunteer_is_cleared
+
+
+def _counselor_scope(user) -> tuple[set[int], set[int]]:
+    """(centers where the user counsels center-wide, stations where they counsel)."""
+    centers: set[int] = set()
+    stations: set[int] = set()
+    for m in memberships_of(user):
+        if m.role == Role.COUNSELOR:
+            if m.station_id:
+                stations.add(m.station_id)
+            else:
+                centers.add(m.center_id)
+    return centers, stations
+
+
+def supervised_center_ids(user) -> set[int]:
+    return {m.center_id for m in memberships_of(user) if m.role == Role.SUPERVISOR}
+
+
+def is_case_worker(user) -> bool:
+    return has_role(user, Role.COUNSELOR, Role.SUPERVISOR)
+
+
+def case_visibility_q(user, prefix: str = "") -> Q:
+    """A filter for the cases the user may open: by station, by center, by assignment, by consultation."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    centers, stations = _counselor_scope(user)
+    centers |= supervised_center_ids(user)
+    q = Q(pk__in=[])
+    if centers:
+        q |= Q(**{f"{prefix}center_id__in": centers})
+    if stations:
+        q |= Q(**{f"{prefix}station_id__in": stations})
+    if is_case_worker(user):
+        q |= Q(**{f"{prefix}counselors": user})
+    if has_role(user, Role.EXPERT):
+        q |= Q(**{f"{prefix}consultations__expert": user})
+    # Whoever a crisis alert went to (e.g. the crisis team on duty from another station) may open the case.
+    q |= Q(**{f"{prefix}alerts__notifications__user": user})
+    return q
+
+
+def can_view_case(user, case) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    centers, stations = _counselor_scope(user)
+    if case.center_id in centers | supervised_center_ids(user):
+        return True
+    if case.station_id and case.station_id in stations:
+        return True
+    if is_case_worker(user) and case.counselors.filter(pk=user.pk).exists():
+        return True
+    if alert_recipient(user, case):
+        return True
+    return has_role(user, Role.EXPERT, center_id=case.center_id) and case.consultations.filter(expert=user).exists()
+
+
+def alert_recipient(user, case) -> bool:
+    from .models import Notification
+
+    return Notification.objects.filter(alert__case=case, user=user).exists()
+
+
+def can_work_case(user, case) -> bool:
+    """Counselors in scope, supervisors and whoever a crisis alert reached change a case; experts only advise."""
+    if case.center_id in supervised_center_ids(user):
+        return True
+    if alert_recipient(user, case):
+        return True
+    centers, stations = _counselor_scope(user)
+    if case.center_id in centers or (case.station_id and case.station_id in stations):
+        return True
+    return has_role(user, Role.COUNSELOR) and case.counselors.filter(pk=user.pk).exists()
+
+
+def can_read_notes(user, case) -> bool:
+    """Notes: the case's own counselors and the center's supervisor, nobody else."""
+    if case.center_id in supervised_center_ids(user):
+        return True
+    return has_role(user, Role.COUNSELOR, center_id=case.center_id) and case.counselors.filter(pk=user.pk).exists()
+
+
+def can_supervise(user, case) -> bool:
+    return case.center_id in supervised_center_ids(user)
+
+
+def can_take_followup(user, case) -> bool:
+    """May this person be given (and do) a follow-up of this case? Counselors in scope, or a volunteer
+    of the case's station or service group whose training is current (ARCHITECTURE: only trained
+    volunteers are given tasks)."""
+    if can_work_case(user, case):
+        return True
+    if not volunteer_is_cleared(user, center=case.center):
+        return False
+    for m in memberships_of(user):
+        if m.role != Role.VOLUNTEER or m.center_id != case.center_id:
+            continue
+        if m.station_id is None or m.station_id == case.station_id:
+            return True
+    if case.service_group_id and has_role(user, Role.VOLUNTEER, center_id=case.center_id):
+        return case.service_group.members.filter(pk=user.pk).exists()
+    return False
+
+
+def can_do_followup(user, follow_up) -> bool:
+    if follow_up.assigned_to_id == user.pk:
+        return True
+    return can_work_case(user, follow_up.case)
+
+
+def can_acknowledge_alert(user, alert) -> bool:
+    """Anyone the alert went to, or who works the case, may acknowledge it."""
+    return can_work_case(user, alert.case)
+
+
+def can_advise(user, consultation) -> bool:
+    return consultation.expert_id == user.pk

@@ -1,0 +1,99 @@
+"""Answers to the extension points of centers/hooks.py, registered in CasesConfig.ready()."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .models import Case, Consultation, FollowUp, Screening, Tier
+
+
+def _case_label(case: Case) -> str:
+    return _("Case %(ref)s (%(tier)s)") % {"ref": case.reference, "tier": Tier(case.tier).label}
+
+
+def _follow_up_label(follow_up: FollowUp) -> str:
+    return _("Follow-up of case %(ref)s") % {"ref": follow_up.case.reference}
+
+
+def _case_item(case: Case) -> dict:
+    return {"kind": "case", "label": _case_label(case), "due_at": case.respond_by, "url": case.get_absolute_url()}
+
+
+def _follow_up_item(follow_up: FollowUp) -> dict:
+    return {
+        "kind": "follow_up",
+        "label": _follow_up_label(follow_up),
+        "due_at": follow_up.due_at,
+        "url": reverse("cases:followup_done", args=[follow_up.pk]),
+    }
+
+
+def group_open_work(*, group) -> list[dict]:
+    """Open cases and follow-ups given to a service group (labels carry no names)."""
+    cases = Case.objects.open().filter(service_group=group).order_by("pk")
+    follow_ups = FollowUp.objects.open().filter(service_group=group).select_related("case").order_by("due_at")
+    return [_case_item(c) for c in cases] + [_follow_up_item(f) for f in follow_ups]
+
+
+def user_open_work(*, user) -> list[dict]:
+    """A staff member's open cases, follow-ups and unanswered consultations."""
+    cases = Case.objects.open().filter(counselors=user).order_by("pk")
+    follow_ups = FollowUp.objects.open().filter(assigned_to=user).select_related("case").order_by("due_at")
+    consultations = Consultation.objects.filter(expert=user, advised_at__isnull=True).select_related("case")
+    items = [_case_item(c) for c in cases] + [_follow_up_item(f) for f in follow_ups]
+    items += [
+        {
+            "kind": "consultation",
+            "label": _("Consultation on case %(ref)s") % {"ref": c.case.reference},
+            "due_at": None,
+            "url": reverse("cases:consultation_advise", args=[c.pk]),
+        }
+        for c in consultations
+    ]
+    return items
+
+
+def station_figures(*, station, start, end) -> dict:
+    from .selectors import station_figures as figures
+
+    return figures(station=station, start=start, end=end)
+
+
+def person_export(*, resident) -> dict:
+    """What the person may download of their case records: facts and scores, not counselors' notes."""
+    cases = Case.objects.filter(resident=resident).order_by("opened_at")
+    screenings = Screening.objects.filter(resident=resident).order_by("taken_at")
+    return {
+        "cases": [
+            {
+                "reference": c.reference,
+                "opened_at": c.opened_at.isoformat(),
+                "channel": c.channel,
+                "stage": c.stage,
+                "closed_at": c.closed_at.isoformat() if c.closed_at else None,
+                "referrals": [
+                    {"partner": r.partner.name, "status": r.status, "sent_at": r.sent_at.isoformat()}
+                    for r in c.referrals.select_related("partner")
+                ],
+                "follow_ups": [
+                    {"due_at": f.due_at.isoformat(), "done_at": f.done_at.isoformat() if f.done_at else None}
+                    for f in c.follow_ups.all()
+                ],
+            }
+            for c in cases
+        ],
+        "screenings": [
+            {"instrument": s.instrument, "taken_at": s.taken_at.isoformat(), "score": s.score, "answers": s.answers}
+            for s in screenings
+        ],
+    }
+
+
+def person_anonymise(*, resident, actor) -> None:
+    from .services import person_anonymise as anonymise
+
+    anonymise(resident=resident, actor=actor)
+
+
+__all__ = ["group_open_work", "user_open_work", "station_figures", "person_export", "person_anonymise"]

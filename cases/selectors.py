@@ -1,0 +1,412 @@
+"""Reads of cases, each scoped to the acting user. Opening a case or its notes writes an audit row."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from centers.audit import audit_record
+from centers.models import AuditOutcome, PartnerInstitution, Resident, Role, User
+from centers.policies import has_role, resident_of
+
+from . import policies
+from .models import (
+    Case,
+    CaseEvent,
+    CaseNote,
+    Consultation,
+    CrisisAlert,
+    FollowUp,
+    Notification,
+    Referral,
+    ReferralStatus,
+    Screening,
+    Stage,
+    Tier,
+    WeeklyRiskSummary,
+)
+
+
+def _open_alert_exists():
+    return Exists(CrisisAlert.objects.filter(case=OuterRef("pk"), acknowledged_at__isnull=True))
+
+
+def case_list(
+    *,
+    user,
+    tier: int | None = None,
+    stage: str | None = None,
+    scope: str = "all",
+    include_closed: bool = False,
+    query: str = "",
+) -> QuerySet[Case]:
+    """The user's queue: open alerts first, then by tier, then by the response deadline."""
+    if not policies.is_case_worker(user):
+        return Case.objects.none()
+    ids = Case.objects.filter(policies.case_visibility_q(user)).values("pk")
+    cases = Case.objects.filter(pk__in=ids)
+    if scope == "mine":
+        cases = cases.filter(counselors=user)
+    elif scope == "unassigned":
+        cases = cases.filter(assigned_at__isnull=True)
+    query = (query or "").strip()
+    if query:
+        cases = cases.filter(Q(resident__phone=query) | Q(resident__full_name__icontains=query))
+    if tier:
+        cases = cases.filter(tier=tier)
+    if stage:
+        cases = cases.filter(stage=stage)
+    elif not include_closed:
+        cases = cases.exclude(stage=Stage.CLOSED)
+    return (
+        cases.select_related("resident", "station", "service_group")
+        .prefetch_related(Prefetch("counselors", queryset=User.objects.order_by("pk")))
+        .annotate(has_open_alert=_open_alert_exists())
+        .order_by("-has_open_alert", "-tier", "respond_by", "-opened_at")
+    )
+
+
+def case_open_for(*, user, pk: int, action: str = "case.read") -> Case:
+    """One case the user may see, or 404; either way the attempt is in the audit log.
+
+    Not wrapped in its own transaction: the denied row must survive the 404 (the request's
+    transaction, if any, is the caller's)."""
+    case = (
+        Case.objects.filter(pk=pk)
+        .select_related("resident", "station", "center", "service_group", "pending_tier_by")
+        .first()
+    )
+    if case is None or not policies.can_view_case(user, case):
+        audit_record(
+            actor=user,
+            action=action,
+            object_type="cases.case",
+            object_id=pk,
+            outcome=AuditOutcome.DENIED,
+            center_id=case.center_id if case else None,
+            station_id=case.station_id if case else None,
+        )
+        raise Http404
+    audit_record(actor=user, action=action, obj=case, object_type="cases.case")
+    return case
+
+
+def case_timeline(*, case: Case) -> QuerySet[CaseEvent]:
+    return case.events.select_related("actor").order_by("-at", "-pk")
+
+
+@transaction.atomic
+def case_notes(*, user, case: Case) -> list[CaseNote]:
+    """Notes for the case's counselors and the supervisor; anyone else gets none (and a denied audit row)."""
+    if not policies.can_read_notes(user, case):
+        audit_record(
+            actor=user, action="case.notes_read", obj=case, object_type="cases.case", outcome=AuditOutcome.DENIED
+        )
+        return []
+    notes = list(case.notes.select_related("author").order_by("-created_at"))
+    audit_record(actor=user, action="case.notes_read", obj=case, object_type="cases.case", detail={"count": len(notes)})
+    return notes
+
+
+def case_alerts(*, case: Case) -> QuerySet[CrisisAlert]:
+    return case.alerts.select_related("acknowledged_by", "first_contact_by").order_by("-raised_at")
+
+
+def case_referrals(*, case: Case) -> QuerySet[Referral]:
+    return case.referrals.select_related("partner", "sent_by").order_by("-sent_at")
+
+
+def case_follow_ups(*, case: Case) -> QuerySet[FollowUp]:
+    return case.follow_ups.select_related("assigned_to", "done_by").order_by("-due_at")
+
+
+def case_consultations(*, user, case: Case) -> QuerySet[Consultation]:
+    rows = case.consultations.select_related("expert", "requested_by").order_by("-requested_at")
+    if not policies.can_work_case(user, case):
+        rows = rows.filter(expert=user)  # an expert sees their own consultations on the case
+    return rows
+
+
+def case_screenings(*, case: Case) -> QuerySet[Screening]:
+    return case.screenings.select_related("entered_by").order_by("-taken_at")
+
+
+def case_reassessments(*, case: Case):
+    return case.reassessments.select_related("by", "screening").order_by("-at")
+
+
+def partners_for_case(*, case: Case) -> QuerySet[PartnerInstitution]:
+    return PartnerInstitution.objects.filter(center=case.center, is_active=True).order_by("kind", "name")
+
+
+def counselors_for_case(*, case: Case) -> QuerySet[User]:
+    return (
+        User.objects.filter(
+            memberships__center=case.center,
+            memberships__role=Role.COUNSELOR,
+            memberships__is_active=True,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("display_name", "pk")
+    )
+
+
+def experts_for_case(*, case: Case) -> QuerySet[User]:
+    return (
+        User.objects.filter(
+            memberships__center=case.center, memberships__role=Role.EXPERT, memberships__is_active=True, is_active=True
+        )
+        .distinct()
+        .order_by("display_name")
+    )
+
+
+def followup_assignees(*, case: Case) -> list[User]:
+    """Counselors and volunteers who may take this case's follow-ups (by the policy)."""
+    people = (
+        User.objects.filter(
+            memberships__center=case.center,
+            memberships__role__in=[Role.COUNSELOR, Role.VOLUNTEER],
+            memberships__is_active=True,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("display_name", "pk")
+    )
+    return [person for person in people if policies.can_take_followup(person, case)]
+
+
+def alerts_for_user(*, user) -> QuerySet[CrisisAlert]:
+    """Open crisis alerts that reached the user, or on cases they work."""
+    if not policies.is_case_worker(user):
+        return CrisisAlert.objects.none()
+    reached = Notification.objects.filter(alert=OuterRef("pk"), user=user)
+    visible = Case.objects.filter(policies.case_visibility_q(user)).values("pk")
+    return (
+        CrisisAlert.objects.filter(acknowledged_at__isnull=True)
+        .filter(Q(Exists(reached)) | Q(case_id__in=visible))
+        .select_related("case", "station")
+        .order_by("raised_at")
+    )
+
+
+def alert_for_user(*, user, pk: int) -> CrisisAlert:
+    alert = CrisisAlert.objects.select_related("case", "center").filter(pk=pk).first()
+    if alert is None or not policies.can_acknowledge_alert(user, alert):
+        raise Http404
+    return alert
+
+
+def follow_ups_for_user(*, user, due_within_days: int = 7) -> QuerySet[FollowUp]:
+    """Open follow-ups assigned to the user or on cases they work, due soon or overdue."""
+    horizon = timezone.now() + dt.timedelta(days=due_within_days)
+    visible = (
+        Case.objects.filter(policies.case_visibility_q(user)).values("pk") if policies.is_case_worker(user) else []
+    )
+    return (
+        FollowUp.objects.open()
+        .filter(Q(assigned_to=user) | Q(case_id__in=visible))
+        .filter(due_at__lte=horizon)
+        .select_related("case", "assigned_to", "station")
+        .order_by("due_at")
+    )
+
+
+def volunteer_tasks(*, user) -> QuerySet[FollowUp]:
+    """A volunteer's follow-ups: contact data of the task, nothing clinical."""
+    return (
+        FollowUp.objects.open()
+        .filter(assigned_to=user)
+        .select_related("case__resident", "station")
+        .only(
+            "pk",
+            "due_at",
+            "done_at",
+            "cancelled_at",
+            "kind",
+            "station__name",
+            "case__id",
+            "case__resident__id",
+            "case__resident__full_name",
+            "case__resident__phone",
+        )
+        .order_by("due_at")
+    )
+
+
+def follow_up_for_user(*, user, pk: int) -> FollowUp:
+    follow_up = FollowUp.objects.select_related("case", "case__resident").filter(pk=pk).first()
+    if follow_up is None or not policies.can_do_followup(user, follow_up):
+        raise Http404
+    audit_record(
+        actor=user, action="followup.read", obj=follow_up.case, object_type="cases.case", detail={"follow_up": pk}
+    )
+    return follow_up
+
+
+def referral_for_user(*, user, pk: int) -> Referral:
+    referral = Referral.objects.select_related("case", "partner").filter(pk=pk).first()
+    if referral is None or not policies.can_work_case(user, referral.case):
+        raise Http404
+    audit_record(
+        actor=user, action="referral.read", obj=referral.case, object_type="cases.case", detail={"referral": pk}
+    )
+    return referral
+
+
+def consultations_for_expert(*, user) -> QuerySet[Consultation]:
+    if not has_role(user, Role.EXPERT):
+        return Consultation.objects.none()
+    return (
+        Consultation.objects.filter(expert=user)
+        .select_related("case", "requested_by")
+        .order_by("advised_at", "-requested_at")
+    )
+
+
+def consultation_for_user(*, user, pk: int) -> Consultation:
+    consultation = Consultation.objects.select_related("case").filter(pk=pk).first()
+    if consultation is None or not policies.can_advise(user, consultation):
+        raise Http404
+    return consultation
+
+
+def resident_by_phone(*, center, phone: str) -> Resident | None:
+    """The registered person of a center with this mobile number (staff intake looks people up by it)."""
+    if not phone:
+        return None
+    return Resident.objects.filter(center=center, phone=phone, anonymised_at__isnull=True).order_by("pk").first()
+
+
+def groups_for_case(*, case: Case):
+    from centers.models import ServiceGroup
+
+    return ServiceGroup.objects.filter(center=case.center, is_active=True).order_by("name")
+
+
+def expert_review_overdue(*, case: Case) -> bool:
+    """Serious: expert review within 72 h; high-risk: a consultation requested within 24 h."""
+    return bool(
+        case.is_open
+        and case.tier >= Tier.SERIOUS
+        and case.expert_review_by
+        and case.expert_review_by < timezone.now()
+        and not case.consultations.exists()
+    )
+
+
+def cases_missing_expert_review(*, user) -> QuerySet[Case]:
+    """The center's serious and high-risk cases past their expert-review time with no consultation asked."""
+    return (
+        Case.objects.filter(center_id__in=policies.supervised_center_ids(user), tier__gte=Tier.SERIOUS)
+        .exclude(stage=Stage.CLOSED)
+        .filter(expert_review_by__lt=timezone.now())
+        .exclude(Exists(Consultation.objects.filter(case=OuterRef("pk"))))
+        .select_related("station")
+        .order_by("expert_review_by")
+    )
+
+
+def cases_awaiting_supervisor(*, user) -> QuerySet[Case]:
+    """Closures to sign off and lower tiers to confirm, for the center's supervisor."""
+    centers = policies.supervised_center_ids(user)
+    return (
+        Case.objects.filter(center_id__in=centers)
+        .exclude(stage=Stage.CLOSED)
+        .filter(Q(closure_requested_at__isnull=False) | Q(pending_tier__isnull=False))
+        .select_related("station")
+        .order_by("updated_at")
+    )
+
+
+def screenings_of_resident(*, user) -> QuerySet[Screening]:
+    """A resident's own self-checks (and their wards'); never other people's."""
+    me = resident_of(user)
+    if me is None:
+        return Screening.objects.none()
+    return (
+        Screening.objects.filter(Q(resident=me) | Q(resident__guardian=me))
+        .select_related("resident")
+        .order_by("-taken_at")
+    )
+
+
+def screening_of_resident(*, user, pk: int) -> Screening:
+    screening = screenings_of_resident(user=user).filter(pk=pk).first()
+    if screening is None:
+        raise Http404
+    return screening
+
+
+def screening_subjects(*, user) -> list[Resident]:
+    """Whom a signed-in resident may take a self-check for: themselves and their wards."""
+    me = resident_of(user)
+    if me is None:
+        return []
+    return [me, *Resident.objects.filter(guardian=me, anonymised_at__isnull=True).order_by("full_name")]
+
+
+def weekly_series(*, station_ids, start: dt.date, end: dt.date) -> QuerySet[WeeklyRiskSummary]:
+    """The early-warning series rows that dashboards read (aggregates only, no people)."""
+    return WeeklyRiskSummary.objects.filter(
+        station_id__in=station_ids, week_start__gte=start, week_start__lt=end
+    ).order_by("station_id", "week_start")
+
+
+def early_warning_series(*, user, weeks: int = 12) -> QuerySet[WeeklyRiskSummary]:
+    """The last `weeks` weeks of the series for the centers where the user is an official or supervisor.
+
+    Aggregates only (no people); the dashboard shows counts under 5 as "<5" (ARCHITECTURE.md section 5).
+    """
+    from centers.policies import center_ids_for
+
+    centers = center_ids_for(user, [Role.OFFICIAL, Role.SUPERVISOR])
+    start = timezone.localdate() - dt.timedelta(weeks=weeks)
+    return (
+        WeeklyRiskSummary.objects.filter(center_id__in=centers, week_start__gte=start)
+        .select_related("station")
+        .order_by("station__code", "week_start")
+    )
+
+
+def station_figures(*, station, start, end) -> dict[str, float | int | None]:
+    """Figures for a station's evaluation over [start, end): the `station_figures` hook."""
+    tz = timezone.get_current_timezone()
+    if isinstance(start, dt.date) and not isinstance(start, dt.datetime):
+        start = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
+    if isinstance(end, dt.date) and not isinstance(end, dt.datetime):
+        end = dt.datetime.combine(end, dt.time.min, tzinfo=tz)
+    alerts = list(
+        CrisisAlert.objects.filter(station=station, raised_at__gte=start, raised_at__lt=end).select_related("center")
+    )
+    in_time = sum(1 for a in alerts if a.acknowledged_in_time)
+    follow_ups = FollowUp.objects.filter(station=station, due_at__gte=start, due_at__lt=end, cancelled_at__isnull=True)
+    due = follow_ups.count()
+    on_time = sum(
+        1
+        for f in follow_ups.filter(done_at__isnull=False).only("due_at", "done_at")
+        if f.done_at <= f.due_at + dt.timedelta(days=1)
+    )
+    referrals = Referral.objects.filter(case__station=station, sent_at__gte=start, sent_at__lt=end)
+    opened = dict(
+        Case.objects.filter(station=station, opened_at__gte=start, opened_at__lt=end)
+        .values_list("opened_tier")
+        .annotate(n=Count("pk"))
+        .values_list("opened_tier", "n")
+    )
+    return {
+        "crisis_alerts": len(alerts),
+        "crisis_alerts_acknowledged_in_time_share": round(in_time / len(alerts), 3) if alerts else None,
+        "follow_ups_due": due,
+        "follow_ups_done_on_time": on_time,
+        "referrals_sent": referrals.count(),
+        "referrals_completed": referrals.filter(status=ReferralStatus.COMPLETED).count(),
+        "cases_opened_general": opened.get(Tier.GENERAL, 0),
+        "cases_opened_serious": opened.get(Tier.SERIOUS, 0),
+        "cases_opened_high_risk": opened.get(Tier.HIGH_RISK, 0),
+    }

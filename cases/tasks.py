@@ -1,0 +1,37 @@
+"""Tasks act on rows: they take ids, re-read, call a service, and are safe to run twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from celery import shared_task
+from django.utils import timezone
+
+from . import services
+
+
+@shared_task(name="cases.alert_dispatch")
+def alert_dispatch(alert_id: int) -> int:
+    """Send an alert's unsent email and SMS rows (each once)."""
+    return services.notifications_send(alert_id=alert_id)
+
+
+@shared_task(name="cases.sweep")
+def sweep() -> dict:
+    """Every minute: take in first bookings, escalate alerts and overdue follow-ups by their timers, send what is unsent."""
+    now = timezone.now()
+    return {
+        "bookings_taken_in": services.case_intake_from_bookings(now=now),
+        "alerts_escalated": services.alerts_escalate_due(now=now),
+        "follow_ups_escalated": services.followups_escalate_due(now=now),
+        "sent": services.notifications_send(),
+    }
+
+
+@shared_task(name="cases.weekly_series")
+def weekly_series() -> int:
+    """Recompute the early-warning series for this week and the last (late data lands in the right week)."""
+    today = timezone.localdate()
+    this_week = services.week_start_of(today)
+    last_week = this_week - dt.timedelta(days=7)
+    return services.weekly_series_compute(week_start=last_week) + services.weekly_series_compute(week_start=this_week)

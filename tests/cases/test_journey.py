@@ -1,0 +1,69 @@
+"""The issue's 'done when': acute self-check → top of the on-duty queue → escalation → 疏评转介访 → closure."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from cases import tasks
+from cases.models import Case, CrisisAlert, Stage, Tier
+from centers.models import ConsentPurpose
+from tests.factories import ResidentFactory
+
+from .conftest import ASQ_ACUTE
+
+pytestmark = pytest.mark.django_db
+
+
+def test_acute_self_check_to_closure(
+    client_for, resident_user, resident, on_duty, supervisor, counselor, expert, center, station
+):
+    from cases import services
+
+    calm = ResidentFactory(center=center, station=station, full_name="平静的人")
+    services.case_intake(resident=calm, center=center, channel="walk_in", source="", actor=counselor, tier=Tier.SERIOUS)
+
+    client = client_for(resident_user)
+    client.post(reverse("cases:self_check_consent", args=[resident.pk]), {"agree": "on"})
+    start = timezone.now()
+    response = client.post(
+        reverse("cases:self_check_take", args=[resident.pk, "asq"]),
+        {k: v for k, v in ASQ_ACUTE.items() if v is not None},
+    )
+    assert "/self-check/help/" in response["Location"]
+    case = Case.objects.get(resident=resident)
+
+    # Within a minute it is at the top of the on-duty counselor's queue.
+    page = client_for(on_duty).get(reverse("cases:workspace")).content.decode()
+    queue = page.split('data-testid="case-queue"')[1]
+    assert queue.index(case.reference) < queue.index("平静的人")
+    assert 'data-testid="open-alerts"' in page
+
+    # Nobody acknowledges: the sweep escalates to the supervisor, who sees it on the console.
+    with time_machine.travel(start + dt.timedelta(minutes=16), tick=False):
+        assert tasks.sweep()["alerts_escalated"] == 1
+    assert CrisisAlert.objects.get(case=case).level == 1
+    console = client_for(supervisor).get(reverse("cases:console")).content.decode()
+    assert case.reference in console
+
+    # The supervisor takes it and it goes through 疏评转介访.
+    client = client_for(supervisor)
+    alert = CrisisAlert.objects.get(case=case)
+    client.post(reverse("cases:alert_ack", args=[alert.pk]))
+    client.post(reverse("cases:alert_contact", args=[alert.pk]))
+    client.post(reverse("cases:case_consent", args=[case.pk]))
+    client.post(reverse("cases:case_consult", args=[case.pk]), {"expert": expert.pk, "question": "请评估"})
+    for stage in (Stage.ASSESS, Stage.DISPATCH, Stage.INTERVENE, Stage.FOLLOW_UP):
+        assert (
+            client.post(reverse("cases:case_stage", args=[case.pk]), {"stage": stage, "reason": "ok"}).status_code
+            == 302
+        )
+    client.post(reverse("cases:case_reassess", args=[case.pk]), {"judged_tier": Tier.GENERAL, "rationale": "危机解除"})
+    response = client.post(reverse("cases:case_close", args=[case.pk]), {"summary": "安全计划已建立"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.stage == Stage.CLOSED and case.signed_off_by == supervisor
+    assert case.resident.consents.filter(purpose=ConsentPurpose.CASE_RECORD).exists()
+    assert case.follow_ups.filter(kind="post_closure").count() == 2

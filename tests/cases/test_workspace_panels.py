@@ -1,0 +1,132 @@
+"""Issue 5 panels: the workspace's day, the console's overview and the case page's screening chart,
+each scoped to the user and at a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from appointments.models import AppointmentStatus, Slot
+from cases.models import Consultation, FollowUp, Referral, ReferralBasis, Screening, Tier
+from centers.models import PartnerInstitution, PartnerKind, Role
+from tests.appointments.factories import AppointmentFactory, SlotFactory
+from tests.factories import ResidentFactory
+
+from .factories import CaseFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def fill(center, station, counselor, expert, n):
+    """n unassigned intakes, n assigned cases with an overdue follow-up, a referral and a consultation,
+    n appointments today."""
+    partner, _ = PartnerInstitution.objects.get_or_create(
+        center=center, name="市精神卫生中心", defaults={"kind": PartnerKind.HOSPITAL}
+    )
+    now = timezone.now()
+    made = []
+    base = Slot.objects.filter(counselor=counselor).count()
+    for i in range(n):
+        person = ResidentFactory(center=center, station=station)
+        CaseFactory(
+            center=center, resident=person, station=station, tier=Tier.SERIOUS, respond_by=now + dt.timedelta(hours=i)
+        )
+        other = ResidentFactory(center=center, station=station)
+        case = CaseFactory(center=center, resident=other, station=station, tier=Tier.GENERAL, assigned_at=now)
+        case.counselors.add(counselor)
+        FollowUp.objects.create(case=case, center=center, station=station, due_at=now - dt.timedelta(days=2))
+        Referral.objects.create(case=case, partner=partner, basis=ReferralBasis.CONSENT, reason="评估")
+        Consultation.objects.create(case=case, expert=expert, requested_by=counselor, question="用药？")
+        day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+        slot = SlotFactory(
+            center=center,
+            station=station,
+            counselor=counselor,
+            starts_at=day + dt.timedelta(minutes=30 * (base + len(made)) + 1),
+            ends_at=day + dt.timedelta(minutes=30 * (base + len(made)) + 20),
+        )
+        made.append(AppointmentFactory(slot=slot, resident=other, status=AppointmentStatus.BOOKED))
+    return made
+
+
+@pytest.fixture
+def expert(make_staff):
+    return make_staff(Role.EXPERT, display_name="孙教授")
+
+
+def test_workspace_shows_the_counselors_day(center, station, counselor, expert, client_for):
+    fill(center, station, counselor, expert, 2)
+    page = client_for(counselor).get(reverse("cases:workspace")).content.decode()
+    for testid in (
+        'data-testid="today"',
+        'data-testid="new-intakes"',
+        'data-testid="overdue"',
+        'data-testid="referrals"',
+    ):
+        assert testid in page
+    assert "市精神卫生中心" in page
+
+
+def test_workspace_panels_stay_in_scope(center, station, other_station, counselor, expert, make_staff, client_for):
+    fill(center, station, counselor, expert, 1)
+    elsewhere = make_staff(Role.COUNSELOR, station=other_station)
+    page = client_for(elsewhere).get(reverse("cases:workspace")).content.decode()
+    assert "No new intakes." in page or 'data-testid="new-intakes"' not in page
+    assert "市精神卫生中心" not in page
+
+
+def test_console_shows_intakes_duty_consultations_and_caseload(
+    center, station, counselor, expert, supervisor, client_for
+):
+    fill(center, station, counselor, expert, 2)
+    page = client_for(supervisor).get(reverse("cases:console")).content.decode()
+    assert 'data-testid="unassigned"' in page and 'data-testid="consultations"' in page
+    assert "孙教授" in page
+    caseload = page.split('data-testid="caseload"')[1].split("</table>")[0]
+    assert counselor.public_name in caseload
+    assert "No online or hotline duty" in page or "无" in page  # nobody is on the roster in this test
+
+
+def test_case_page_charts_phq9_and_gad7(center, station, counselor, client_for):
+    person = ResidentFactory(center=center, station=station)
+    case = CaseFactory(center=center, resident=person, station=station)
+    case.counselors.add(counselor)
+    for weeks, (phq, gad) in enumerate([(18, 14), (12, 9), (7, 5)]):
+        when = timezone.now() - dt.timedelta(weeks=3 - weeks)
+        for instrument, score in (("phq9", phq), ("gad7", gad)):
+            Screening.objects.create(
+                resident=person,
+                center=center,
+                station=station,
+                case=case,
+                instrument=instrument,
+                score=score,
+                band="x",
+                taken_at=when,
+                answers=[],
+            )
+    page = client_for(counselor).get(case.get_absolute_url()).content.decode()
+    assert 'data-testid="screening-chart"' in page and 'id="chart-screenings"' in page
+    assert '"data": [18, 12, 7]' in page
+
+
+def count(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_workspace_and_console_take_a_fixed_number_of_queries(
+    center, station, counselor, expert, supervisor, client_for
+):
+    fill(center, station, counselor, expert, 2)
+    c_small = count(client_for(counselor), reverse("cases:workspace"))
+    s_small = count(client_for(supervisor), reverse("cases:console"))
+    fill(center, station, counselor, expert, 8)
+    assert count(client_for(counselor), reverse("cases:workspace")) == c_small
+    assert count(client_for(supervisor), reverse("cases:console")) == s_small
