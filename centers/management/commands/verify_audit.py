@@ -1,0 +1,20 @@
+"""Walk the audit log's hash chain and report any edited or removed row."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from centers.audit import audit_verify
+from centers.models import AuditEvent
+
+
+class Command(BaseCommand):
+    help = "Check the audit log's hash chain: exit status 1 and one line per broken link when rows were changed."
+
+    def handle(self, *args, **options):
+        problems = audit_verify()
+        if problems:
+            for problem in problems:
+                self.stderr.write(problem)
+            raise CommandError(f"The audit log has been tampered with: {len(problems)} problem(s).")
+        self.stdout.write(self.style.SUCCESS(f"Audit chain intact: {AuditEvent.objects.count()} rows verified."))

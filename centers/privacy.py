@@ -1,0 +1,199 @@
+"""A person's rights over their data (PIPL Art. 44–47): see it, download it, have it erased.
+
+Reads and writes of the centers part live here; the other apps add theirs through the
+``person_export`` and ``person_anonymise`` points of centers.hooks. Erasure anonymises: the
+person's identifying data is blanked while the rows that feed aggregate figures (a session
+took place at a station, a screening was taken) stay, so the figures stay right.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import hooks
+from .audit import audit_record
+from .consent import consent_text, current_version
+from .models import AuditEvent, ConsentPurpose, ConsentRecord, Resident, User
+from .policies import resident_of
+
+ANONYMISED_NAME = "（已匿名）"
+
+
+# --- Reads -----------------------------------------------------------------------------------
+
+
+def residents_acting_for(*, user) -> list[Resident]:
+    """The signed-in resident and the children they are guardian of: whose consents they manage."""
+    me = resident_of(user)
+    if me is None or me.anonymised_at is not None:
+        return []
+    wards = list(Resident.objects.filter(guardian=me, anonymised_at__isnull=True).order_by("full_name"))
+    return [me, *wards]
+
+
+def resident_acting_for(*, user, pk: int) -> Resident | None:
+    """One of residents_acting_for(), or None (another person's record is a 404 for the caller)."""
+    return next((r for r in residents_acting_for(user=user) if r.pk == pk), None)
+
+
+def consent_overviews(*, residents: list[Resident]) -> dict[int, list[dict[str, Any]]]:
+    """consent_overview() for several people with one query (a guardian and their children)."""
+    active: dict[int, dict[str, ConsentRecord]] = {r.pk: {} for r in residents}
+    for record in ConsentRecord.objects.filter(resident__in=residents, withdrawn_at__isnull=True):
+        active[record.resident_id][record.purpose] = record
+    return {r.pk: _overview(active[r.pk]) for r in residents}
+
+
+def consent_overview(*, resident: Resident) -> list[dict[str, Any]]:
+    """Per purpose: the current text and version, the consent in force (if any) and whether it is current."""
+    return consent_overviews(residents=[resident])[resident.pk]
+
+
+def _overview(active: dict[str, ConsentRecord]) -> list[dict[str, Any]]:
+    overview = []
+    for purpose, label in ConsentPurpose.choices:
+        record = active.get(purpose)
+        version = current_version(purpose)
+        overview.append(
+            {
+                "purpose": purpose,
+                "label": label,
+                "text": consent_text(purpose),
+                "version": version,
+                "record": record,
+                "outdated": record is not None and record.version != version,
+            }
+        )
+    return overview
+
+
+def person_export(*, user, resident: Resident | None = None) -> dict[str, Any]:
+    """Everything the portal holds about the signed-in person (or a child in their care), as JSON-able data.
+
+    The export is itself an audited read.
+    """
+    me = resident_of(user)
+    resident = resident or me
+    if resident is not None and resident_acting_for(user=user, pk=resident.pk) is None:
+        raise PermissionDenied
+    data: dict[str, Any] = {
+        "exported_at": timezone.now().isoformat(),
+        "account": _account_data(user) if resident is None or resident == me else None,
+    }
+    if resident is not None:
+        data["resident"] = _resident_data(resident)
+        data["consents"] = [
+            {
+                "purpose": c.purpose,
+                "version": c.version,
+                "given_at": c.given_at.isoformat(),
+                "by_guardian": c.by_guardian,
+                "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None,
+            }
+            for c in ConsentRecord.objects.filter(resident=resident).order_by("given_at", "pk")
+        ]
+        data["wards"] = (
+            [{"id": w.pk, "full_name": w.full_name} for w in resident.wards.filter(anonymised_at__isnull=True)]
+            if resident == me
+            else []
+        )
+        data["record_accesses"] = _accesses(resident)
+        for section, value in hooks.collect_dict("person_export", resident=resident).items():
+            data[section] = value
+    audit_record(
+        actor=user,
+        action="person.export",
+        obj=resident if resident is not None else user,
+        detail={"sections": sorted(k for k in data if data[k] is not None)},
+    )
+    return data
+
+
+def _account_data(user: User) -> dict[str, Any]:
+    return {
+        "email": user.email,
+        "phone": user.phone,
+        "phone_verified": user.phone_verified,
+        "date_joined": user.date_joined.isoformat(),
+        "last_login": user.last_login.isoformat() if user.last_login else None,
+    }
+
+
+def _resident_data(resident: Resident) -> dict[str, Any]:
+    return {
+        "id": resident.pk,
+        "full_name": resident.full_name,
+        "phone": resident.phone,
+        "birth_date": resident.birth_date.isoformat() if resident.birth_date else None,
+        "gender": resident.gender,
+        "center": resident.center.name,
+        "station": resident.station.name if resident.station else None,
+        "guardian": resident.guardian.full_name if resident.guardian else None,
+        "registered_at": resident.created_at.isoformat(),
+    }
+
+
+def _accesses(resident: Resident) -> list[dict[str, Any]]:
+    """Who (by role) read or changed the record, and when: the person's right to know (PIPL Art. 44)."""
+    rows = AuditEvent.objects.filter(object_type="centers.resident", object_id=str(resident.pk)).order_by("id")
+    return [{"at": row.at.isoformat(), "role": row.role, "action": row.action} for row in rows[:500]]
+
+
+# --- Writes ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def person_anonymise(*, resident: Resident, actor: User) -> Resident:
+    """Erase a person on their own request: blank what identifies them, keep what the figures count.
+
+    Only the person themselves may ask (a guardian asks the center for a child). Consents are
+    withdrawn, the account is closed, and every app blanks its part (hook ``person_anonymise``).
+    """
+    resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    me = resident_of(actor)
+    if me is None or me.pk != resident.pk:
+        raise PermissionDenied
+    if resident.anonymised_at is not None:
+        raise ValidationError(_("This record has already been erased."))
+    now = timezone.now()
+    ConsentRecord.objects.filter(resident=resident, withdrawn_at__isnull=True).update(withdrawn_at=now)
+    for provider in hooks.providers("person_anonymise"):
+        provider(resident=resident, actor=actor)
+    resident.full_name = ANONYMISED_NAME
+    resident.phone = ""
+    # Keep the year of birth only: age bands in the figures stay right, the person is not findable.
+    if resident.birth_date:
+        resident.birth_date = resident.birth_date.replace(month=1, day=1)
+    resident.anonymised_at = now
+    user = resident.user
+    resident.full_clean()
+    resident.save()
+    if user is not None:
+        user.username = f"erased-{secrets.token_hex(8)}"
+        user.email = ""
+        user.phone = ""
+        user.phone_verified = False
+        user.first_name = ""
+        user.last_name = ""
+        user.display_name = ""
+        user.is_active = False
+        user.password = make_password(None)
+        user.save()
+        _forget_allauth_addresses(user)
+    audit_record(actor=actor, action="person.anonymise", obj=resident)
+    return resident
+
+
+def _forget_allauth_addresses(user: User) -> None:
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+
+    EmailAddress.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()

@@ -1,0 +1,134 @@
+"""A resident's consents and their data: see, download, withdraw, erase."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from .models import ConsentPurpose
+from .policies import resident_of
+from .privacy import consent_overviews, person_anonymise, person_export, resident_acting_for, residents_acting_for
+from .privacy_forms import ConsentGiveForm, ErasureForm
+from .services import consent_give, consent_withdraw
+
+
+def _person_and_purpose(request: HttpRequest, resident_pk: int, purpose: str):
+    resident = resident_acting_for(user=request.user, pk=resident_pk)
+    if resident is None or purpose not in ConsentPurpose.values:
+        raise Http404
+    return resident
+
+
+@login_required
+def consent_list(request: HttpRequest) -> HttpResponse:
+    """Residents: each consent of theirs and of the children in their care, to give or withdraw."""
+    residents = residents_acting_for(user=request.user)
+    if not residents:
+        raise Http404
+    overviews = consent_overviews(residents=residents)
+    form = ConsentGiveForm()
+    people = [
+        {"resident": r, "is_me": i == 0, "purposes": overviews[r.pk], "form": form} for i, r in enumerate(residents)
+    ]
+    return render(request, "centers/consent_list.html", {"people": people})
+
+
+@login_required
+@require_POST
+def consent_give_view(request: HttpRequest, resident_pk: int, purpose: str) -> HttpResponse:
+    """Residents and guardians: give one consent, for the current version of its text."""
+    resident = _person_and_purpose(request, resident_pk, purpose)
+    form = ConsentGiveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["agree"][0])
+        return redirect("centers:consent_list")
+    try:
+        consent_give(resident=resident, purpose=purpose, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Thank you. Your consent is recorded; you can withdraw it here at any time."))
+    return redirect("centers:consent_list")
+
+
+@login_required
+@require_POST
+def consent_withdraw_view(request: HttpRequest, resident_pk: int, purpose: str) -> HttpResponse:
+    """Residents and guardians: withdraw a consent; nothing new is processed for that purpose from now on."""
+    resident = _person_and_purpose(request, resident_pk, purpose)
+    consent_withdraw(resident=resident, purpose=purpose, actor=request.user)
+    messages.success(request, _("Consent withdrawn. Nothing new is processed for this purpose from now on."))
+    return redirect("centers:consent_list")
+
+
+@login_required
+@require_GET
+def my_data(request: HttpRequest) -> HttpResponse:
+    """Anyone signed in: everything the portal holds about them, readable."""
+    data = person_export(user=request.user)
+    return render(
+        request,
+        "centers/my_data.html",
+        {
+            "data": data,
+            "pretty": json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
+            "resident": resident_of(request.user),
+            "wards": residents_acting_for(user=request.user)[1:],
+        },
+    )
+
+
+def _download(data: dict, name: str) -> HttpResponse:
+    response = HttpResponse(
+        json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.localdate():%Y%m%d}.json"'
+    return response
+
+
+@login_required
+@require_GET
+def my_data_download(request: HttpRequest) -> HttpResponse:
+    """Anyone signed in: the same data as a JSON file."""
+    return _download(person_export(user=request.user), "fucheng-my-data")
+
+
+@login_required
+@require_GET
+def ward_data_download(request: HttpRequest, resident_pk: int) -> HttpResponse:
+    """Guardians: the data of a child in their care as a JSON file."""
+    ward = resident_acting_for(user=request.user, pk=resident_pk)
+    me = resident_of(request.user)
+    if ward is None or me is None or ward.pk == me.pk:
+        raise Http404
+    return _download(person_export(user=request.user, resident=ward), f"fucheng-child-{ward.pk}")
+
+
+@login_required
+def erase_me(request: HttpRequest) -> HttpResponse:
+    """Residents: erase themselves. Their identifying data goes; the anonymous figures stay right."""
+    resident = resident_of(request.user)
+    if resident is None or resident.anonymised_at is not None:
+        raise Http404
+    form = ErasureForm(request.POST if request.method == "POST" else None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person_anonymise(resident=resident, actor=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            logout(request)
+            messages.success(request, _("Your data has been erased and your account closed."))
+            return redirect("centers:home")
+    return render(request, "centers/erase_me.html", {"form": form})

@@ -1,0 +1,116 @@
+"""Case management (cases app): the resident's self-check and "help now", staff workspaces, the case
+page and every action on it, alerts, referrals, follow-ups and expert consultations."""
+
+from __future__ import annotations
+
+from cases.services import referral_link_create
+
+from .. import builders as b
+from ..matrix import EVERYONE, LOGIN, Target, route
+
+CASE_WORKERS = {"counselor", "supervisor"}
+# The supervisor works every case of the center; a counselor those of their station (or given to them).
+CENTER_WIDE = {"supervisor": {"other_station"}}
+
+
+def _pk(build):
+    def target(world, scope):
+        obj, secrets = build(world, scope)
+        return Target(kwargs={"pk": obj.pk}, secrets=tuple(secrets))
+
+    return target
+
+
+_case = _pk(b.case)
+_alert = _pk(b.crisis_alert)
+_referral = _pk(b.referral)
+_follow_up = _pk(b.follow_up)
+_consultation = _pk(b.consultation)
+_screening = _pk(b.screening)
+
+
+def _person(world, scope):
+    person = b.resident(world, scope)
+    return Target(kwargs={"resident_pk": person.pk}, secrets=() if scope == "own" else b.secrets_of(person))
+
+
+def _person_questionnaire(world, scope):
+    """The self-check of a person who has given consent (so only the scope decides)."""
+    screening, secrets = b.screening(world, scope)
+    return Target(
+        kwargs={"resident_pk": screening.resident_id, "instrument": "phq9"}, secrets=() if scope == "own" else secrets
+    )
+
+
+def _case_questionnaire(world, scope):
+    case, secrets = b.case(world, scope)
+    return Target(kwargs={"pk": case.pk, "instrument": "phq9"}, secrets=secrets)
+
+
+def _partner_link(world, scope):
+    referral, secrets = b.referral(world, scope)
+    _link, token = referral_link_create(referral=referral, actor=b.counselor(world, scope))
+    return Target(kwargs={"token": token})
+
+
+def _case_action(name: str, post: int = 400, allow=CASE_WORKERS, **kwargs):
+    """A POST on the case page: an empty form is refused with the reasons (400), a valid one redirects."""
+    return route(f"cases:{name}", allow, get=None, post=post, target=_case, reach=CENTER_WIDE, **kwargs)
+
+
+ROUTES = [
+    # Everyone: hotlines; a signed-in resident may ask for an urgent callback (others are asked to sign in as one).
+    route(
+        "cases:help_now", EVERYONE, anonymous=200, post=LOGIN, status={"resident:POST": 200, "anonymous:POST": LOGIN}
+    ),
+    # The resident's self-check, for themselves or a child in their care.
+    route("cases:self_check", {"resident"}, post=200),
+    route("cases:self_check_consent", {"resident"}, post=200, target=_person),
+    route("cases:self_check_take", {"resident"}, post=400, target=_person_questionnaire),
+    route("cases:self_check_result", {"resident"}, post=200, target=_screening),
+    route("cases:self_check_help", {"resident"}, post=200, target=_screening),
+    # A partner's single-use feedback page: the secret address is the key, no sign-in.
+    route("cases:partner_feedback", EVERYONE, anonymous=200, post=200, target=_partner_link, scoped=False),
+    # Staff landings.
+    route("cases:workspace", CASE_WORKERS, post=200),
+    route("cases:alerts_panel", CASE_WORKERS, post=200),
+    route("cases:console", {"supervisor"}, post=200),
+    route("cases:consultations", {"expert"}, post=200),
+    route("cases:consultation_advise", {"expert"}, post=200, target=_consultation),
+    route("cases:volunteer_tasks", {"volunteer"}, post=200),
+    # Cases. An expert opens only a case they were asked about, and changes nothing.
+    route("cases:case_list", CASE_WORKERS, post=200),
+    route("cases:case_new", CASE_WORKERS, post=400),
+    route("cases:case_detail", CASE_WORKERS | {"expert"}, post=200, target=_case, reach=CENTER_WIDE),
+    *(
+        _case_action(name)
+        for name in (
+            "case_tier",
+            "case_tier_confirm",
+            "case_stage",
+            "case_phase",
+            "case_assign",
+            "case_alert",
+            "case_note",
+            "case_referral",
+            "case_consult",
+            "case_reassess",
+            "case_close",
+        )
+    ),
+    _case_action("case_sign_off", allow={"supervisor"}),
+    # Empty is a valid choice: no special populations, no service group.
+    _case_action("case_tags", post=302, mutates=True),
+    _case_action("case_group", post=302, mutates=True),
+    _case_action("case_contact", post=302, mutates=True),
+    _case_action("case_take", post=302, mutates=True),
+    _case_action("case_consent", post=302, mutates=True),
+    route("cases:case_screening", CASE_WORKERS, post=400, target=_case_questionnaire, reach=CENTER_WIDE),
+    # Crisis alerts: whoever works the case acknowledges and records the first contact.
+    route("cases:alert_ack", CASE_WORKERS, get=None, post=302, target=_alert, reach=CENTER_WIDE),
+    route("cases:alert_contact", CASE_WORKERS, get=None, post=302, target=_alert, reach=CENTER_WIDE),
+    route("cases:referral_update", CASE_WORKERS, post=200, target=_referral, reach=CENTER_WIDE),
+    # Follow-ups: the own one is given to the matrix volunteer, who sees the task and nothing clinical.
+    route("cases:followup_done", CASE_WORKERS | {"volunteer"}, post=200, target=_follow_up, reach=CENTER_WIDE),
+    route("cases:followup_assign", CASE_WORKERS, post=200, target=_follow_up, reach=CENTER_WIDE),
+]
