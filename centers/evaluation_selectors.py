@@ -1,0 +1,179 @@
+"""Reads of the station evaluations, scoped to the user: supervisors see their center's drafts and
+published ones; officials (and supervisors on the officials' pages) see published ones only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import QuerySet
+
+from .evaluation_figures import FIGURES, Figure, display, previous_quarter
+from .evaluation_models import CriterionScore, EvaluationCriterion, EvaluationStatus, StationEvaluation
+from .models import Center, Role
+from .policies import center_ids_for
+
+OFFICIAL_ROLES = (Role.OFFICIAL, Role.SUPERVISOR)
+
+
+def dashboard_center_ids(user) -> set[int]:
+    return center_ids_for(user, OFFICIAL_ROLES)
+
+
+def supervisor_center_ids(user) -> set[int]:
+    return center_ids_for(user, (Role.SUPERVISOR,))
+
+
+def dashboard_center(user, center_id: str | int | None = None) -> Center | None:
+    """The center a dashboard page shows: the one asked for if the user may see it, else their first."""
+    ids = dashboard_center_ids(user)
+    if not ids:
+        return None
+    try:
+        wanted = int(center_id) if center_id else None
+    except (TypeError, ValueError):
+        wanted = None
+    pk = wanted if wanted in ids else min(ids)
+    return Center.objects.get(pk=pk)
+
+
+def evaluations_for_supervisor(*, user, center: Center) -> QuerySet[StationEvaluation]:
+    if center.pk not in supervisor_center_ids(user):
+        return StationEvaluation.objects.none()
+    return (
+        StationEvaluation.objects.filter(center=center)
+        .select_related("station")
+        .order_by("-year", "-quarter", "station__code")
+    )
+
+
+def evaluation_for_supervisor(*, user, pk: int) -> StationEvaluation | None:
+    return (
+        StationEvaluation.objects.filter(pk=pk, center_id__in=supervisor_center_ids(user))
+        .select_related("center", "station")
+        .first()
+    )
+
+
+def evaluation_published(*, user, pk: int) -> StationEvaluation | None:
+    return (
+        StationEvaluation.objects.filter(
+            pk=pk, center_id__in=dashboard_center_ids(user), status=EvaluationStatus.PUBLISHED
+        )
+        .select_related("center", "station")
+        .first()
+    )
+
+
+def criteria_in_use(*, center: Center) -> list[EvaluationCriterion]:
+    return list(EvaluationCriterion.objects.filter(center=center, is_active=True))
+
+
+def criteria_all(*, user, center: Center) -> QuerySet[EvaluationCriterion]:
+    if center.pk not in supervisor_center_ids(user):
+        return EvaluationCriterion.objects.none()
+    return EvaluationCriterion.objects.filter(center=center)
+
+
+def criterion_for_supervisor(*, user, pk: int | str) -> EvaluationCriterion | None:
+    if not str(pk).isdigit():
+        return None
+    return EvaluationCriterion.objects.filter(pk=pk, center_id__in=supervisor_center_ids(user)).first()
+
+
+def published_quarters(*, center: Center) -> list[tuple[int, int]]:
+    return list(
+        StationEvaluation.objects.filter(center=center, status=EvaluationStatus.PUBLISHED)
+        .values_list("year", "quarter")
+        .distinct()
+        .order_by("-year", "-quarter")
+    )
+
+
+@dataclass
+class RankingRow:
+    rank: int
+    evaluation: StationEvaluation
+    previous_total: Decimal | None
+
+    @property
+    def change(self) -> Decimal | None:
+        if self.previous_total is None or self.evaluation.total is None:
+            return None
+        return self.evaluation.total - self.previous_total
+
+
+def ranking(*, center: Center, year: int, quarter: int) -> list[RankingRow]:
+    """Published evaluations of a quarter, best total first, with last quarter's total (two queries)."""
+    current = list(
+        StationEvaluation.objects.filter(center=center, year=year, quarter=quarter, status=EvaluationStatus.PUBLISHED)
+        .select_related("station")
+        .order_by("-total", "station__code")
+    )
+    prev_year, prev_quarter = previous_quarter(year, quarter)
+    previous = dict(
+        StationEvaluation.objects.filter(
+            center=center, year=prev_year, quarter=prev_quarter, status=EvaluationStatus.PUBLISHED
+        ).values_list("station_id", "total")
+    )
+    rows, rank, last_total = [], 0, None
+    for position, evaluation in enumerate(current, start=1):
+        if evaluation.total != last_total:
+            rank, last_total = position, evaluation.total
+        rows.append(RankingRow(rank=rank, evaluation=evaluation, previous_total=previous.get(evaluation.station_id)))
+    return rows
+
+
+@dataclass
+class FigureRow:
+    figure: Figure
+    value: object
+    previous: object
+    shown: str
+    previous_shown: str
+    change: str
+
+
+def _change(figure: Figure, value, previous, *, official: bool) -> str:
+    if value is None or previous is None:
+        return "—"
+    if official and figure.kind == "count" and (value < 5 or previous < 5):
+        return "—"
+    delta = float(value) - float(previous)
+    if figure.kind == "share":
+        return f"{delta * 100:+.0f} pt"
+    if figure.kind == "count":
+        return f"{int(delta):+d}"
+    return f"{delta:+.1f}"
+
+
+def previous_evaluation(*, evaluation: StationEvaluation) -> StationEvaluation | None:
+    year, quarter = previous_quarter(evaluation.year, evaluation.quarter)
+    return StationEvaluation.objects.filter(
+        station_id=evaluation.station_id, year=year, quarter=quarter, status=EvaluationStatus.PUBLISHED
+    ).first()
+
+
+def figure_rows(
+    *, evaluation: StationEvaluation, previous: StationEvaluation | None, official: bool
+) -> list[FigureRow]:
+    """The evaluation's figures as shown, beside last quarter's and the change."""
+    old = previous.figures if previous else {}
+    rows = []
+    for figure in FIGURES:
+        value, before = evaluation.figures.get(figure.key), old.get(figure.key)
+        rows.append(
+            FigureRow(
+                figure=figure,
+                value=value,
+                previous=before,
+                shown=display(figure, value, official=official),
+                previous_shown=display(figure, before, official=official) if previous else "—",
+                change=_change(figure, value, before, official=official),
+            )
+        )
+    return rows
+
+
+def scores_of(*, evaluation: StationEvaluation) -> list[CriterionScore]:
+    return list(evaluation.scores.select_related("criterion").order_by("criterion__position", "criterion_id"))

@@ -1,0 +1,135 @@
+"""The officials' statistics and early-warning curves (aggregates only), their exports, and the
+supervisor's "refresh now". Pages read the summary tables only."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import statistics_selectors as sel
+from .audit import audit_record
+from .evaluation_selectors import dashboard_center, supervisor_center_ids
+from .models import Center, Station
+from .statistics_exports import table_response
+from .statistics_services import summary_refresh_request, week_start
+
+
+def _center(request: HttpRequest) -> Center:
+    center = dashboard_center(request.user, request.GET.get("center") or request.POST.get("center"))
+    if center is None:
+        raise Http404
+    return center
+
+
+def _year(request: HttpRequest) -> int:
+    raw = request.GET.get("year", "")
+    this_year = timezone.localdate().year
+    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= this_year + 1 else this_year
+
+
+def _station(request: HttpRequest, center: Center, stations: list[Station]) -> Station | None:
+    raw = request.GET.get("station", "")
+    if not raw:
+        return None
+    match = next((s for s in stations if str(s.pk) == raw), None)
+    if match is None:
+        raise Http404  # another center's station, or none at all
+    return match
+
+
+def _common(request: HttpRequest, center: Center) -> dict:
+    return {
+        "center": center,
+        "last_refresh": sel.last_refresh(center=center),
+        "can_refresh": center.pk in supervisor_center_ids(request.user),
+    }
+
+
+@login_required
+def statistics_overview(request: HttpRequest) -> HttpResponse:
+    """Officials and supervisors: person-times by month, station and service; residents served; crisis events."""
+    center = _center(request)
+    year = _year(request)
+    tables = sel.monthly_tables(center=center, year=year)
+    years = sel.years_available(center=center)
+    return render(
+        request,
+        "centers/statistics/overview.html",
+        {
+            **_common(request, center),
+            "year": year,
+            "years": years or [year],
+            "tables": tables,
+            "charts": sel.monthly_charts(tables),
+            "query": urlencode({"center": center.pk, "year": year}),
+        },
+    )
+
+
+@login_required
+def statistics_warning(request: HttpRequest) -> HttpResponse:
+    """Officials and supervisors: the early-warning curve of the street or one station."""
+    center = _center(request)
+    stations = list(Station.objects.filter(center=center, is_active=True).order_by("code"))
+    station = _station(request, center, stations)
+    points = sel.warning_curve(center=center, station=station, end_week=week_start(timezone.localdate()))
+    return render(
+        request,
+        "centers/statistics/warning.html",
+        {
+            **_common(request, center),
+            "stations": stations,
+            "station": station,
+            "table": sel.warning_table(points),
+            "chart": sel.warning_chart(points),
+            "crossed": sum(1 for p in points if p.crossed),
+            "query": urlencode({"center": center.pk, "station": station.pk if station else ""}),
+        },
+    )
+
+
+@login_required
+def statistics_export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
+    """Officials and supervisors: any statistics table as CSV or XLSX, with the same "<5" cells as the page."""
+    center = _center(request)
+    if table == "warning":
+        stations = list(Station.objects.filter(center=center, is_active=True))
+        station = _station(request, center, stations)
+        found = sel.warning_table(
+            sel.warning_curve(center=center, station=station, end_week=week_start(timezone.localdate()))
+        )
+        name = f"warning-{station.code if station else 'street'}"
+    else:
+        year = _year(request)
+        found = sel.monthly_tables(center=center, year=year).get(table)
+        if found is None:
+            raise Http404
+        name = f"{table}-{year}"
+    audit_record(
+        actor=request.user, action="dashboard.export", object_type=table, center_id=center.pk, detail={"format": fmt}
+    )
+    return table_response(fmt=fmt, filename=name, title=found.title, headers=found.headers, rows=found.shown)
+
+
+@login_required
+@require_POST
+def statistics_refresh(request: HttpRequest) -> HttpResponse:
+    """Supervisors: recompute the summary tables now (a worker does it within a minute)."""
+    center = _center(request)
+    try:
+        summary_refresh_request(center=center, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The figures will be recomputed within a minute."))
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect("centers:statistics")
