@@ -1,0 +1,465 @@
+"""The load benchmark behind bench/run. Prints a table and writes var/bench-<label>.json.
+
+Steps: prepare sessions for generated residents and counselors in the dataset, start gunicorn on loopback
+with FUCHENG_BENCH=1 (the baseline view), drive each page with N concurrent keep-alive clients for D
+seconds, sample the workers' resident memory, race 100 POSTs for one slot, then time the follow-up sweep over
+100,000 due items in a scratch database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db-url", default="postgres://postgres@127.0.0.1:5432/fucheng_scale_street")
+    parser.add_argument("--label", default=None, help="name of this run (default: the database name)")
+    parser.add_argument("--users", type=int, default=50, help="concurrent clients per page")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds per page")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--skip-sweep", action="store_true")
+    parser.add_argument("--sweep-items", type=int, default=100_000)
+    parser.add_argument("--only-sweep", action="store_true", help="time the follow-up sweep alone")
+    return parser.parse_args()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- preparation (in this process, against the same database) -------------------------------------------
+
+
+def prepare(n_residents: int = 1200, n_counselors: int = 60) -> dict:
+    import django
+
+    django.setup()
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db.models import Count, Q
+    from django.middleware.csrf import _get_new_csrf_string
+    from django.utils import timezone
+
+    from appointments.models import Slot
+    from cases.models import Case
+    from centers.models import Center, Resident, User
+
+    center = Center.objects.filter(code__startswith="scale-").order_by("pk").first()
+    if center is None:
+        sys.exit("No scale dataset here: run `python manage.py seed_scale --preset street` first.")
+    station = center.stations.order_by("pk").first()
+    now = timezone.now()
+
+    def session_for(user) -> str:
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store["fucheng_last_seen"] = int(time.time())
+        store.create()
+        return store.session_key
+
+    # Residents of the first station get accounts (once), so they can book.
+    people = list(
+        Resident.objects.filter(center=center, station=station).order_by("pk").select_related("user")[:n_residents]
+    )
+    residents = []
+    for person in people:
+        if person.user_id is None:
+            user = User.objects.create(username=f"bench-r-{person.pk}", display_name="居民")
+            Resident.objects.filter(pk=person.pk).update(user=user)
+            person.user = user
+        residents.append({"resident": person.pk, "session": session_for(person.user)})
+
+    counselors = []
+    for user in (
+        User.objects.filter(memberships__center=center, memberships__role="counselor")
+        .annotate(open_cases=Count("cases", filter=~Q(cases__stage="closed")))
+        .filter(open_cases__gt=0)
+        .order_by("pk")[:n_counselors]
+    ):
+        case_ids = list(Case.objects.filter(counselors=user).order_by("-opened_at").values_list("pk", flat=True)[:20])
+        counselors.append({"user": user.pk, "session": session_for(user), "cases": case_ids})
+
+    # Free future times at the center, in time order, for the booking POSTs (each used once).
+    free = list(
+        Slot.objects.filter(center=center, status="open", starts_at__gt=now + __import__("datetime").timedelta(days=2))
+        .exclude(appointments__status__in=["booked", "checked_in", "completed", "no_show"])
+        .order_by("starts_at", "pk")
+        .values_list("pk", flat=True)[:20000]
+    )
+    return {
+        "center": center.pk,
+        "station": station.pk,
+        "residents": residents,
+        "counselors": counselors,
+        "free_slots": free,
+        "csrf": _get_new_csrf_string(),
+    }
+
+
+# --- load generation -----------------------------------------------------------------------------------
+
+
+class Load:
+    """N threads, each with its own keep-alive connection, requesting until the deadline."""
+
+    def __init__(self, port: int, users: int, duration: float):
+        self.port, self.users, self.duration = port, users, duration
+
+    def run(self, make_request) -> dict:
+        latencies: list[float] = []
+        statuses: dict[int, int] = {}
+        errors = [0]
+        lock = threading.Lock()
+        start_gate = threading.Barrier(self.users)
+        deadline = [0.0]
+
+        def worker(index: int) -> None:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            local_lat, local_status, local_err = [], {}, 0
+            start_gate.wait()
+            n = 0
+            while time.monotonic() < deadline[0]:
+                method, path, body, headers = make_request(index, n)
+                n += 1
+                began = time.perf_counter()
+                try:
+                    conn.request(method, path, body=body, headers=headers)
+                    response = conn.getresponse()
+                    response.read()
+                except (OSError, http.client.HTTPException):
+                    local_err += 1
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                    continue
+                local_lat.append(time.perf_counter() - began)
+                local_status[response.status] = local_status.get(response.status, 0) + 1
+            conn.close()
+            with lock:
+                latencies.extend(local_lat)
+                errors[0] += local_err
+                for code, count in local_status.items():
+                    statuses[code] = statuses.get(code, 0) + count
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(self.users)]
+        deadline[0] = time.monotonic() + self.duration + 0.5
+        began = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - began
+        latencies.sort()
+
+        def pct(p: float) -> float:
+            return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else float("nan")
+
+        return {
+            "requests": len(latencies),
+            "rps": len(latencies) / elapsed,
+            "p50_ms": pct(0.50),
+            "p95_ms": pct(0.95),
+            "p99_ms": pct(0.99),
+            "mean_ms": statistics.fmean(latencies) * 1000 if latencies else float("nan"),
+            "statuses": statuses,
+            "errors": errors[0],
+        }
+
+
+class RssSampler(threading.Thread):
+    """Largest resident memory of any gunicorn worker (children of the master) while it runs."""
+
+    def __init__(self, master_pid: int):
+        super().__init__(daemon=True)
+        self.master_pid, self.peak_kb, self.stop_flag = master_pid, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.stop_flag.is_set():
+            for pid in _children(self.master_pid):
+                try:
+                    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                        if line.startswith("VmRSS:"):
+                            self.peak_kb = max(self.peak_kb, int(line.split()[1]))
+                except OSError:
+                    pass
+            time.sleep(0.5)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+# --- the run -------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    args = parse_args()
+    os.environ["DATABASE_URL"] = args.db_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fucheng.settings")
+    os.environ["FUCHENG_BENCH"] = "1"
+    os.environ["DJANGO_DEBUG"] = "0"
+    os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/9")
+    label = args.label or urllib.parse.urlparse(args.db_url).path.strip("/")
+    print(
+        f"bench: {label}  nproc={os.cpu_count()}  users={args.users}  duration={args.duration}s  workers={args.workers}"
+    )
+    print(f"bench: load average before start {os.getloadavg()}")
+    if args.only_sweep:
+        print(f"follow-up sweep: {run_sweep(args.sweep_items)}  load average after: {os.getloadavg()}")
+        return
+    data = prepare()
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "fucheng.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--worker-class",
+            "sync",
+            "--backlog",
+            "2048",
+            "--log-level",
+            "warning",
+        ],
+        cwd=BASE_DIR,
+        env=dict(os.environ, DJANGO_CONN_MAX_AGE="600"),
+    )
+    results: dict = {
+        "label": label,
+        "nproc": os.cpu_count(),
+        "users": args.users,
+        "duration": args.duration,
+        "workers": args.workers,
+        "pages": {},
+    }
+    try:
+        _wait_http(port)
+        sampler = RssSampler(server.pid)
+        sampler.start()
+        results["pages"] = run_pages(port, args, data)
+        sampler.stop_flag.set()
+        results["worker_rss_peak_mb"] = sampler.peak_kb / 1024
+        results["race"] = run_race(port, data)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    if not args.skip_sweep:
+        results["sweep"] = run_sweep(args.sweep_items)
+    results["load_average_after"] = os.getloadavg()
+    report(results)
+    out = BASE_DIR / "var" / f"bench-{label}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, default=str))
+    print(f"bench: results written to {out}")
+
+
+def _wait_http(port: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.3)
+    sys.exit("gunicorn did not answer")
+
+
+def _headers(session: str, csrf: str, *, post: bool = False) -> dict:
+    headers = {"Cookie": f"sessionid={session}; csrftoken={csrf}", "Host": "127.0.0.1"}
+    if post:
+        headers.update({"Content-Type": "application/x-www-form-urlencoded", "X-CSRFToken": csrf})
+    return headers
+
+
+def run_pages(port: int, args, data: dict) -> dict:
+    load = Load(port, args.users, args.duration)
+    residents, counselors, csrf = data["residents"], data["counselors"], data["csrf"]
+    station = data["station"]
+    free = iter(data["free_slots"])
+    free_lock = threading.Lock()
+
+    def baseline(i, n):
+        return "GET", f"/bench/baseline/{station}/", None, {"Host": "127.0.0.1"}
+
+    def availability(i, n):
+        person = residents[(i * 7 + n) % len(residents)]
+        return (
+            "GET",
+            f"/appointments/book/?service=face_to_face&where=s{station}",
+            None,
+            _headers(person["session"], csrf),
+        )
+
+    booking_people = iter(range(10**9))
+
+    def booking(i, n):
+        with free_lock:
+            slot = next(free)
+            person = residents[next(booking_people) % len(residents)]
+        body = urllib.parse.urlencode({"for_whom": person["resident"], "reason": ""})
+        return "POST", f"/appointments/book/{slot}/", body, _headers(person["session"], csrf, post=True)
+
+    def workspace(i, n):
+        who = counselors[(i + n) % len(counselors)]
+        return "GET", "/cases/workspace/", None, _headers(who["session"], csrf)
+
+    def timeline(i, n):
+        who = counselors[(i + n) % len(counselors)]
+        case = who["cases"][n % len(who["cases"])]
+        return "GET", f"/cases/{case}/", None, _headers(who["session"], csrf)
+
+    pages = {}
+    for name, make in [
+        ("baseline", baseline),
+        ("availability", availability),
+        ("booking POST", booking),
+        ("counselor workspace", workspace),
+        ("case timeline", timeline),
+    ]:
+        Load(port, min(args.users, 10), 2).run(make if name != "booking POST" else baseline)  # warm-up
+        print(f"bench: {name} …", flush=True)
+        pages[name] = load.run(make)
+    return pages
+
+
+def run_race(port: int, data: dict) -> dict:
+    """100 residents POST for the same free slot at the same moment: one booking, 99 clean refusals."""
+    import django.db
+
+    from appointments.models import Appointment
+
+    slot = data["free_slots"][-1]
+    people = data["residents"][-100:]
+    gate = threading.Barrier(len(people))
+    outcomes: list[tuple[int, str]] = []
+    lock = threading.Lock()
+
+    def post(person):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        body = urllib.parse.urlencode({"for_whom": person["resident"], "reason": ""})
+        gate.wait()
+        try:
+            conn.request(
+                "POST",
+                f"/appointments/book/{slot}/",
+                body=body,
+                headers=_headers(person["session"], data["csrf"], post=True),
+            )
+            response = conn.getresponse()
+            text = response.read().decode("utf-8", "replace")
+            result = (
+                response.status,
+                response.getheader("Location") or ("taken" if "slot-taken" in text or "已被" in text else text[:0]),
+            )
+        except OSError as exc:
+            result = (0, str(exc))
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=post, args=(p,)) for p in people]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    django.db.connections.close_all()
+    booked = Appointment.objects.filter(slot_id=slot).exclude(status="cancelled").count()
+    codes: dict[int, int] = {}
+    for code, _ in outcomes:
+        codes[code] = codes.get(code, 0) + 1
+    return {
+        "slot": slot,
+        "bookings_in_db": booked,
+        "statuses": codes,
+        "redirects_to_appointment": sum(
+            1 for c, loc in outcomes if c == 302 and re.search(r"/appointments/\d+/$", loc)
+        ),
+        "slot_taken_pages": sum(1 for c, loc in outcomes if c == 200 and loc == "taken"),
+        "server_errors": sum(1 for c, _ in outcomes if c >= 500 or c == 0),
+    }
+
+
+def run_sweep(items: int) -> dict:
+    """Create `items` overdue follow-ups in a scratch database and time one follow-up sweep over them."""
+    url = urllib.parse.urlparse(os.environ["DATABASE_URL"])
+    scratch = "fucheng_bench_sweep"
+    admin = ["-h", url.hostname or "127.0.0.1", "-p", str(url.port or 5432), "-U", url.username or "postgres"]
+    subprocess.run(["dropdb", "--if-exists", *admin, scratch], check=True)  # noqa: S603, S607
+    subprocess.run(["createdb", *admin, scratch], check=True)  # noqa: S603, S607
+    scratch_url = url._replace(path=f"/{scratch}").geturl()
+    env = dict(os.environ, DATABASE_URL=scratch_url)
+    code = f"""
+import time, datetime as dt, random
+import django; django.setup()
+from django.core.management import call_command
+from django.utils import timezone
+call_command("migrate", verbosity=0)
+call_command("seed_scale", preset="tiny")
+from cases.bulkload import load, next_id, reset_sequence
+from cases.models import Case, FollowUp
+from cases import services
+cases = list(Case.objects.exclude(stage="closed").values_list("pk", "center_id", "station_id"))
+now = timezone.now()
+first = next_id(FollowUp)
+rows = ({{"id": first + i, "case_id": c[0], "center_id": c[1], "station_id": c[2], "kind": "reassessment",
+         "due_at": now - dt.timedelta(days=2 + i % 5)}} for i, c in enumerate(cases[i % len(cases)] for i in range({items})))
+load(FollowUp, rows, total={items}, label="follow-ups")
+reset_sequence(FollowUp)
+began = time.monotonic()
+changed = services.followups_escalate_due(now=now)
+print("SWEEP", changed, time.monotonic() - began)
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True)  # noqa: S603
+    for line in out.stdout.splitlines():
+        if line.startswith("SWEEP"):
+            _, changed, seconds = line.split()
+            return {"items": items, "escalated": int(changed), "seconds": float(seconds)}
+    return {"items": items, "error": out.stderr[-2000:]}
+
+
+def report(results: dict) -> None:
+    base = results["pages"].get("baseline", {}).get("rps") or float("nan")
+    print()
+    print(f"{'page':<22}{'req/s':>9}{'ratio':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}  statuses / errors")
+    for name, row in results["pages"].items():
+        print(
+            f"{name:<22}{row['rps']:>9.1f}{row['rps'] / base:>8.2f}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}"
+            f"{row['p99_ms']:>9.1f}  {row['statuses']} / {row['errors']}"
+        )
+    print("official dashboard, station evaluation: not on this branch (issue 6 is built elsewhere): not measured")
+    print(f"gunicorn worker peak RSS under load: {results.get('worker_rss_peak_mb', 0):.0f} MB")
+    print(f"100 concurrent POSTs for one slot: {results.get('race')}")
+    print(f"follow-up sweep: {results.get('sweep')}")
+    print(f"load average after: {results.get('load_average_after')}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""Redis stopped while a resident submits an acute self-check: the page works, the alert row is kept, and
+once Redis is back the sweep, published through Redis and run by a real Celery worker, delivers it once.
+
+The Redis here is a private redis-server on its own port (the shared one other processes use is never
+stopped): the portal is pointed at it while it is down, then it is started on the same port.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from cases.models import CrisisAlert, Notification
+from centers.models import ConsentPurpose
+from centers.services import consent_give
+from tests.cases.conftest import ASQ_ACUTE
+
+from .conftest import wait_for
+
+pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
+
+
+def _join_enqueue_threads() -> None:
+    for thread in threading.enumerate():
+        if thread.name.startswith("cases-enqueue-"):
+            thread.join(timeout=30)
+
+
+def test_redis_down_during_an_acute_screening_then_back(
+    client_for,
+    resident_user,
+    resident,
+    center,
+    on_duty,
+    private_redis,
+    broker_at,
+    caplog,  # noqa: F811
+):
+    from celery.contrib.testing.worker import start_worker
+
+    from fucheng.celery import app
+
+    consent_give(resident=resident, purpose=ConsentPurpose.SCREENING, actor=resident_user)
+    broker_at(private_redis.url)
+    assert not private_redis.answers(), "Redis is down"
+
+    answers = {k: v for k, v in ASQ_ACUTE.items() if v is not None}
+    started = time.monotonic()
+    response = client_for(resident_user).post(reverse("cases:self_check_take", args=[resident.pk, "asq"]), answers)
+    assert time.monotonic() - started < 5, "the person does not wait for the broker's retries"
+    assert response.status_code == 302 and "/self-check/help/" in response["Location"]
+    help_page = client_for(resident_user).get(response["Location"])
+    assert help_page.status_code == 200 and "12356" in help_page.content.decode()
+    _join_enqueue_threads()
+    assert "could not queue alert_dispatch" in caplog.text
+
+    alert = CrisisAlert.objects.get(case__resident=resident)
+    unsent = Notification.objects.filter(alert=alert, sent_at__isnull=True)
+    assert {n.channel for n in unsent} == {"email", "sms"}, "the alert's messages are rows, waiting"
+    assert mail.outbox == [] and Notification.objects.filter(alert=alert, channel="workspace").exists()
+
+    # Redis comes back on the same port: beat publishes the minute sweep, a real worker runs it.
+    private_redis.start()
+    broker_at(private_redis.url)  # a fresh pool, as a restarted process would have
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        first = app.send_task("cases.sweep")
+        wait_for(lambda: not unsent.all().exists(), timeout=60, what="the sweep to send the alert")
+        second = app.send_task("cases.sweep")  # the next minute's sweep
+        wait_for(lambda: _consumed(private_redis), timeout=60, what="the second sweep to run")
+    from centers.notify import LocmemSMSBackend
+
+    assert first.id != second.id
+    assert [m["phone"] for m in LocmemSMSBackend.outbox] == ["13700000001"], "one SMS, exactly once"
+    assert [m.to for m in mail.outbox] == [["duty@example.cn"]], "one email, exactly once"
+    assert Notification.objects.filter(alert=alert, sent_at__isnull=True).count() == 0
+
+
+def _consumed(redis) -> bool:
+    """The default queue in Redis is empty and nothing is unacknowledged: every published task ran."""
+    import redis as redis_client
+
+    conn = redis_client.Redis.from_url(redis.url)
+    return conn.llen("celery") == 0 and conn.hlen("unacked") == 0
