@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from .models import User
@@ -16,6 +17,28 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return True
+
+    # Lockout (ACCOUNT_RATE_LIMITS["login_failed"]): count failures per account, not per typed
+    # string, so an email and a mobile number of the same person share one counter, and a
+    # sign-in by mobile number does not share allauth's empty key with every other one.
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials) -> str:
+        from .security import lockout_key
+
+        return lockout_key(credentials)
+
+    def pre_authenticate(self, request: HttpRequest, **credentials) -> None:
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError:
+            from .security import audit_sign_in_failed
+
+            audit_sign_in_failed(credentials=credentials, locked=True)
+            raise
+
+    def authentication_failed(self, request: HttpRequest, **credentials) -> None:
+        from .security import audit_sign_in_failed
+
+        audit_sign_in_failed(credentials=credentials, locked=False)
 
     # Phone numbers live on User.phone (mainland mobile numbers, 11 digits).
     def clean_phone(self, phone: str) -> str:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from .audit import audit_record
 from .models import (
     AuditEvent,
     Center,
@@ -25,7 +27,43 @@ admin.site.site_header = _("Fucheng portal administration")
 admin.site.site_title = _("Fucheng administration")
 
 
-class CenterScopedAdmin(admin.ModelAdmin):
+class NotFoundOutsideScopeMixin:
+    """A row outside the user's queryset is a plain 404, as on the portal's own pages
+    (Django's admin would redirect to its index with a "does not exist" message instead);
+    every row opened, added, changed or deleted through the admin is an audit row.
+    """
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        audit_record(actor=request.user, action="admin.view", obj=obj)
+        return obj
+
+    def changelist_view(self, request, extra_context=None):
+        audit_record(actor=request.user, action="admin.list", object_type=self.model._meta.label_lower)
+        return super().changelist_view(request, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=request.user,
+            action="admin.change" if change else "admin.add",
+            obj=obj,
+            detail={"fields": sorted(form.changed_data)},
+        )
+
+    def delete_model(self, request, obj):
+        audit_record(actor=request.user, action="admin.delete", obj=obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            audit_record(actor=request.user, action="admin.delete", obj=obj)
+        super().delete_queryset(request, queryset)
+
+
+class CenterScopedAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     """Superusers see everything; other admin users only rows of centers they belong to."""
 
     center_field = "center"
@@ -45,7 +83,7 @@ class CenterScopedAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(NotFoundOutsideScopeMixin, DjangoUserAdmin):
     list_display = ("username", "display_name", "email", "is_active", "is_staff")
     search_fields = ("username", "display_name", "email")
     fieldsets = DjangoUserAdmin.fieldsets + ((_("Portal"), {"fields": ("display_name", "phone", "phone_verified")}),)
@@ -136,3 +174,7 @@ class ConsentRecordAdmin(CenterScopedAdmin):
     list_display = ("resident", "purpose", "version", "by_guardian", "given_at", "withdrawn_at")
     list_filter = ("purpose",)
     raw_id_fields = ("resident", "given_by")
+
+
+# The community side (issue 9): read-only admin views.
+from . import community_admin  # noqa: E402, F401

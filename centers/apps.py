@@ -8,3 +8,12 @@ class CentersConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the project's deploy checks)
+        from .community_hooks import register as register_community_hooks
+
+        register_community_hooks()
+        from .security import connect_signals
+
+        connect_signals()
+        from .statistics_providers import register as register_statistics  # issue 5
+
+        register_statistics()

@@ -30,6 +30,8 @@ class RequestContext:
 
 _NO_REQUEST = RequestContext()
 current_request: contextvars.ContextVar[RequestContext] = contextvars.ContextVar("fucheng_audit_request")
+# Set per request by centers.middleware.AuditDeniedMiddleware: did a service already record a denial?
+denial_recorded: contextvars.ContextVar[list[bool] | None] = contextvars.ContextVar("fucheng_denial", default=None)
 
 
 def _canonical(event: AuditEvent) -> str:
@@ -111,6 +113,8 @@ def audit_record(
     )
     event.hash = compute_hash(event)
     event.save(force_insert=True)
+    if outcome == AuditOutcome.DENIED and (flag := denial_recorded.get()) is not None:
+        flag.append(True)
     return event
 
 

@@ -28,4 +28,17 @@ def fucheng_security_checks(app_configs, **kwargs):
         errors.append(Error("The staff idle-timeout middleware is not installed.", id="fucheng.E007"))
     if not settings.SESSION_COOKIE_HTTPONLY:
         errors.append(Error("Session cookies must be HttpOnly.", id="fucheng.E008"))
+    if "centers.middleware.StaffSecondFactorMiddleware" not in settings.MIDDLEWARE:
+        errors.append(Error("Staff second factor is not enforced (middleware missing).", id="fucheng.E009"))
+    if not _locks_out(getattr(settings, "ACCOUNT_RATE_LIMITS", {}).get("login_failed")):
+        errors.append(Error("Failed sign-ins must lock an account after at most 5 attempts.", id="fucheng.E010"))
     return errors
+
+
+def _locks_out(rates: str | None) -> bool:
+    """True when the login_failed rate limit has a per-account ("key") limit of at most 5."""
+    for rate in (rates or "").split(","):
+        parts = rate.strip().split("/")
+        if len(parts) == 3 and parts[2] == "key" and parts[0].isdigit() and 0 < int(parts[0]) <= 5:
+            return True
+    return False

@@ -37,3 +37,20 @@ def current_version(purpose: str) -> str:
 
 def consent_text(purpose: str):
     return CONSENT_TEXTS[purpose][1]
+
+
+def require_consent(resident, purpose: str) -> None:
+    """For services that start new processing (a screening, a case record, a conversation):
+    refuse with a clear message when the consent for the purpose is missing or withdrawn."""
+    from django.core.exceptions import ValidationError
+
+    from .policies import has_consent
+
+    if not has_consent(resident, purpose):
+        if resident.needs_guardian_consent:
+            raise ValidationError(
+                _("A parent or guardian must first consent to this on the “My consents” page."), code="no_consent"
+            )
+        raise ValidationError(
+            _("This needs your consent first. You can give it on the “My consents” page."), code="no_consent"
+        )

@@ -26,7 +26,9 @@ class StaffIdleTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = current_request.set(RequestContext(ip=request.META.get("REMOTE_ADDR") or None))
+        from .security import client_ip
+
+        token = current_request.set(RequestContext(ip=client_ip(request)))
         try:
             response = self._check_idle(request)
             if response is None:
@@ -61,4 +63,90 @@ class NoStoreForSignedInMiddleware:
         if user is not None and user.is_authenticated:
             response["Cache-Control"] = "no-store, private"
             response["Pragma"] = "no-cache"
+        return response
+
+
+# Pages a staff member without a second factor may still open: setting one up, signing out,
+# the public pages and the crisis page. Everything else (all personal data) waits.
+SECOND_FACTOR_SETUP_ALLOWED = frozenset(
+    {
+        "account_logout",
+        "account_reauthenticate",
+        "account_change_password",
+        "account_set_password",
+        "mfa_index",
+        "mfa_activate_totp",
+        "mfa_reauthenticate",
+        "mfa_authenticate",
+        "mfa_view_recovery_codes",
+        "mfa_generate_recovery_codes",
+        "mfa_download_recovery_codes",
+        "set_language",
+        "healthz",
+        "centers:home",
+        "centers:crisis",
+    }
+)
+
+
+class StaffSecondFactorMiddleware:
+    """Staff without an authenticator app reach no page with personal data until they set one up."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.urls import Resolver404, resolve
+
+        from .security import has_second_factor, needs_second_factor
+
+        user = getattr(request, "user", None)
+        if needs_second_factor(user) and not has_second_factor(user):
+            try:
+                view_name = resolve(request.path_info).view_name
+            except Resolver404:
+                view_name = None
+            if view_name is not None and view_name not in SECOND_FACTOR_SETUP_ALLOWED:
+                messages.warning(
+                    request,
+                    _(
+                        "Staff accounts need a second factor. Set up an authenticator app to continue; "
+                        "until then no personal data is shown."
+                    ),
+                )
+                return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+
+class AuditDeniedMiddleware:
+    """Every refused request of a signed-in person (403 or 404) leaves one audit row.
+
+    Views that record their own, more specific denial are not recorded twice. The row names the
+    URL pattern and the path (ids only, never personal data); anonymous 404s (scanners) are not kept.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from .audit import audit_record, denial_recorded
+        from .models import AuditOutcome
+
+        flag: list[bool] = []
+        token = denial_recorded.set(flag)
+        try:
+            response = self.get_response(request)
+        finally:
+            denial_recorded.reset(token)
+        user = getattr(request, "user", None)
+        if response.status_code in (403, 404) and not flag and user is not None and user.is_authenticated:
+            match = getattr(request, "resolver_match", None)
+            audit_record(
+                actor=user,
+                action="access.denied",
+                object_type="url",
+                object_id=(match.view_name if match else "")[:64],
+                outcome=AuditOutcome.DENIED,
+                detail={"path": request.path[:200], "method": request.method, "status": response.status_code},
+            )
         return response

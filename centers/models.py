@@ -545,3 +545,10 @@ class ConsentRecord(models.Model):
     @property
     def is_active(self) -> bool:
         return self.withdrawn_at is None
+
+
+# The community side (issue 9): training, workshops, volunteer tasks.
+from .community_models import *  # noqa: E402, F403
+
+# Station evaluations and the officials' summary tables (issue 5).
+from .evaluation_models import *  # noqa: E402, F403

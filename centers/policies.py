@@ -104,3 +104,7 @@ def has_consent(resident, purpose: str) -> bool:
     from .models import ConsentRecord
 
     return ConsentRecord.objects.filter(resident=resident, purpose=purpose, withdrawn_at__isnull=True).exists()
+
+
+# The community side (issue 9); other apps call centers.policies.volunteer_is_cleared.
+from .community_policies import volunteer_is_cleared  # noqa: E402, F401

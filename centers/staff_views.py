@@ -39,7 +39,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 def staff_create(request: HttpRequest) -> HttpResponse:
     """Supervisors: create a staff account with its first role; the person sets a password by reset link."""
     center = _center_or_404(request)
-    form = StaffAccountForm(request.POST or None, center=center)
+    form = StaffAccountForm(request.POST if request.method == "POST" else None, center=center)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -9,11 +9,15 @@ urlpatterns = [
     path("help/", views.crisis, name="crisis"),
     path("home/", views.landing, name="landing"),
     path("me/", views.resident_home, name="resident_home"),
+    path("me/", include("centers.privacy_urls")),
     path("station/", views.station_home, name="station_home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("audit/verify/", views.audit_verify_view, name="audit_verify"),
     path("staff/", staff_views.staff_list, name="staff_list"),
     path("staff/new/", staff_views.staff_create, name="staff_create"),
     path("staff/<int:pk>/revoke/", staff_views.staff_revoke, name="staff_revoke"),
     path("community/", include("centers.community_urls")),
+    path("evaluations/", include("centers.evaluation_urls")),  # issue 5
+    path("statistics/", include("centers.statistics_urls")),  # issue 5
 ]

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import logging
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from fucheng.celery import app as celery_app
 
-from .audit import audit_record
+from .audit import audit_record, audit_verify
+from .audit_forms import AuditFilterForm
 from .models import Role
 from .policies import can_read_audit, can_view_dashboard, has_role, landing_url_for, resident_of
 from .selectors import audit_event_list, resident_wards, staff_memberships, station_list_public
@@ -71,18 +74,32 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if not can_read_audit(request.user):
         audit_record(actor=request.user, action="audit.read", outcome="denied")
         raise Http404
-    params = request.GET
-    rows = audit_event_list(
-        user=request.user,
-        action=params.get("action") or None,
-        actor=params.get("actor") or None,
-        outcome=params.get("outcome") or None,
-        object_type=params.get("object_type") or None,
-        object_id=params.get("object_id") or None,
-    )
-    page = Paginator(rows, 50).get_page(params.get("page"))
-    audit_record(actor=request.user, action="audit.read", detail={"page": page.number})
-    return render(request, "centers/audit_log.html", {"page": page, "params": params})
+    form = AuditFilterForm(request.GET)
+    filters = {key: value for key, value in form.cleaned_data.items() if value} if form.is_valid() else {}
+    rows = audit_event_list(user=request.user, **filters)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    audit_record(actor=request.user, action="audit.read", detail={"page": page.number, "filters": sorted(filters)})
+    params = {key: value for key, value in request.GET.items() if key != "page" and key in form.fields}
+    return render(request, "centers/audit_log.html", {"page": page, "form": form, "params": params})
+
+
+@login_required
+@require_POST
+def audit_verify_view(request: HttpRequest) -> HttpResponse:
+    """Auditors: walk the hash chain now and say whether any row was edited or removed."""
+    if not can_read_audit(request.user):
+        raise Http404
+    problems = audit_verify()
+    audit_record(actor=request.user, action="audit.verify", detail={"problems": len(problems)})
+    if problems:
+        messages.error(
+            request,
+            _("The audit log has been tampered with: %(count)s problem(s), first: %(first)s")
+            % {"count": len(problems), "first": problems[0]},
+        )
+    else:
+        messages.success(request, _("The audit chain is intact."))
+    return redirect("centers:audit_log")
 
 
 @never_cache

@@ -276,13 +276,15 @@ SMS_BACKEND = env("FUCHENG_SMS_BACKEND", "centers.notify.ConsoleSMSBackend")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # Broadcast (worker control) tables too, or kombu writes them to ./control in the work tree.
+        "control_folder": str(_broker_dir / "control"),
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
@@ -322,3 +324,48 @@ LOGGING = {
 # Sign-up asks for an email *or* a mobile number (either optional on its own);
 # ResidentSignupForm.clean requires one of the two, which allauth's check cannot see.
 SILENCED_SYSTEM_CHECKS = ["account.W001"]
+
+# --- Appointments (issue 3) ------------------------------------------------------
+# Booking horizon, waitlist offer time, reminder channels and the public address used
+# in messages and calendar feeds. Channels are names from appointments.channels.CHANNELS.
+APPOINTMENT_BOOKING_HORIZON_DAYS = int(env("APPOINTMENT_BOOKING_HORIZON_DAYS", "28") or 28)
+APPOINTMENT_WAITLIST_OFFER_MINUTES = int(env("APPOINTMENT_WAITLIST_OFFER_MINUTES", "120") or 120)
+APPOINTMENT_REMINDER_CHANNELS = env_list("APPOINTMENT_REMINDER_CHANNELS", "email,sms")
+PORTAL_BASE_URL = (env("PORTAL_BASE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
+# --- End of appointments ---------------------------------------------------------
+# --- Cases (issue 4) ----------------------------------------------------------------
+# Absolute links in crisis alerts and partner feedback links: the same public address as above.
+FUCHENG_BASE_URL = PORTAL_BASE_URL
+# How long a partner's single-use feedback link stays valid.
+CASES_REFERRAL_LINK_HOURS = int(env("FUCHENG_REFERRAL_LINK_HOURS", "168") or 168)
+# --- Security: second factor, lockout, sessions (issue 6) -------------------------------
+# https://docs.allauth.org/en/latest/mfa/configuration.html
+# https://docs.allauth.org/en/latest/account/rate_limits.html
+# Staff without an authenticator app are sent to set one up before any personal data.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("centers.middleware.StaffIdleTimeoutMiddleware") + 1,
+    "centers.middleware.StaffSecondFactorMiddleware",
+)
+# Every refused request (403/404) of a signed-in person is an audit row.
+MIDDLEWARE.append("centers.middleware.AuditDeniedMiddleware")
+MFA_ADAPTER = "centers.security.MFAAdapter"
+MFA_RECOVERY_CODE_COUNT = 10
+MFA_TOTP_TOLERANCE = 1
+# Lockout: five failed sign-ins to one account lock it for 15 minutes (counted per account,
+# see centers.adapters); one address may fail 30 times a minute, so colleagues behind the
+# same office address still sign in while one account is locked.
+FUCHENG_LOCKOUT_ATTEMPTS = 5
+FUCHENG_LOCKOUT_MINUTES = 15
+ACCOUNT_RATE_LIMITS = {
+    **ACCOUNT_RATE_LIMITS,
+    "login_failed": f"30/m/ip,{FUCHENG_LOCKOUT_ATTEMPTS}/{FUCHENG_LOCKOUT_MINUTES}m/key",
+}
+# Behind a load balancer: how many proxies add to X-Forwarded-For. The client address in audit
+# rows and the per-address sign-in limit come from there (0: the direct peer, REMOTE_ADDR).
+ALLAUTH_TRUSTED_PROXY_COUNT = int(env("FUCHENG_TRUSTED_PROXY_COUNT", "0") or 0)
+# The session key changes at sign-in (Django's login() cycles it); sign-out flushes it.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# --- Scale (issue 7) -----------------------------------------------------------------
+# bench/run sets FUCHENG_BENCH=1 to route the baseline view it compares every page with; never in production.
+FUCHENG_BENCH = env_bool("FUCHENG_BENCH", False) and not PRODUCTION
+# --- End of scale ---------------------------------------------------------------------

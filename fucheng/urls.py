@@ -1,6 +1,7 @@
 """Root URLs: each app under its own namespace."""
 
 from allauth.account.decorators import secure_admin_login
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -19,3 +20,9 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("", include("centers.urls")),
 ]
+
+# --- Scale (issue 7): the benchmark's baseline view, never routed unless FUCHENG_BENCH=1 -------------
+if settings.FUCHENG_BENCH:
+    from fucheng import bench_views
+
+    urlpatterns.insert(0, path("bench/baseline/<int:pk>/", bench_views.baseline, name="bench_baseline"))

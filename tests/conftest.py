@@ -9,7 +9,16 @@ import pytest
 
 from centers.models import Role
 
-from .factories import TEST_PASSWORD, CenterFactory, MembershipFactory, ResidentFactory, StationFactory, UserFactory
+from .browser_support import browser, page, phone_page  # noqa: F401  (one Playwright for the suite)
+from .factories import (
+    TEST_PASSWORD,
+    CenterFactory,
+    MembershipFactory,
+    ResidentFactory,
+    StationFactory,
+    UserFactory,
+    give_totp,
+)
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by
 # the test itself (fixtures, assertions) are still synchronous and safe there.
@@ -19,6 +28,16 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits (sign-in lockout) and used one-time codes live in the cache: none carry over."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
@@ -53,16 +72,28 @@ def other_center_station(other_center):
 
 @pytest.fixture
 def make_staff(center):
-    """make_staff(role, station=None, center=None) -> a user with that membership."""
+    """make_staff(role, station=None, center_=None, totp=True) -> a user with that membership.
 
-    def make(role: str, station=None, center_=None, **user_fields):
+    Staff reach personal data only with a second factor, so by default the account has an
+    authenticator app (secret tests.factories.TEST_TOTP_SECRET); totp=False makes one without.
+    """
+
+    def make(role: str, station=None, center_=None, totp: bool = True, **user_fields):
         user = UserFactory(**user_fields)
         MembershipFactory(
             user=user, center=center_ or (station.center if station else center), station=station, role=role
         )
+        if totp:
+            give_totp(user)
         return user
 
     return make
+
+
+@pytest.fixture
+def admin_user(admin_user):
+    """pytest-django's superuser (behind `admin_client`), with an authenticator app like all staff."""
+    return give_totp(admin_user)
 
 
 @pytest.fixture

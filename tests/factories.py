@@ -18,6 +18,27 @@ from centers.models import (
 )
 
 TEST_PASSWORD = "quiet-river-2026"
+# Staff made by the fixtures have this authenticator-app secret (base32), so a test can
+# sign in through the real two-step form with totp_code().
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def give_totp(user, secret: str = TEST_TOTP_SECRET):
+    """Set up an authenticator app for the account, as the person would on the 2FA page."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, secret)
+    return user
+
+
+def totp_code(secret: str = TEST_TOTP_SECRET) -> str:
+    """The code an authenticator app shows right now for the secret."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+
+    counters = list(yield_hotp_counters_from_time())
+    return format_hotp_value(hotp_value(secret, counters[len(counters) // 2]))
 
 
 class CenterFactory(factory.django.DjangoModelFactory):

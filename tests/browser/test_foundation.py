@@ -3,6 +3,7 @@
 import pytest
 
 from centers.models import Role
+from tests.factories import totp_code
 
 from .conftest import screenshot, sign_in
 
@@ -22,6 +23,10 @@ def test_a_visitor_sees_the_hotlines_and_can_reach_help_from_a_phone(phone_page)
 def test_a_counselor_signs_in_and_lands_on_the_workspace(page, make_staff, station, password):
     counselor = make_staff(Role.COUNSELOR, station=station)
     sign_in(page, counselor.email, password)
+    # Staff have an authenticator app (make_staff): the second step asks for its code.
+    page.wait_for_url("**/accounts/2fa/authenticate/")
+    page.fill("input[name=code]", totp_code())
+    page.click("main button[type=submit]")
     page.wait_for_url("**/cases/workspace/")
     assert page.get_by_test_id("page-title").inner_text() == "咨询师工作台"
     assert "12356" in page.get_by_test_id("crisis-strip").inner_text()

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from centers.models import Role
 from fucheng.celery import app as celery_app
+from tests.factories import totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +25,9 @@ LANDINGS = [
 def test_each_role_lands_on_its_own_page_after_sign_in(client, make_staff, station, password, role, url_name):
     user = make_staff(role, station=station if role in (Role.COUNSELOR, Role.VOLUNTEER, Role.STATION_MANAGER) else None)
     response = client.post(reverse("account_login"), {"login": user.email, "password": password})
+    # Staff have an authenticator app (make_staff): the second step asks for its code.
+    assert response["Location"] == reverse("mfa_authenticate")
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code()})
     assert response.status_code == 302
     assert response["Location"] == reverse(url_name)
     page = client.get(response["Location"])
@@ -54,7 +58,14 @@ def test_staff_pages_ask_anonymous_visitors_to_sign_in(client):
     assert reverse("account_login") in response["Location"]
 
 
-PUBLIC_PAGES = ["centers:home", "centers:crisis", "account_login", "account_signup", "appointments:book"]
+PUBLIC_PAGES = [
+    "centers:home",
+    "centers:crisis",
+    "cases:help_now",
+    "account_login",
+    "account_signup",
+    "appointments:book",
+]
 
 
 @pytest.mark.parametrize("url_name", PUBLIC_PAGES)
@@ -104,3 +115,37 @@ def test_healthz_names_the_database_when_it_is_down(client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"] == "unavailable"
+
+
+def test_i_need_help_now_leads_anonymous_visitors_to_the_hotlines(client):
+    home = client.get(reverse("centers:home")).content.decode()
+    help_url = reverse("cases:help_now")
+    assert f'href="{help_url}"' in home
+    page = client.get(help_url)
+    assert page.status_code == 200
+    assert "tel:12356" in page.content.decode()
+
+
+def test_a_resident_reaches_every_service_from_their_page(client_for, resident_user):
+    html = client_for(resident_user).get(reverse("centers:resident_home")).content.decode()
+    for url_name in (
+        "appointments:mine",
+        "appointments:book",
+        "cases:self_check",
+        "centers:my_workshops",
+        "cases:help_now",
+    ):
+        assert f'href="{reverse(url_name)}"' in html
+    assert "will appear here" not in html and "将在这里" not in html
+
+
+def test_a_station_manager_reaches_the_station_operations(client_for, make_staff, station):
+    manager = make_staff(Role.STATION_MANAGER, station=station)
+    html = client_for(manager).get(reverse("centers:station_home")).content.decode()
+    for url_name in (
+        "appointments:stations",
+        "appointments:roster",
+        "centers:staff_workshop_list",
+        "centers:volunteer_list",
+    ):
+        assert f'href="{reverse(url_name)}"' in html

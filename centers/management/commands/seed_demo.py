@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -95,6 +96,10 @@ def demo_email(key: str) -> str:
     return f"{key}@{DEMO_DOMAIN}"
 
 
+# The apps' own demo seeds, run in this order after the organisation exists.
+FEATURE_SEEDS = ["seed_appointments", "seed_community", "seed_cases", "seed_dashboards", "seed_security"]
+
+
 class Command(BaseCommand):
     help = "Create the demo street center with 16 stations, staff, residents and partners (idempotent)."
 
@@ -144,6 +149,9 @@ class Command(BaseCommand):
         residents = self._residents(center, stations, staff["counselor"])
         self._duty_roster(center, staff)
         self._other_center()
+        # Each app seeds its own part on top of the organisation; each command is idempotent.
+        for command in FEATURE_SEEDS:
+            call_command(command, stdout=self.stdout, verbosity=options.get("verbosity", 1))
         if not options["quiet_logins"]:
             self._print_logins(residents)
 
