@@ -123,6 +123,8 @@ def statistics_export(request: HttpRequest, table: str, fmt: str) -> HttpRespons
 def statistics_refresh(request: HttpRequest) -> HttpResponse:
     """Supervisors: recompute the summary tables now (a worker does it within a minute)."""
     center = _center(request)
+    if center.pk not in supervisor_center_ids(request.user):
+        raise Http404  # officials read the figures; only the center's supervisor asks for a refresh
     try:
         summary_refresh_request(center=center, actor=request.user)
     except ValidationError as exc:

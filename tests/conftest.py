@@ -41,6 +41,16 @@ def _fresh_cache():
 
 
 @pytest.fixture
+def english(settings):
+    """English pages and messages, for tests that assert on the English msgids (the default is Chinese)."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
 def password() -> str:
     return TEST_PASSWORD
 

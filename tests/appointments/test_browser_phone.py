@@ -101,7 +101,7 @@ def test_staff_pages_fit_a_phone(phone_page, supervisor, counselor, station, mak
     )
     supervisor.set_password(password)
     supervisor.save()
-    sign_in(phone_page, supervisor.email, password)
+    sign_in_staff(phone_page, supervisor.email, password)
     phone_page.wait_for_load_state()
     day = timezone.localdate(slot.starts_at).isoformat()
     for url in (

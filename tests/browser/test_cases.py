@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from centers.models import DutyShift, Role, ShiftKind
 
-from .conftest import screenshot, sign_in
+from .conftest import screenshot, sign_in, sign_in_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -45,7 +45,7 @@ def test_acute_answers_reach_the_counselor_on_duty(
     assert phone_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     screenshot(phone_page, "resident-acute-self-check-phone")
 
-    sign_in(page, counselor.email, password)
+    sign_in_staff(page, counselor.email, password)
     page.wait_for_url("**/cases/workspace/")
     assert page.get_by_test_id("open-alerts").is_visible()
     first_case = page.get_by_test_id("case-row").first

@@ -2,7 +2,6 @@
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
 
 from cases.instruments import ASQ, GAD7, INSTRUMENTS, PHQ9
 
@@ -10,10 +9,8 @@ from .conftest import ASQ_ACUTE, ASQ_NEGATIVE, ASQ_NON_ACUTE, gad7, phq9
 
 
 @pytest.fixture(autouse=True)
-def _english_messages():
+def _english_messages(english):
     """These tests match the English wording of service messages; the default language is Chinese."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from appointments.services import appointment_book
 from cases import policies, services, tasks
@@ -16,9 +16,8 @@ from tests.centers.community.factories import TrainingRecordFactory
 
 
 @pytest.fixture(autouse=True)
-def _english_messages():
-    with translation.override("en"):
-        yield
+def _english_messages(english):
+    """These tests match the English wording of service messages; the default language is Chinese."""
 
 
 @pytest.fixture

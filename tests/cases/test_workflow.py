@@ -12,10 +12,8 @@ from centers.models import AuditEvent
 
 
 @pytest.fixture(autouse=True)
-def _english_messages():
+def _english_messages(english):
     """These tests match the English wording of service messages; the default language is Chinese."""
-    with translation.override("en"):
-        yield
 
 
 pytestmark = pytest.mark.django_db
@@ -214,7 +212,6 @@ def test_a_new_screening_in_follow_up_counts_as_the_reassessment(open_case, coun
 
 
 def test_the_timeline_shows_labels_not_codes(client_for, open_case, counselor):
-    from django.utils import translation
 
     _walk(open_case, counselor, [Stage.ASSESS])
     with translation.override("en"):

@@ -20,10 +20,12 @@ from cases.models import Consultation, CrisisAlert, FollowUp, Referral, Referral
 from centers.models import (
     ConsentPurpose,
     DutyShift,
+    EvaluationStatus,
     Membership,
     Role,
     ServiceGroup,
     ShiftKind,
+    StationEvaluation,
     TrainingSession,
     VolunteerTask,
     VolunteerTaskKind,
@@ -340,3 +342,21 @@ def weekly_summary(world, scope):
         center=station.center, station=station, week_start=week - dt.timedelta(days=week.weekday())
     )
     return row, ()
+
+
+# --- dashboards -----------------------------------------------------------------------------------
+
+_quarters = itertools.count(1)
+
+
+def evaluation(world, scope, *, published: bool):
+    """A station evaluation of the scope's station, for a quarter no other test object uses."""
+    n = next(_quarters)
+    station = world.station_for(scope)
+    fields = {"status": EvaluationStatus.DRAFT}
+    if published:
+        fields = {"status": EvaluationStatus.PUBLISHED, "total": Decimal("80.0"), "published_at": timezone.now()}
+    found = StationEvaluation.objects.create(
+        center=station.center, station=station, year=2000 + n // 4, quarter=n % 4 + 1, **fields
+    )
+    return found, ()

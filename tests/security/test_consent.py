@@ -117,7 +117,7 @@ def test_an_unknown_purpose_is_a_404(client_for, resident_user, resident):
     assert response.status_code == 404
 
 
-def test_require_consent_refuses_new_processing_after_withdrawal(resident_user, resident):
+def test_require_consent_refuses_new_processing_after_withdrawal(resident_user, resident, english):
     from django.core.exceptions import ValidationError
 
     from centers.consent import require_consent

@@ -14,9 +14,8 @@ from .factories import TrainingRecordFactory, WorkshopFactory
 
 
 @pytest.fixture(autouse=True)
-def _english(settings):
+def _english(english):
     """Assert on the English msgids: they do not change when the Chinese catalogue is filled."""
-    settings.LANGUAGE_CODE = "en"
 
 
 @pytest.fixture(autouse=True)

@@ -87,6 +87,14 @@ ROUTES = [
         reach={"counselor": {"other_station"}, "supervisor": {"other_station"}},
         mutates=True,
     ),
+    # Staff move a booking to another free time (an empty choice goes back to the page with a message).
+    route(
+        "appointments:staff_reschedule",
+        BOOKING_STAFF,
+        post=302,
+        target=_appointment,
+        reach={"counselor": {"other_station"}, "supervisor": {"other_station"}},
+    ),
     route("appointments:staff_book", BOOKING_STAFF, post=200),
     route(
         "appointments:staff_book_confirm",
