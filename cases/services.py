@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from centers.audit import AuditEntry, audit_record, audit_record_many
+from centers.bulk import insert_rows
 from centers.models import Center, ConsentPurpose, PartnerInstitution, Resident, Role, Station, User
 from centers.policies import has_consent, has_role, resident_of
 from centers.selectors import crisis_team_on_duty
@@ -1208,7 +1209,7 @@ def _followups_escalate_batch(*, now, ids: list[int], supervisors: dict) -> int:
         row["ref"] = Case.reference_for(row["case_id"])
         row["due"] = timezone.localtime(row["due_at"]).date().isoformat()
         row["url"] = case_url(row["case_id"])
-    notifications: list[Notification] = []
+    notifications: list[tuple] = []  # in the order of _NOTIFICATION_COLUMNS
     with translation.override(settings.LANGUAGE_CODE):
         overdue_subject = _("Overdue follow-up of case %(ref)s")
         overdue_text = _("The follow-up was due on %(due)s: %(url)s")
@@ -1218,31 +1219,20 @@ def _followups_escalate_batch(*, now, ids: list[int], supervisors: dict) -> int:
             if row["escalation_level"] < 1:
                 first_step.setdefault(row["center_id"], []).append(row)
         for center_id, items in first_step.items():
-            center = centers[center_id]
+            workspace = Notification.ChannelKind.WORKSPACE.value
             for row in items:
                 subject = (overdue_subject % {"ref": row["ref"]})[:200]
                 text = overdue_text % {"due": row["due"], "url": row["url"]}
                 for user in supervisors[center_id]:
                     notifications.append(
-                        Notification(
-                            center_id=center_id,
-                            follow_up_id=row["pk"],
-                            level=1,
-                            channel=Notification.ChannelKind.WORKSPACE,
-                            user_id=user.pk,
-                            address=f"user:{user.pk}",
-                            subject=subject,
-                            text=text,
-                            created_at=now,
-                            sent_at=now,
-                        )
+                        (center_id, row["pk"], 1, workspace, user.pk, f"user:{user.pk}", subject, text, now, now, 0)
                     )
             subject, email_text, sms_text = _follow_up_digest_text(items, level=1)
             for user in supervisors[center_id]:
                 notifications += _digest_rows(
-                    center=center,
+                    center_id=center_id,
                     level=1,
-                    user=user,
+                    user_id=user.pk,
                     email=user.email,
                     phone=user.phone,
                     subject=subject,
@@ -1258,9 +1248,9 @@ def _followups_escalate_batch(*, now, ids: list[int], supervisors: dict) -> int:
             center = centers[center_id]
             subject, email_text, sms_text = _follow_up_digest_text(items, level=2)
             notifications += _digest_rows(
-                center=center,
+                center_id=center_id,
                 level=2,
-                user=None,
+                user_id=None,
                 email=center.escalation_contact_email,
                 phone=center.escalation_contact_phone,
                 subject=subject,
@@ -1269,20 +1259,11 @@ def _followups_escalate_batch(*, now, ids: list[int], supervisors: dict) -> int:
                 now=now,
             )
     # The unique constraint (follow-up, level, channel, address) keeps the workspace rows once-only.
-    Notification.objects.bulk_create(notifications, batch_size=1000, ignore_conflicts=True)
-    CaseEvent.objects.bulk_create(
-        [
-            CaseEvent(
-                case_id=row["case_id"],
-                actor=None,
-                kind=EventKind.ESCALATED,
-                to_value=f"follow_up:{row['target']}",
-                reason="",
-                at=now,
-            )
-            for row in escalated
-        ],
-        batch_size=1000,
+    insert_rows(Notification, _NOTIFICATION_COLUMNS, notifications, ignore_conflicts=True)
+    insert_rows(
+        CaseEvent,
+        ("case_id", "at", "kind", "from_value", "to_value", "reason"),
+        [(row["case_id"], now, EventKind.ESCALATED.value, "", f"follow_up:{row['target']}", "") for row in escalated],
     )
     audit_record_many(
         [
@@ -1337,14 +1318,56 @@ def _follow_up_digest_text(items: list[dict], *, level: int) -> tuple[str, str, 
     return str(subject)[:200], "\n".join(lines), sms_text
 
 
-def _digest_rows(*, center, level, user, email, phone, subject, email_text, sms_text, now) -> list[Notification]:
-    """A digest's email and SMS rows (unsent: notifications_send sends each once)."""
+_NOTIFICATION_COLUMNS = (
+    "center_id",
+    "follow_up_id",
+    "level",
+    "channel",
+    "user_id",
+    "address",
+    "subject",
+    "text",
+    "created_at",
+    "sent_at",
+    "attempts",
+)
+
+
+def _digest_rows(*, center_id, level, user_id, email, phone, subject, email_text, sms_text, now) -> list[tuple]:
+    """A digest's email and SMS rows (unsent: notifications_send sends each once), as _NOTIFICATION_COLUMNS."""
     rows = []
-    common = {"center": center, "level": level, "user": user, "subject": subject, "created_at": now}
     if email:
-        rows.append(Notification(channel=Notification.ChannelKind.EMAIL, address=email, text=email_text, **common))
+        rows.append(
+            (
+                center_id,
+                None,
+                level,
+                Notification.ChannelKind.EMAIL.value,
+                user_id,
+                email,
+                subject,
+                email_text,
+                now,
+                None,
+                0,
+            )
+        )
     if phone:
-        rows.append(Notification(channel=Notification.ChannelKind.SMS, address=phone, text=sms_text, **common))
+        rows.append(
+            (
+                center_id,
+                None,
+                level,
+                Notification.ChannelKind.SMS.value,
+                user_id,
+                phone,
+                subject,
+                sms_text,
+                now,
+                None,
+                0,
+            )
+        )
     return rows
 
 
