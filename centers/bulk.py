@@ -33,6 +33,13 @@ def insert_rows(
     if not rows:
         return 0
     fields = [model._meta.get_field(name) for name in columns]
+    given = {field.attname for field in fields}
+    if connection.vendor == "postgresql":  # a column left out takes its field's default, as bulk_create gives it
+        missing = [f for f in model._meta.concrete_fields if f.attname not in given and not f.primary_key]
+        if missing:
+            defaults = tuple(field.get_default() for field in missing)
+            fields += missing
+            rows = [(*row, *defaults) for row in rows]
     for index, field in enumerate(fields):
         if isinstance(field, EncryptedTextField) and any(row[index] for row in rows):
             raise ValueError(f"{model.__name__}.{field.name} is encrypted: use bulk_create")
