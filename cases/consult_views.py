@@ -163,6 +163,7 @@ def _lines_response(request: HttpRequest, conversation, *, staff_view: bool, pol
             "poll_url": poll_url,
             "poll_seconds": POLL_SECONDS,
             "staff_view": staff_view,
+            "wait_minutes": conversation.center.conversation_wait_minutes,
         },
     )
 
