@@ -73,13 +73,18 @@ def can_view_staff(user, conversation: Conversation) -> bool:
     return bool(conversation.case_id and conversation.case.counselors.filter(pk=user.pk).exists())
 
 
-def can_take(user, conversation: Conversation) -> bool:
-    """A waiting conversation goes to a counselor on duty, a supervisor, or whoever its alert reached."""
-    if conversation.status != ConversationStatus.WAITING or not is_conversation_worker(user):
+def may_take_at_center(user, conversation: Conversation) -> bool:
+    """A counselor on duty at the center, its supervisor, or whoever the conversation's alert reached."""
+    if not is_conversation_worker(user):
         return False
     if conversation.center_id in supervised_center_ids(user) | on_duty_center_ids(user):
         return True
     return conversation.notifications.filter(user=user).exists()
+
+
+def can_take(user, conversation: Conversation) -> bool:
+    """A waiting conversation goes to the first of those who may take it."""
+    return conversation.status == ConversationStatus.WAITING and may_take_at_center(user, conversation)
 
 
 def can_answer(user, conversation: Conversation) -> bool:

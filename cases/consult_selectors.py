@@ -45,14 +45,22 @@ def mine_for_staff(*, user) -> list[Conversation]:
     return list(_with_unread_for_staff(rows).order_by("-risk_flagged", "-unread", "last_message_at", "pk")[:LIMIT])
 
 
-def conversation_for_staff(*, user, pk: int, action: str = "conversation.open") -> Conversation:
-    """One conversation a staff member may see, or 404; either way the attempt is in the audit log."""
+def conversation_for_staff(
+    *, user, pk: int, action: str = "conversation.open", for_taking: bool = False
+) -> Conversation:
+    """One conversation a staff member may see, or 404; either way the attempt is in the audit log.
+
+    `for_taking`: also those the user could have taken (on duty there) — the take service then says
+    "already taken" instead of a 404 when a colleague was quicker."""
     conversation = (
         Conversation.objects.filter(pk=pk)
         .select_related("resident", "station", "center", "counselor", "case", "started_by")
         .first()
     )
-    if conversation is None or not policies.can_view_staff(user, conversation):
+    allowed = conversation is not None and (
+        policies.can_view_staff(user, conversation) or (for_taking and policies.may_take_at_center(user, conversation))
+    )
+    if not allowed:
         audit_record(
             actor=user,
             action=action,

@@ -293,7 +293,7 @@ def conversation_block(*, conversation: Conversation, actor: User, reason: str) 
 def conversation_take(*, conversation: Conversation, actor: User) -> Conversation:
     """A counselor on duty (or the supervisor) takes a waiting conversation; the first one wins."""
     conversation = _lock(conversation)
-    if not policies.can_view_staff(actor, conversation):
+    if not policies.may_take_at_center(actor, conversation) and not policies.can_view_staff(actor, conversation):
         raise PermissionDenied
     if conversation.status != ConversationStatus.WAITING:
         if conversation.counselor_id == actor.pk:

@@ -288,13 +288,19 @@ def _staff_action(request: HttpRequest, pk: int, form, act, success: str, form_n
 @require_POST
 def take(request: HttpRequest, pk: int) -> HttpResponse:
     """Counselors on duty and supervisors: take a waiting conversation (the first one wins)."""
-    return _staff_action(
-        request,
-        pk,
-        None,
-        lambda c, _d: services.conversation_take(conversation=c, actor=request.user),
-        _("You have the conversation. The person sees that you joined."),
-    )
+    _worker_required(request)
+    found = selectors.conversation_for_staff(user=request.user, pk=pk, action="conversation.change", for_taking=True)
+    try:
+        services.conversation_take(conversation=found, actor=request.user)
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        if not policies.can_view_staff(request.user, found):
+            return redirect("cases:workspace")  # a colleague was quicker: back to the queue
+        return redirect("consult:staff_conversation", pk=found.pk)
+    messages.success(request, _("You have the conversation. The person sees that you joined."))
+    return redirect("consult:staff_conversation", pk=found.pk)
 
 
 @login_required

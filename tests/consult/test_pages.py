@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from cases import consult_services as services
 from cases.models import Conversation, ConversationStatus, EventKind, Tier
-from centers.models import AuditEvent, ConsentPurpose
+from centers.models import AuditEvent, ConsentPurpose, Role
 from centers.services import consent_give
 from tests.factories import ResidentFactory, UserFactory
 
@@ -211,3 +211,20 @@ def test_the_workspace_panel_takes_the_same_queries_at_two_data_sizes(night, cen
         response = client.get(url)
     assert response.content.decode().count("consult/staff/") >= 14
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_a_colleague_was_quicker_back_to_the_queue_with_the_reason(writer, night, make_staff, center, english):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from .conftest import put_on_duty
+
+    colleague = make_staff(Role.COUNSELOR, display_name="李老师")
+    put_on_duty(colleague, center, start=timezone.now() - dt.timedelta(hours=1))
+    conversation = services.conversation_start(actor=writer.user, resident=writer, text="你好")
+    services.conversation_take(conversation=conversation, actor=night)
+    client = _client(colleague)
+    response = client.post(reverse("consult:take", args=[conversation.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("cases:workspace")
+    assert "already taken" in client.get(response["Location"]).content.decode()
