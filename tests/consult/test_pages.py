@@ -228,3 +228,50 @@ def test_a_colleague_was_quicker_back_to_the_queue_with_the_reason(writer, night
     response = client.post(reverse("consult:take", args=[conversation.pk]))
     assert response.status_code == 302 and response["Location"] == reverse("cases:workspace")
     assert "already taken" in client.get(response["Location"]).content.decode()
+
+
+def _exchange(writer, night, lines):
+    conversation = services.conversation_start(actor=writer.user, resident=writer, text="开始")
+    services.conversation_take(conversation=conversation, actor=night)
+    for n in range(lines):
+        services.message_send(conversation=conversation, actor=night, text=f"回答{n}")
+        services.message_send(conversation=conversation, actor=writer.user, text=f"问题{n}")
+    return conversation
+
+
+@pytest.mark.parametrize("side", ["resident", "staff"])
+def test_a_conversation_page_takes_the_same_queries_however_long_it_is(writer, night, settings, side):
+    settings.FUCHENG_CONSULT_MESSAGES_PER_MINUTE = 1000
+    conversation = _exchange(writer, night, 1)
+    user = writer.user if side == "resident" else night
+    url = conversation.get_absolute_url() if side == "resident" else conversation.get_staff_url()
+    client = _client(user)
+    client.get(url)
+    with CaptureQueriesContext(connection) as short:
+        client.get(url)
+    for n in range(15):
+        services.message_send(conversation=conversation, actor=night, text=f"更多{n}")
+        services.message_send(conversation=conversation, actor=writer.user, text=f"更多问题{n}")
+    client.get(url)  # the read marker moves once
+    with CaptureQueriesContext(connection) as long:
+        response = client.get(url)
+    assert response.content.decode().count("consult-line-") == 33
+    assert len(long.captured_queries) == len(short.captured_queries)
+
+
+def test_the_residents_list_takes_the_same_queries_at_two_sizes(writer, night, settings):
+    settings.FUCHENG_CONSULT_MESSAGES_PER_MINUTE = 1000
+    client = _client(writer.user)
+    _exchange(writer, night, 1)
+    client.get(reverse("consult:home"))
+    with CaptureQueriesContext(connection) as small:
+        client.get(reverse("consult:home"))
+    for _ in range(6):
+        Conversation.objects.filter(resident=writer, status__in=["waiting", "open"]).update(
+            status=ConversationStatus.CLOSED, closed_at="2026-11-20T10:00:00Z"
+        )
+        _exchange(writer, night, 2)
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(reverse("consult:home"))
+    assert response.content.decode().count("OC0000") >= 7
+    assert len(large.captured_queries) == len(small.captured_queries)
