@@ -61,3 +61,24 @@ def test_a_resident_writes_on_a_phone_and_sees_the_answer_without_reloading(
     phone_page.fill("textarea[name=text]", "谢谢你")
     phone_page.get_by_test_id("consult-send").locator("button[type=submit]").click()
     page.get_by_test_id("consult-lines").get_by_text("谢谢你").wait_for(timeout=10_000)
+
+
+def test_after_a_hand_over_the_old_page_stops_polling_and_says_so(page, writer, make_staff, center, password):
+    from cases import consult_services as services
+
+    evening = make_staff(Role.COUNSELOR, display_name="晚班赵老师")
+    night = make_staff(Role.COUNSELOR, display_name="夜班王老师")
+    put_on_duty(evening, center, start=timezone.now() - dt.timedelta(hours=1))
+    put_on_duty(night, center, start=timezone.now() - dt.timedelta(hours=1))
+    conversation = services.conversation_start(actor=writer.user, resident=writer, text="你好")
+    services.conversation_take(conversation=conversation, actor=evening)
+
+    sign_in_staff(page, evening.email, password)
+    page.goto(conversation.get_staff_url())
+    polls = []
+    page.on("request", lambda request: polls.append(request.url) if "/messages/" in request.url else None)
+    services.conversation_hand_over(conversation=conversation, actor=evening, note="交给夜班")
+    page.get_by_test_id("consult-gone").wait_for(timeout=10_000)
+    seen = len(polls)
+    page.wait_for_timeout(4_000)
+    assert len(polls) == seen  # no more polling after the 404
