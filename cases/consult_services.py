@@ -527,7 +527,10 @@ def conversations_hand_over_due(*, now=None) -> int:
 
 
 def person_anonymise(*, resident, actor) -> None:
-    """Erasure: blank the text of the person's conversations; the rows (and figures) stay."""
+    """Erasure: close the person's open conversations and blank their text; the rows (and figures) stay."""
+    Conversation.objects.filter(resident=resident, status__in=ACTIVE_STATUSES).update(
+        status=ConversationStatus.CLOSED, closed_at=_now()
+    )
     for conversation in Conversation.objects.filter(resident=resident):
         Message.objects.filter(conversation=conversation).update(body="")
         Handover.objects.filter(conversation=conversation).update(note="")

@@ -232,3 +232,16 @@ def test_the_resident_downloads_their_conversations_in_my_data(writer, night):
         "text": "咨询师的回答",
     }
     assert night.email not in str(exported) and night.username not in str(exported)
+
+
+def test_erasure_blanks_the_text_and_keeps_the_rows(writer, night):
+    from centers.privacy import person_anonymise
+
+    conversation = services.conversation_start(actor=writer.user, resident=writer, text="我的隐私")
+    services.conversation_take(conversation=conversation, actor=night)
+    services.conversation_handover_note(conversation=conversation, actor=night, note="交接内容")
+    person_anonymise(resident=writer, actor=writer.user)
+    conversation.refresh_from_db()
+    assert conversation.handover_note == "" and conversation.status == ConversationStatus.CLOSED
+    assert set(conversation.messages.values_list("body", flat=True)) == {""}
+    assert conversation.messages.count() == 2  # the rows stay (figures), the words are gone
