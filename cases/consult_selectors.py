@@ -31,7 +31,7 @@ def waiting_for_staff(*, user) -> list[Conversation]:
         return []
     rows = Conversation.objects.filter(
         policies.staff_visibility_q(user), status=ConversationStatus.WAITING
-    ).select_related("resident", "station")
+    ).select_related("resident", "station", "center")
     return list(_with_unread_for_staff(rows).order_by("-risk_flagged", "waiting_since", "pk")[:LIMIT])
 
 

@@ -18,6 +18,7 @@ def consult_panel(user) -> dict:
     waiting = sel.waiting_for_staff(user=user)
     for c in waiting:
         c.waited_minutes = int((now - c.waiting_since).total_seconds() // 60)
+        c.overdue = c.waited_minutes >= c.center.conversation_wait_minutes
     return {
         "waiting": waiting,
         "mine": sel.mine_for_staff(user=user),

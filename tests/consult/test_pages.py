@@ -275,3 +275,15 @@ def test_the_residents_list_takes_the_same_queries_at_two_sizes(writer, night, s
         response = client.get(reverse("consult:home"))
     assert response.content.decode().count("OC0000") >= 7
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_a_conversation_waiting_past_the_centers_time_is_marked_in_the_panel(writer, night):
+    import datetime as dt
+
+    conversation = services.conversation_start(actor=writer.user, resident=writer, text="有人吗")
+    client = _client(night)
+    assert "consult-overdue" not in client.get(reverse("consult:panel")).content.decode()
+    Conversation.objects.filter(pk=conversation.pk).update(
+        waiting_since=conversation.waiting_since - dt.timedelta(minutes=11)
+    )
+    assert "consult-overdue" in client.get(reverse("consult:panel")).content.decode()
