@@ -16,9 +16,10 @@ from django.db.models import Avg, Count, F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from centers.audit import audit_record
-from centers.models import ConsentPurpose, PartnerInstitution, Resident, Role, Station, User
+from centers.audit import AuditEntry, audit_record, audit_record_many
+from centers.models import Center, ConsentPurpose, PartnerInstitution, Resident, Role, Station, User
 from centers.policies import has_consent, has_role, resident_of
 from centers.selectors import crisis_team_on_duty
 from centers.services import consent_give
@@ -1157,59 +1158,225 @@ def followup_complete(*, follow_up: FollowUp, actor: User, reached: bool, outcom
     return follow_up
 
 
-def followups_escalate_due(*, now=None) -> int:
-    """The sweep for overdue follow-ups: a day late → the supervisors; three days late (high-risk) → the contact."""
-    now = now or _now()
-    changed = 0
-    # Only rows that still need a step: a day late and never escalated, or three days late, high-risk, at
-    # level 1. Without this every sweep re-locked every overdue row it had already escalated.
-    rows = FollowUp.objects.open().filter(
+FOLLOW_UP_SWEEP_BATCH = 1000  # follow-ups locked, escalated and committed together
+DIGEST_LISTED = 50  # case references a digest email lists; the rest are on the console
+
+
+def _follow_ups_due_for_escalation(now):
+    """Only rows that still need a step: a day late and never escalated, or three days late, high-risk, at level 1."""
+    return FollowUp.objects.open().filter(
         Q(escalation_level=0, due_at__lt=now - dt.timedelta(days=1))
         | Q(escalation_level=1, due_at__lt=now - dt.timedelta(days=3), case__tier=Tier.HIGH_RISK)
     )
-    supervisors: dict[int, list] = {}
-    for pk in list(rows.order_by("pk").values_list("pk", flat=True)):
+
+
+def followups_escalate_due(*, now=None, batch_size: int = FOLLOW_UP_SWEEP_BATCH) -> int:
+    """The sweep for overdue follow-ups: a day late → the supervisors; three days late (high-risk) → the contact.
+
+    Set-based: each batch of due rows is locked with SELECT … FOR UPDATE SKIP LOCKED and escalated in one
+    transaction (two UPDATEs, bulk inserts of notifications, case events and chained audit rows), so the
+    number of statements does not grow with the rows in a batch. A row locked by a concurrent sweep is
+    skipped (that sweep escalates it); a row is escalated at most once per level because its level changes
+    under the lock. Supervisors and the contact get one email/SMS digest per batch; each overdue follow-up
+    still has its own workspace row per supervisor and stays on the console until it is done.
+    """
+    now = now or _now()
+    changed = 0
+    after = 0
+    supervisors: dict[int, list[User]] = {}  # once per center and run, not once per row
+    while after is not None:
         with transaction.atomic():
-            follow_up = FollowUp.objects.select_for_update().select_related("case", "center").filter(pk=pk).first()
-            if follow_up is None or not follow_up.is_open:
-                continue
-            late = now - follow_up.due_at
-            target = 1
-            if late >= dt.timedelta(days=3) and follow_up.case.tier == Tier.HIGH_RISK:
-                target = 2
-            if target <= follow_up.escalation_level:
-                continue
-            with translation.override(settings.LANGUAGE_CODE):
-                subject = str(_("Overdue follow-up of case %(ref)s") % {"ref": follow_up.case.reference})
-                text = str(
-                    _("The follow-up was due on %(due)s: %(url)s")
-                    % {
-                        "due": timezone.localtime(follow_up.due_at).strftime("%Y-%m-%d"),
-                        "url": _absolute(reverse("cases:case_detail", args=[follow_up.case_id])),
-                    }
-                )
-            if target >= 1 and follow_up.escalation_level < 1:
-                if follow_up.center_id not in supervisors:  # once per center and sweep, not once per row
-                    supervisors[follow_up.center_id] = _supervisors(follow_up.center)
-                _notify_users(
-                    users=supervisors[follow_up.center_id],
-                    center=follow_up.center,
-                    now=now,
-                    subject=subject,
-                    text=text,
-                    follow_up=follow_up,
-                    level=1,
-                )
-            if target >= 2:
-                _notify_contact(
-                    center=follow_up.center, now=now, subject=subject, text=text, follow_up=follow_up, level=2
-                )
-            follow_up.escalation_level = target
-            follow_up.save(update_fields=["escalation_level"])
-            _event(follow_up.case, None, EventKind.ESCALATED, to_value=f"follow_up:{target}", at=now)
-            _audit(None, "followup.escalate", follow_up.case, follow_up=follow_up.pk, level=target)
-            changed += 1
+            count, after = _followups_escalate_batch(now=now, after=after, size=batch_size, supervisors=supervisors)
+        changed += count
     return changed
+
+
+def _followups_escalate_batch(*, now, after: int, size: int, supervisors: dict) -> tuple[int, int | None]:
+    """Escalate up to `size` due follow-ups with pk > after; returns (escalated, pk to continue after or None)."""
+    rows = list(
+        _follow_ups_due_for_escalation(now)
+        .filter(pk__gt=after)
+        .order_by("pk")
+        .select_for_update(skip_locked=True, of=("self",))
+        .values(
+            "pk",
+            "due_at",
+            "escalation_level",
+            "center_id",
+            "case_id",
+            "case__tier",
+            "case__center_id",
+            "case__station_id",
+        )[:size]
+    )
+    if not rows:
+        return 0, None
+    next_after = rows[-1]["pk"] if len(rows) >= size else None
+    three_days = dt.timedelta(days=3)
+    by_target: dict[int, list[dict]] = {1: [], 2: []}
+    for row in rows:
+        target = 2 if now - row["due_at"] >= three_days and row["case__tier"] == Tier.HIGH_RISK else 1
+        if target > row["escalation_level"]:  # the filter and the lock make this always true; kept as a guard
+            row["target"] = target
+            by_target[target].append(row)
+    for target, items in by_target.items():
+        if items:
+            FollowUp.objects.filter(pk__in=[row["pk"] for row in items]).update(escalation_level=target)
+    escalated = by_target[1] + by_target[2]
+    if not escalated:
+        return 0, next_after
+    centers = {center.pk: center for center in Center.objects.filter(pk__in={row["center_id"] for row in escalated})}
+    for center_id in centers:
+        if center_id not in supervisors:
+            supervisors[center_id] = _supervisors(centers[center_id])
+    notifications: list[Notification] = []
+    with translation.override(settings.LANGUAGE_CODE):
+        # Level 1: each supervisor sees each overdue follow-up in the workspace, and gets one digest.
+        first_step: dict[int, list[dict]] = {}
+        for row in escalated:
+            if row["escalation_level"] < 1:
+                first_step.setdefault(row["center_id"], []).append(row)
+        for center_id, items in first_step.items():
+            center = centers[center_id]
+            for row in items:
+                subject, text = _follow_up_overdue_text(row)
+                for user in supervisors[center_id]:
+                    notifications.append(
+                        Notification(
+                            center=center,
+                            follow_up_id=row["pk"],
+                            level=1,
+                            channel=Notification.ChannelKind.WORKSPACE,
+                            user=user,
+                            address=f"user:{user.pk}",
+                            subject=subject,
+                            text=text,
+                            created_at=now,
+                            sent_at=now,
+                        )
+                    )
+            subject, email_text, sms_text = _follow_up_digest_text(items, level=1)
+            for user in supervisors[center_id]:
+                notifications += _digest_rows(
+                    center=center,
+                    level=1,
+                    user=user,
+                    email=user.email,
+                    phone=user.phone,
+                    subject=subject,
+                    email_text=email_text,
+                    sms_text=sms_text,
+                    now=now,
+                )
+        # Level 2: the center's escalation contact gets one digest of the high-risk cases three days late.
+        second_step: dict[int, list[dict]] = {}
+        for row in by_target[2]:
+            second_step.setdefault(row["center_id"], []).append(row)
+        for center_id, items in second_step.items():
+            center = centers[center_id]
+            subject, email_text, sms_text = _follow_up_digest_text(items, level=2)
+            notifications += _digest_rows(
+                center=center,
+                level=2,
+                user=None,
+                email=center.escalation_contact_email,
+                phone=center.escalation_contact_phone,
+                subject=subject,
+                email_text=email_text,
+                sms_text=sms_text,
+                now=now,
+            )
+    # The unique constraint (follow-up, level, channel, address) keeps the workspace rows once-only.
+    Notification.objects.bulk_create(notifications, batch_size=1000, ignore_conflicts=True)
+    CaseEvent.objects.bulk_create(
+        [
+            CaseEvent(
+                case_id=row["case_id"],
+                actor=None,
+                kind=EventKind.ESCALATED,
+                to_value=f"follow_up:{row['target']}",
+                reason="",
+                at=now,
+            )
+            for row in escalated
+        ],
+        batch_size=1000,
+    )
+    audit_record_many(
+        [
+            AuditEntry(
+                action="followup.escalate",
+                object_type="cases.case",
+                object_id=row["case_id"],
+                center_id=row["case__center_id"],
+                station_id=row["case__station_id"],
+                detail={"follow_up": row["pk"], "level": row["target"]},
+            )
+            for row in escalated
+        ],
+        actor_label=SYSTEM,
+    )
+    return len(escalated), next_after
+
+
+def _follow_up_overdue_text(row: dict) -> tuple[str, str]:
+    """The workspace row of one overdue follow-up (called inside the site language)."""
+    subject = str(_("Overdue follow-up of case %(ref)s") % {"ref": Case(pk=row["case_id"]).reference})
+    text = str(
+        _("The follow-up was due on %(due)s: %(url)s")
+        % {
+            "due": timezone.localtime(row["due_at"]).strftime("%Y-%m-%d"),
+            "url": _absolute(reverse("cases:case_detail", args=[row["case_id"]])),
+        }
+    )
+    return subject[:200], text
+
+
+def _follow_up_digest_text(items: list[dict], *, level: int) -> tuple[str, str, str]:
+    """One digest for a batch of overdue follow-ups of one center: subject, email text, SMS text."""
+    count = len(items)
+    console = _absolute(reverse("cases:console"))
+    if level == 1:
+        subject = ngettext(
+            "%(count)d follow-up is more than a day overdue",
+            "%(count)d follow-ups are more than a day overdue",
+            count,
+        ) % {"count": count}
+    else:
+        subject = ngettext(
+            "High-risk: %(count)d follow-up is three days overdue",
+            "High-risk: %(count)d follow-ups are three days overdue",
+            count,
+        ) % {"count": count}
+    lines = [
+        str(
+            _("Case %(ref)s, due %(due)s: %(url)s")
+            % {
+                "ref": Case(pk=row["case_id"]).reference,
+                "due": timezone.localtime(row["due_at"]).strftime("%Y-%m-%d"),
+                "url": _absolute(reverse("cases:case_detail", args=[row["case_id"]])),
+            }
+        )
+        for row in sorted(items, key=lambda row: row["due_at"])[:DIGEST_LISTED]
+    ]
+    if count > DIGEST_LISTED:
+        rest = count - DIGEST_LISTED
+        lines.append(str(ngettext("… and %(count)d more.", "… and %(count)d more.", rest) % {"count": rest}))
+    lines.append(str(_("Every overdue follow-up is listed on the supervisor console: %(url)s") % {"url": console}))
+    # One item: the SMS names the case as the per-item message did; more: the console lists them all.
+    sms_text = lines[0] if count == 1 else str(_("See the supervisor console: %(url)s") % {"url": console})
+    return str(subject)[:200], "\n".join(lines), sms_text
+
+
+def _digest_rows(*, center, level, user, email, phone, subject, email_text, sms_text, now) -> list[Notification]:
+    """A digest's email and SMS rows (unsent: notifications_send sends each once)."""
+    rows = []
+    common = {"center": center, "level": level, "user": user, "subject": subject, "created_at": now}
+    if email:
+        rows.append(Notification(channel=Notification.ChannelKind.EMAIL, address=email, text=email_text, **common))
+    if phone:
+        rows.append(Notification(channel=Notification.ChannelKind.SMS, address=phone, text=sms_text, **common))
+    return rows
 
 
 # --- expert consultations ----------------------------------------------------------------------------------
