@@ -197,7 +197,12 @@ class Case(models.Model):
 
     @property
     def reference(self) -> str:
-        return f"C{self.pk:06d}" if self.pk else ""
+        return Case.reference_for(self.pk) if self.pk else ""
+
+    @staticmethod
+    def reference_for(pk: int) -> str:
+        """The reference people quote (C000123), from the id alone: bulk work need not load the case."""
+        return f"C{pk:06d}"
 
     @property
     def is_open(self) -> bool:

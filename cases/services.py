@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from centers.audit import AuditEntry, audit_record, audit_record_many
+from centers.bulk import insert_rows
 from centers.models import Center, ConsentPurpose, PartnerInstitution, Resident, Role, Station, User
 from centers.policies import has_consent, has_role, resident_of
 from centers.selectors import crisis_team_on_duty
@@ -1181,21 +1182,24 @@ def followups_escalate_due(*, now=None, batch_size: int = FOLLOW_UP_SWEEP_BATCH)
     still has its own workspace row per supervisor and stays on the console until it is done.
     """
     now = now or _now()
+    # The ids due now, read once: each batch then locks its ids by primary key, so a batch costs the same
+    # whatever the backlog (paging through the due rows by "pk > last" re-sorted them all on every batch).
+    due_ids = list(_follow_ups_due_for_escalation(now).order_by("pk").values_list("pk", flat=True))
     changed = 0
-    after = 0
     supervisors: dict[int, list[User]] = {}  # once per center and run, not once per row
-    while after is not None:
+    for start in range(0, len(due_ids), batch_size):
         with transaction.atomic():
-            count, after = _followups_escalate_batch(now=now, after=after, size=batch_size, supervisors=supervisors)
-        changed += count
+            changed += _followups_escalate_batch(
+                now=now, ids=due_ids[start : start + batch_size], supervisors=supervisors
+            )
     return changed
 
 
-def _followups_escalate_batch(*, now, after: int, size: int, supervisors: dict) -> tuple[int, int | None]:
-    """Escalate up to `size` due follow-ups with pk > after; returns (escalated, pk to continue after or None)."""
+def _followups_escalate_batch(*, now, ids: list[int], supervisors: dict) -> int:
+    """Lock those of `ids` that still need a step (skipping rows another sweep holds) and escalate them."""
     rows = list(
         _follow_ups_due_for_escalation(now)
-        .filter(pk__gt=after)
+        .filter(pk__in=ids)
         .order_by("pk")
         .select_for_update(skip_locked=True, of=("self",))
         .values(
@@ -1207,11 +1211,10 @@ def _followups_escalate_batch(*, now, after: int, size: int, supervisors: dict) 
             "case__tier",
             "case__center_id",
             "case__station_id",
-        )[:size]
+        )
     )
     if not rows:
-        return 0, None
-    next_after = rows[-1]["pk"] if len(rows) >= size else None
+        return 0
     three_days = dt.timedelta(days=3)
     by_target: dict[int, list[dict]] = {1: [], 2: []}
     for row in rows:
@@ -1224,43 +1227,40 @@ def _followups_escalate_batch(*, now, after: int, size: int, supervisors: dict) 
             FollowUp.objects.filter(pk__in=[row["pk"] for row in items]).update(escalation_level=target)
     escalated = by_target[1] + by_target[2]
     if not escalated:
-        return 0, next_after
+        return 0
     centers = {center.pk: center for center in Center.objects.filter(pk__in={row["center_id"] for row in escalated})}
     for center_id in centers:
         if center_id not in supervisors:
             supervisors[center_id] = _supervisors(centers[center_id])
-    notifications: list[Notification] = []
+    case_url = _case_url_maker()
+    for row in escalated:
+        row["ref"] = Case.reference_for(row["case_id"])
+        row["due"] = timezone.localtime(row["due_at"]).date().isoformat()
+        row["url"] = case_url(row["case_id"])
+    notifications: list[tuple] = []  # in the order of _NOTIFICATION_COLUMNS
     with translation.override(settings.LANGUAGE_CODE):
+        overdue_subject = _("Overdue follow-up of case %(ref)s")
+        overdue_text = _("The follow-up was due on %(due)s: %(url)s")
         # Level 1: each supervisor sees each overdue follow-up in the workspace, and gets one digest.
         first_step: dict[int, list[dict]] = {}
         for row in escalated:
             if row["escalation_level"] < 1:
                 first_step.setdefault(row["center_id"], []).append(row)
         for center_id, items in first_step.items():
-            center = centers[center_id]
+            workspace = Notification.ChannelKind.WORKSPACE.value
             for row in items:
-                subject, text = _follow_up_overdue_text(row)
+                subject = (overdue_subject % {"ref": row["ref"]})[:200]
+                text = overdue_text % {"due": row["due"], "url": row["url"]}
                 for user in supervisors[center_id]:
                     notifications.append(
-                        Notification(
-                            center=center,
-                            follow_up_id=row["pk"],
-                            level=1,
-                            channel=Notification.ChannelKind.WORKSPACE,
-                            user=user,
-                            address=f"user:{user.pk}",
-                            subject=subject,
-                            text=text,
-                            created_at=now,
-                            sent_at=now,
-                        )
+                        (center_id, row["pk"], 1, workspace, user.pk, f"user:{user.pk}", subject, text, now, now, 0)
                     )
             subject, email_text, sms_text = _follow_up_digest_text(items, level=1)
             for user in supervisors[center_id]:
                 notifications += _digest_rows(
-                    center=center,
+                    center_id=center_id,
                     level=1,
-                    user=user,
+                    user_id=user.pk,
                     email=user.email,
                     phone=user.phone,
                     subject=subject,
@@ -1276,9 +1276,9 @@ def _followups_escalate_batch(*, now, after: int, size: int, supervisors: dict) 
             center = centers[center_id]
             subject, email_text, sms_text = _follow_up_digest_text(items, level=2)
             notifications += _digest_rows(
-                center=center,
+                center_id=center_id,
                 level=2,
-                user=None,
+                user_id=None,
                 email=center.escalation_contact_email,
                 phone=center.escalation_contact_phone,
                 subject=subject,
@@ -1287,20 +1287,11 @@ def _followups_escalate_batch(*, now, after: int, size: int, supervisors: dict) 
                 now=now,
             )
     # The unique constraint (follow-up, level, channel, address) keeps the workspace rows once-only.
-    Notification.objects.bulk_create(notifications, batch_size=1000, ignore_conflicts=True)
-    CaseEvent.objects.bulk_create(
-        [
-            CaseEvent(
-                case_id=row["case_id"],
-                actor=None,
-                kind=EventKind.ESCALATED,
-                to_value=f"follow_up:{row['target']}",
-                reason="",
-                at=now,
-            )
-            for row in escalated
-        ],
-        batch_size=1000,
+    insert_rows(Notification, _NOTIFICATION_COLUMNS, notifications, ignore_conflicts=True)
+    insert_rows(
+        CaseEvent,
+        ("case_id", "at", "kind", "from_value", "to_value", "reason"),
+        [(row["case_id"], now, EventKind.ESCALATED.value, "", f"follow_up:{row['target']}", "") for row in escalated],
     )
     audit_record_many(
         [
@@ -1316,20 +1307,14 @@ def _followups_escalate_batch(*, now, after: int, size: int, supervisors: dict) 
         ],
         actor_label=SYSTEM,
     )
-    return len(escalated), next_after
+    return len(escalated)
 
 
-def _follow_up_overdue_text(row: dict) -> tuple[str, str]:
-    """The workspace row of one overdue follow-up (called inside the site language)."""
-    subject = str(_("Overdue follow-up of case %(ref)s") % {"ref": Case(pk=row["case_id"]).reference})
-    text = str(
-        _("The follow-up was due on %(due)s: %(url)s")
-        % {
-            "due": timezone.localtime(row["due_at"]).strftime("%Y-%m-%d"),
-            "url": _absolute(reverse("cases:case_detail", args=[row["case_id"]])),
-        }
-    )
-    return subject[:200], text
+def _case_url_maker():
+    """The case page's absolute address for a case id, reversed once per batch instead of once per row."""
+    marker = 987_654_321
+    head, tail = _absolute(reverse("cases:case_detail", args=[marker])).split(str(marker))
+    return lambda pk: f"{head}{pk}{tail}"
 
 
 def _follow_up_digest_text(items: list[dict], *, level: int) -> tuple[str, str, str]:
@@ -1349,14 +1334,7 @@ def _follow_up_digest_text(items: list[dict], *, level: int) -> tuple[str, str, 
             count,
         ) % {"count": count}
     lines = [
-        str(
-            _("Case %(ref)s, due %(due)s: %(url)s")
-            % {
-                "ref": Case(pk=row["case_id"]).reference,
-                "due": timezone.localtime(row["due_at"]).strftime("%Y-%m-%d"),
-                "url": _absolute(reverse("cases:case_detail", args=[row["case_id"]])),
-            }
-        )
+        str(_("Case %(ref)s, due %(due)s: %(url)s") % {"ref": row["ref"], "due": row["due"], "url": row["url"]})
         for row in sorted(items, key=lambda row: row["due_at"])[:DIGEST_LISTED]
     ]
     if count > DIGEST_LISTED:
@@ -1368,14 +1346,56 @@ def _follow_up_digest_text(items: list[dict], *, level: int) -> tuple[str, str, 
     return str(subject)[:200], "\n".join(lines), sms_text
 
 
-def _digest_rows(*, center, level, user, email, phone, subject, email_text, sms_text, now) -> list[Notification]:
-    """A digest's email and SMS rows (unsent: notifications_send sends each once)."""
+_NOTIFICATION_COLUMNS = (
+    "center_id",
+    "follow_up_id",
+    "level",
+    "channel",
+    "user_id",
+    "address",
+    "subject",
+    "text",
+    "created_at",
+    "sent_at",
+    "attempts",
+)
+
+
+def _digest_rows(*, center_id, level, user_id, email, phone, subject, email_text, sms_text, now) -> list[tuple]:
+    """A digest's email and SMS rows (unsent: notifications_send sends each once), as _NOTIFICATION_COLUMNS."""
     rows = []
-    common = {"center": center, "level": level, "user": user, "subject": subject, "created_at": now}
     if email:
-        rows.append(Notification(channel=Notification.ChannelKind.EMAIL, address=email, text=email_text, **common))
+        rows.append(
+            (
+                center_id,
+                None,
+                level,
+                Notification.ChannelKind.EMAIL.value,
+                user_id,
+                email,
+                subject,
+                email_text,
+                now,
+                None,
+                0,
+            )
+        )
     if phone:
-        rows.append(Notification(channel=Notification.ChannelKind.SMS, address=phone, text=sms_text, **common))
+        rows.append(
+            (
+                center_id,
+                None,
+                level,
+                Notification.ChannelKind.SMS.value,
+                user_id,
+                phone,
+                subject,
+                sms_text,
+                now,
+                None,
+                0,
+            )
+        )
     return rows
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from .bulk import insert_rows, next_ids
 from .models import AuditEvent, AuditOutcome
 
 GENESIS_HASH = "0" * 64
@@ -131,52 +132,88 @@ class AuditEntry:
     outcome: str = AuditOutcome.ALLOWED
 
 
-@transaction.atomic
-def audit_record_many(entries: list[AuditEntry], *, actor_label: str = "system") -> list[AuditEvent]:
-    """Append many rows of one system action (a sweep) in the caller's transaction, chained in memory.
+_BATCH_COLUMNS = (
+    "at",
+    "actor_id",
+    "actor_label",
+    "role",
+    "center_id_at",
+    "station_id_at",
+    "action",
+    "object_type",
+    "object_id",
+    "outcome",
+    "ip",
+    "detail",
+    "prev_hash",
+    "hash",
+)
 
-    The chain lock is taken once and the last hash read once for the whole list, then the rows are
-    inserted in one statement per 1,000 rows. Ids come from the table's sequence in insertion order,
-    which is the chain's order; the function checks that and refuses (rolling back the caller's
-    transaction) if the database ever numbered them otherwise.
+
+@transaction.atomic
+def audit_record_many(entries: list[AuditEntry], *, actor_label: str = "system") -> int:
+    """Append many rows of one system action (a sweep) in the caller's transaction; return how many.
+
+    The chain lock is taken once and the last hash read once for the whole list; the rows are chained in
+    memory and inserted in one statement. On PostgreSQL their ids are taken from the table's sequence first,
+    ascending in chain order, so `audit_verify` (which walks by id) finds them in the order they were chained.
     """
     if not entries:
-        return []
-    if connection.vendor == "postgresql":
+        return 0
+    postgres = connection.vendor == "postgresql"
+    if postgres:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
     prev = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS_HASH
     at = timezone.now()
-    ip = current_request.get(_NO_REQUEST).ip
-    role = _role_label(None)[:40]
-    label = actor_label[:150]
-    events = []
+    common = {
+        "at": at,
+        "actor_id": None,
+        "actor_label": actor_label[:150],
+        "role": _role_label(None)[:40],
+        "ip": current_request.get(_NO_REQUEST).ip,
+    }
+    rows = []
     for entry in entries:
-        event = AuditEvent(
-            at=at,
-            actor=None,
-            actor_label=label,
-            role=role,
+        row = _ChainRow(
+            **common,
             center_id_at=entry.center_id,
             station_id_at=entry.station_id,
             action=entry.action,
             object_type=entry.object_type,
             object_id=str(entry.object_id or ""),
             outcome=entry.outcome,
-            ip=ip,
             detail=entry.detail or {},
             prev_hash=prev,
         )
-        event.hash = prev = compute_hash(event)
-        events.append(event)
-    AuditEvent.objects.bulk_create(events, batch_size=1000)
-    ids = [event.pk for event in events]
-    if None in ids:  # a backend that does not return ids: read them back in chain order
-        by_hash = dict(AuditEvent.objects.filter(hash__in=[e.hash for e in events]).values_list("hash", "id"))
-        ids = [by_hash[event.hash] for event in events]
-    if any(later <= earlier for earlier, later in zip(ids, ids[1:], strict=False)):
-        raise RuntimeError("audit rows were numbered out of chain order; nothing was recorded")
-    return events
+        row.hash = prev = compute_hash(row)
+        rows.append(tuple(getattr(row, name) for name in _BATCH_COLUMNS))
+    if postgres:
+        ids = next_ids(AuditEvent, len(rows))
+        insert_rows(AuditEvent, ("id", *_BATCH_COLUMNS), [(pk, *row) for pk, row in zip(ids, rows, strict=True)])
+    else:  # one writer at a time (SQLite): the rows are numbered in the order they are given
+        insert_rows(AuditEvent, _BATCH_COLUMNS, rows)
+    return len(rows)
+
+
+@dataclass
+class _ChainRow:
+    """What compute_hash reads of a row, without building a model instance per row."""
+
+    at: Any
+    actor_id: int | None
+    actor_label: str
+    role: str
+    ip: str | None
+    center_id_at: int | None
+    station_id_at: int | None
+    action: str
+    object_type: str
+    object_id: str
+    outcome: str
+    detail: dict
+    prev_hash: str
+    hash: str = ""
 
 
 def audit_verify(*, batch_size: int = 5000) -> list[str]:
