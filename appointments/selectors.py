@@ -7,6 +7,7 @@ import statistics
 
 from django.conf import settings
 from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from centers.models import Center, DutyShift, Role, ShiftKind, Station, User
@@ -126,8 +127,9 @@ def days_with_free_slots(
         starts_at__gte=earliest_online_start(center, now),
         starts_at__lte=now + dt.timedelta(days=settings.APPOINTMENT_BOOKING_HORIZON_DAYS),
     ).filter(_place_filter(service=service, station=station))
-    days = {timezone.localdate(s) for s in _free(slots, now=now).values_list("starts_at", flat=True)}
-    return sorted(days)
+    # The database names the local days (a few rows), rather than every free time coming back to Python.
+    local_day = TruncDate("starts_at", tzinfo=timezone.get_current_timezone())
+    return list(_free(slots, now=now).annotate(day=local_day).values_list("day", flat=True).distinct().order_by("day"))
 
 
 # --- A resident's own appointments ----------------------------------------------------------------

@@ -97,7 +97,9 @@ def prepare(n_residents: int = 1200, n_counselors: int = 60) -> dict:
         .order_by("pk")[:n_counselors]
     ):
         case_ids = list(Case.objects.filter(counselors=user).order_by("-opened_at").values_list("pk", flat=True)[:20])
+        second_factor(user)
         counselors.append({"user": user.pk, "session": session_for(user), "cases": case_ids})
+    dashboards = prepare_dashboards(center, station, session_for)
 
     # Free future times at the center, in time order, for the booking POSTs (each used once).
     free = list(
@@ -113,6 +115,70 @@ def prepare(n_residents: int = 1200, n_counselors: int = 60) -> dict:
         "counselors": counselors,
         "free_slots": free,
         "csrf": _get_new_csrf_string(),
+        **dashboards,
+    }
+
+
+def second_factor(user) -> None:
+    """Staff pages need an authenticator app on the account (the bench never signs in through it)."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, "MZ2WG2DFNZTS2ZDFNVXS2MBSGZQWE4TD")
+
+
+def prepare_dashboards(center, station, session_for) -> dict:
+    """An official and a supervisor of the center, the month's summary refresh (timed), and last quarter's
+    evaluations opened (timed), scored and published, so the official's pages have something to show."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from centers import evaluation_services
+    from centers.evaluation_figures import previous_quarter, quarter_of
+    from centers.models import EvaluationCriterion, Membership, Role, StationEvaluation, User
+    from centers.statistics_services import month_start, summaries_refresh
+
+    people = {}
+    for role in (Role.OFFICIAL, Role.SUPERVISOR):
+        user, _ = User.objects.get_or_create(username=f"bench-{role}", defaults={"display_name": f"bench {role}"})
+        Membership.objects.get_or_create(user=user, center=center, role=role, defaults={"is_active": True})
+        second_factor(user)
+        people[role] = user
+    today = timezone.localdate()
+    began = time.perf_counter()
+    summaries_refresh(center=center, since=month_start(today), weeks_since=today)
+    month_refresh = time.perf_counter() - began
+    began = time.perf_counter()
+    summaries_refresh(center=center)
+    window_refresh = time.perf_counter() - began
+    year, quarter = previous_quarter(*quarter_of(today))
+    began = time.perf_counter()
+    evaluation_services.evaluations_open_quarter(
+        center=center, year=year, quarter=quarter, actor=people[Role.SUPERVISOR]
+    )
+    open_quarter = time.perf_counter() - began
+    evaluation = StationEvaluation.objects.get(station=station, year=year, quarter=quarter)
+    if not evaluation.is_published:
+        criteria = EvaluationCriterion.objects.filter(center=center, is_active=True)
+        evaluation_services.evaluation_score(
+            evaluation=evaluation, actor=people[Role.SUPERVISOR], scores={c.pk: Decimal(8) for c in criteria}
+        )
+        evaluation_services.evaluation_publish(evaluation=evaluation, actor=people[Role.SUPERVISOR])
+    print(
+        f"bench: summary refresh, this month {month_refresh:.2f} s, recent window {window_refresh:.2f} s; "
+        f"opening a quarter's 16 evaluations {open_quarter:.2f} s",
+        flush=True,
+    )
+    return {
+        "official": session_for(people[Role.OFFICIAL]),
+        "evaluation": evaluation.pk,
+        "timings": {
+            "summary_refresh_month_s": month_refresh,
+            "summary_refresh_window_s": window_refresh,
+            "open_quarter_s": open_quarter,
+        },
     }
 
 
@@ -267,6 +333,7 @@ def main() -> None:
         sampler.stop_flag.set()
         results["worker_rss_peak_mb"] = sampler.peak_kb / 1024
         results["race"] = run_race(port, data)
+        results["timings"] = data["timings"]
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -337,6 +404,12 @@ def run_pages(port: int, args, data: dict) -> dict:
         case = who["cases"][n % len(who["cases"])]
         return "GET", f"/cases/{case}/", None, _headers(who["session"], csrf)
 
+    def dashboard(i, n):
+        return "GET", "/dashboard/", None, _headers(data["official"], csrf)
+
+    def evaluation(i, n):
+        return "GET", f"/evaluations/{data['evaluation']}/", None, _headers(data["official"], csrf)
+
     pages = {}
     for name, make in [
         ("baseline", baseline),
@@ -344,6 +417,8 @@ def run_pages(port: int, args, data: dict) -> dict:
         ("booking POST", booking),
         ("counselor workspace", workspace),
         ("case timeline", timeline),
+        ("official dashboard", dashboard),
+        ("station evaluation", evaluation),
     ]:
         Load(port, min(args.users, 10), 2).run(make if name != "booking POST" else baseline)  # warm-up
         print(f"bench: {name} …", flush=True)
@@ -454,7 +529,7 @@ def report(results: dict) -> None:
             f"{name:<22}{row['rps']:>9.1f}{row['rps'] / base:>8.2f}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}"
             f"{row['p99_ms']:>9.1f}  {row['statuses']} / {row['errors']}"
         )
-    print("official dashboard, station evaluation: not on this branch (issue 6 is built elsewhere): not measured")
+    print(f"dashboards: {results.get('timings')}")
     print(f"gunicorn worker peak RSS under load: {results.get('worker_rss_peak_mb', 0):.0f} MB")
     print(f"100 concurrent POSTs for one slot: {results.get('race')}")
     print(f"follow-up sweep: {results.get('sweep')}")

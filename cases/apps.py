@@ -20,3 +20,7 @@ class CasesConfig(AppConfig):
 
         hooks.register("monthly_crisis_events", official_figures.monthly_crisis_events)
         hooks.register("early_warning_weekly", official_figures.early_warning_weekly)
+        from . import consult_providers  # online conversations (issue 10)
+
+        hooks.register("person_export", consult_providers.person_export)
+        hooks.register("person_anonymise", consult_providers.person_anonymise)

@@ -84,6 +84,7 @@ class Channel(models.TextChoices):
     PARTNER_REFERRAL = "partner_referral", _("Referral from a partner")
     SCREENING = "screening", _("Positive screening")
     HELP_NOW = "help_now", _('"I need help now" request')
+    ONLINE_CONSULT = "online_consult", _("Online conversation with the counselor on duty")
 
 
 class SpecialTag(models.TextChoices):
@@ -267,6 +268,7 @@ class EventKind(models.TextChoices):
     CLOSED = "closed", _("Case closed")
     CONSENT = "consent", _("Consent recorded")
     GROUP = "group", _("Service group changed")
+    CONVERSATION = "conversation", _("Online conversation linked")
 
 
 class CaseEvent(models.Model):
@@ -333,6 +335,8 @@ def event_value_label(kind: str, value: str) -> str:
             return str(CrisisAlert.Level(int(value)).label)
         if kind == EventKind.FOLLOW_UP:
             return str(FOLLOW_UP_EVENT_LABELS.get(value) or FollowUpKind(value).label)
+        if kind == EventKind.CONVERSATION:
+            return f"OC{int(value):06d}"
     except (KeyError, ValueError):
         return value
     if kind in (
@@ -468,6 +472,9 @@ class Notification(models.Model):
     follow_up = models.ForeignKey(
         "FollowUp", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
+    conversation = models.ForeignKey(
+        "Conversation", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
     level = models.PositiveSmallIntegerField(default=0)
     channel = models.CharField(max_length=10, choices=ChannelKind.choices)
     user = models.ForeignKey(
@@ -495,6 +502,11 @@ class Notification(models.Model):
                 fields=["follow_up", "level", "channel", "address"],
                 condition=Q(follow_up__isnull=False),
                 name="notification_once_per_followup_level",
+            ),
+            models.UniqueConstraint(
+                fields=["conversation", "level", "channel", "address"],
+                condition=Q(conversation__isnull=False),
+                name="notification_once_per_conversation_level",
             ),
         ]
 
@@ -729,3 +741,7 @@ class WeeklyRiskSummary(models.Model):
     @property
     def positive_share(self) -> float | None:
         return self.positive_screenings / self.screenings if self.screenings else None
+
+
+# Online consultation with the counselor on duty (issue 10).
+from .consult_models import *  # noqa: E402, F403

@@ -543,7 +543,9 @@ def _supervisors(center) -> list[User]:
     )
 
 
-def _notify_users(*, users, center, now, subject, text, alert=None, follow_up=None, level=0) -> list[Notification]:
+def _notify_users(
+    *, users, center, now, subject, text, alert=None, follow_up=None, level=0, conversation=None
+) -> list[Notification]:
     rows: list[Notification] = []
     for user in users:
         rows.append(
@@ -554,22 +556,42 @@ def _notify_users(*, users, center, now, subject, text, alert=None, follow_up=No
         if user.phone:
             rows.append(Notification(channel=Notification.ChannelKind.SMS, user=user, address=user.phone))
     return _store_notifications(
-        rows, center=center, now=now, subject=subject, text=text, alert=alert, follow_up=follow_up, level=level
+        rows,
+        center=center,
+        now=now,
+        subject=subject,
+        text=text,
+        alert=alert,
+        follow_up=follow_up,
+        level=level,
+        conversation=conversation,
     )
 
 
-def _notify_contact(*, center, now, subject, text, alert=None, follow_up=None, level=0) -> list[Notification]:
+def _notify_contact(
+    *, center, now, subject, text, alert=None, follow_up=None, level=0, conversation=None
+) -> list[Notification]:
     rows = []
     if center.escalation_contact_email:
         rows.append(Notification(channel=Notification.ChannelKind.EMAIL, address=center.escalation_contact_email))
     if center.escalation_contact_phone:
         rows.append(Notification(channel=Notification.ChannelKind.SMS, address=center.escalation_contact_phone))
     return _store_notifications(
-        rows, center=center, now=now, subject=subject, text=text, alert=alert, follow_up=follow_up, level=level
+        rows,
+        center=center,
+        now=now,
+        subject=subject,
+        text=text,
+        alert=alert,
+        follow_up=follow_up,
+        level=level,
+        conversation=conversation,
     )
 
 
-def _store_notifications(rows, *, center, now, subject, text, alert, follow_up, level) -> list[Notification]:
+def _store_notifications(
+    rows, *, center, now, subject, text, alert, follow_up, level, conversation=None
+) -> list[Notification]:
     stored = []
     seen = set()
     for row in rows:
@@ -580,11 +602,17 @@ def _store_notifications(rows, *, center, now, subject, text, alert, follow_up, 
         row.center = center
         row.alert = alert
         row.follow_up = follow_up
+        row.conversation = conversation
         row.level = level
         row.subject = subject[:200]
         row.text = text
         row.created_at = now
-        lookup = {"alert": alert} if alert is not None else {"follow_up": follow_up}
+        if alert is not None:
+            lookup = {"alert": alert}
+        elif follow_up is not None:
+            lookup = {"follow_up": follow_up}
+        else:
+            lookup = {"conversation": conversation}
         if Notification.objects.filter(level=level, channel=row.channel, address=row.address, **lookup).exists():
             continue
         row.save()

@@ -19,11 +19,15 @@ def alert_dispatch(alert_id: int) -> int:
 @shared_task(name="cases.sweep")
 def sweep() -> dict:
     """Every minute: take in first bookings, escalate alerts and overdue follow-ups by their timers, send what is unsent."""
+    from . import consult_services  # online conversations (issue 10)
+
     now = timezone.now()
     return {
         "bookings_taken_in": services.case_intake_from_bookings(now=now),
         "alerts_escalated": services.alerts_escalate_due(now=now),
         "follow_ups_escalated": services.followups_escalate_due(now=now),
+        "conversations_alerted": consult_services.conversations_alert_due(now=now),
+        "conversations_handed_over": consult_services.conversations_hand_over_due(now=now),
         "sent": services.notifications_send(),
     }
 

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from .audit import RequestContext, current_request
 from .policies import is_staff_member
 
-_LAST_SEEN = "fucheng_last_seen"
+LAST_SEEN_KEY = "fucheng_last_seen"
+_LAST_SEEN_RESOLUTION = 60  # seconds
 
 
 class StaffIdleTimeoutMiddleware:
@@ -42,12 +43,15 @@ class StaffIdleTimeoutMiddleware:
         if user is None or not user.is_authenticated or not (is_staff_member(user) or user.is_staff):
             return None
         now = int(time.time())
-        last_seen = request.session.get(_LAST_SEEN)
+        last_seen = request.session.get(LAST_SEEN_KEY)
         if last_seen is not None and now - int(last_seen) > settings.STAFF_IDLE_TIMEOUT_SECONDS:
             logout(request)
             messages.info(request, _("You were signed out after 30 minutes without activity. Please sign in again."))
             return redirect(f"{settings.LOGIN_URL_PATH}?next={request.path}")
-        request.session[_LAST_SEEN] = now
+        # Refresh the mark at most once a minute: writing the session on every request costs a
+        # database write per staff page, and a minute is nothing against a 30-minute timeout.
+        if last_seen is None or now - int(last_seen) >= _LAST_SEEN_RESOLUTION:
+            request.session[LAST_SEEN_KEY] = now
         return None
 
 

@@ -338,6 +338,8 @@ PORTAL_BASE_URL = (env("PORTAL_BASE_URL", "http://127.0.0.1:8000") or "").rstrip
 FUCHENG_BASE_URL = PORTAL_BASE_URL
 # How long a partner's single-use feedback link stays valid.
 CASES_REFERRAL_LINK_HOURS = int(env("FUCHENG_REFERRAL_LINK_HOURS", "168") or 168)
+# Online conversations (issue 10, docs/consult.md): messages a resident account may send per minute.
+FUCHENG_CONSULT_MESSAGES_PER_MINUTE = int(env("FUCHENG_CONSULT_MESSAGES_PER_MINUTE", "8") or 8)
 # --- Security: second factor, lockout, sessions (issue 6) -------------------------------
 # https://docs.allauth.org/en/latest/mfa/configuration.html
 # https://docs.allauth.org/en/latest/account/rate_limits.html

@@ -18,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("appointments/", include("appointments.urls")),
     path("cases/", include("cases.urls")),
+    path("consult/", include("cases.consult_urls")),
     path("", include("centers.urls")),
 ]
 

@@ -360,3 +360,36 @@ def evaluation(world, scope, *, published: bool):
         center=station.center, station=station, year=2000 + n // 4, quarter=n % 4 + 1, **fields
     )
     return found, ()
+
+
+# --- online conversations (issue 10) ----------------------------------------------------------------
+
+
+def conversation(world, scope):
+    """An open conversation of a resident of the scope with that scope's counselor (own scope: the matrix
+    resident with the matrix counselor)."""
+    from cases.models import Conversation, ConversationStatus, Message, MessageKind
+
+    person = resident(world, scope)
+    if not person.consents.filter(purpose=ConsentPurpose.ONLINE_COUNSELING, withdrawn_at__isnull=True).exists():
+        consent_give(resident=person, purpose=ConsentPurpose.ONLINE_COUNSELING, actor=person.user)
+    Conversation.objects.filter(resident=person, status__in=["waiting", "open"]).update(
+        status=ConversationStatus.CLOSED, closed_at=timezone.now()
+    )
+    worker = counselor(world, scope)
+    row = Conversation.objects.create(
+        center=person.center,
+        station=person.station,
+        resident=person,
+        started_by=person.user,
+        status=ConversationStatus.OPEN,
+        counselor=worker,
+        taken_at=timezone.now(),
+    )
+    Message.objects.create(
+        conversation=row, kind=MessageKind.RESIDENT, author=person.user, body="最近睡不好，想找人聊聊"
+    )
+    Message.objects.create(
+        conversation=row, kind=MessageKind.COUNSELOR, author=worker, author_label="王老师", body="我在，慢慢说"
+    )
+    return row, secrets_of(person)

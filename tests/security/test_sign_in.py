@@ -226,3 +226,16 @@ def test_guessing_the_authenticator_code_locks_too(client, counselor, password):
     assert response.status_code == 200  # refused although the code is right
     assert "_auth_user_id" not in client.session
     assert AuditEvent.objects.filter(action="mfa.failed", object_id=str(counselor.pk)).count() >= 5
+
+
+def test_staff_pages_do_not_rewrite_the_session_on_every_request(client_for, counselor):
+    """The idle mark moves at most once a minute, so a busy counselor's pages do not each write the session."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(counselor)
+    client.get(reverse("cases:workspace"))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("cases:workspace")).status_code == 200
+    writes = [q["sql"] for q in queries.captured_queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
+    assert writes == []

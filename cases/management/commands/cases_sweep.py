@@ -12,5 +12,6 @@ class Command(BaseCommand):
         result = tasks.sweep()
         self.stdout.write(
             f"alerts escalated: {result['alerts_escalated']}, follow-ups escalated: {result['follow_ups_escalated']}, "
-            f"messages sent: {result['sent']}"
+            f"conversations alerted: {result['conversations_alerted']}, "
+            f"conversations handed over: {result['conversations_handed_over']}, messages sent: {result['sent']}"
         )

@@ -97,7 +97,14 @@ def demo_email(key: str) -> str:
 
 
 # The apps' own demo seeds, run in this order after the organisation exists.
-FEATURE_SEEDS = ["seed_appointments", "seed_community", "seed_cases", "seed_dashboards", "seed_security"]
+FEATURE_SEEDS = [
+    "seed_appointments",
+    "seed_community",
+    "seed_cases",
+    "seed_consult",
+    "seed_dashboards",
+    "seed_security",
+]
 
 
 class Command(BaseCommand):
