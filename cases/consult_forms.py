@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .consult_models import HANDOVER_NOTE_MAX_LENGTH, MESSAGE_MAX_LENGTH
@@ -21,8 +22,10 @@ class MessageForm(forms.Form):
         strip=True,
         error_messages=_TEXT_ERRORS,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": MESSAGE_MAX_LENGTH, "autocomplete": "off"}),
-        help_text=_("Text only, at most %(limit)s characters. Pictures and files cannot be sent.")
-        % {"limit": MESSAGE_MAX_LENGTH},
+        # Formatted lazily: a `%` here would fix the text in whatever language imported the module.
+        help_text=format_lazy(
+            _("Text only, at most {limit} characters. Pictures and files cannot be sent."), limit=MESSAGE_MAX_LENGTH
+        ),
     )
 
 
