@@ -1,0 +1,170 @@
+"""What the journeys check on every page: phone fit, tap targets, axe-core, untranslated English.
+
+Each check returns the problems it found (empty when the page is fine), so a test can name the page
+and the offending elements in its failure message.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from django.utils import translation
+
+AXE = Path(__file__).resolve().parents[2] / "static" / "vendor" / "axe.min.js"
+MIN_TAP = 44
+
+NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
+
+# Visible links, buttons and fields smaller than a finger. A radio button or a checkbox is tapped
+# through its label, so the label's box counts. A link inside a sentence is exempt (WCAG 2.5.8's
+# inline exception): moving the text around it would make the sentence unreadable.
+_SMALL_TARGETS = """
+(minimum) => {
+  const visible = (el) => {
+    const box = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    return box.width > 0 && box.height > 0 && style.visibility !== 'hidden' && !el.closest('[hidden], .visually-hidden');
+  };
+  const inSentence = (el) => {
+    if (el.tagName !== 'A' || getComputedStyle(el).display !== 'inline') return false;
+    const parentText = (el.parentElement.innerText || '').replace(/\\s+/g, '');
+    const ownText = (el.innerText || '').replace(/\\s+/g, '');
+    return parentText.length > ownText.length + 2;
+  };
+  const problems = [];
+  const selector = 'a[href], button, input:not([type=hidden]), select, textarea, [role=button]';
+  for (const el of document.querySelectorAll(selector)) {
+    if (!visible(el) || el.classList.contains('skip-link') || inSentence(el)) continue;
+    let height = el.getBoundingClientRect().height;
+    if (el.type === 'radio' || el.type === 'checkbox') {
+      const label = el.labels && el.labels[0];
+      height = Math.max(height, label ? label.getBoundingClientRect().height : 0);
+    }
+    if (height + 0.5 < minimum) {
+      const name = (el.innerText || el.value || el.name || el.getAttribute('aria-label') || '').trim().slice(0, 40);
+      const where = el.parentElement.tagName.toLowerCase() + (el.parentElement.className ? '.' + el.parentElement.className.split(' ').join('.') : '');
+      problems.push(`${el.tagName.toLowerCase()} "${name}" in ${where} is ${Math.round(height)}px high`);
+    }
+  }
+  return problems;
+}
+"""
+
+
+def fits_phone(page) -> list[str]:
+    """Sideways scrolling and too-small tap targets on the page as shown now."""
+    problems = []
+    if not page.evaluate(NO_SIDEWAYS_SCROLL):
+        width = page.evaluate("document.documentElement.scrollWidth")
+        problems.append(f"scrolls sideways: {width}px wide in a {page.viewport_size['width']}px screen")
+    problems += page.evaluate(_SMALL_TARGETS, MIN_TAP)
+    return problems
+
+
+def assert_fits_phone(page) -> None:
+    problems = fits_phone(page)
+    assert not problems, f"{page.url} does not fit a phone:\n  " + "\n  ".join(problems)
+
+
+_AXE_RUN = """
+async () => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.help} — ` + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | '));
+}
+"""
+
+
+def axe_violations(page) -> list[str]:
+    """Serious and critical axe-core violations on the page (the vendored axe, injected by the test only)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    return page.evaluate(_AXE_RUN)
+
+
+def assert_accessible(page) -> None:
+    problems = axe_violations(page)
+    assert not problems, f"{page.url} has accessibility problems:\n  " + "\n  ".join(problems)
+
+
+# Words that stay in Latin letters in the Chinese interface: names of instruments, file formats,
+# units and the like. Everything else made of two or more English words is untranslated text.
+ALLOWED_LATIN = {
+    "PHQ-9",
+    "GAD-7",
+    "ASQ",
+    "XLSX",
+    "CSV",
+    "PDF",
+    "ICS",
+    ".ics",
+    "SMS",
+    "TOTP",
+    "English",
+    "Fucheng",
+}
+_ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[ ,.:;]+[A-Za-z][A-Za-z'’-]*)+")
+_EMAIL = re.compile(r"\S+@\S+")
+
+_VISIBLE_TEXT = """
+() => {
+  const texts = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const el = node.parentElement;
+    if (!el || el.closest('script, style, code, kbd, [data-allow-latin], [lang=en]')) continue;
+    const box = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    const hiddenForSight = el.closest('.visually-hidden');
+    if (!hiddenForSight && (box.width === 0 || box.height === 0 || style.visibility === 'hidden')) continue;
+    const text = node.textContent.trim();
+    if (text) texts.push(text);
+  }
+  for (const el of document.querySelectorAll('[aria-label], [title], [placeholder], img[alt], input[type=submit][value]')) {
+    for (const attr of ['aria-label', 'title', 'placeholder', 'alt', 'value']) {
+      if (attr === 'value' && el.tagName !== 'INPUT') continue;
+      const value = el.getAttribute(attr);
+      if (value && value.trim()) texts.push(value.trim());
+    }
+  }
+  texts.push(document.title);
+  return texts;
+}
+"""
+
+
+def untranslated(page, allowed: set[str] = frozenset()) -> list[str]:
+    """Runs of English words in the visible text (and labels, titles, placeholders) of a Chinese page."""
+    keep = ALLOWED_LATIN | set(allowed)
+    found = []
+    for text in page.evaluate(_VISIBLE_TEXT):
+        cleaned = _EMAIL.sub(" ", text)
+        for word in keep:
+            cleaned = cleaned.replace(word, " ")
+        for match in _ENGLISH_RUN.finditer(cleaned):
+            run = match.group(0).strip(" ,.:;")
+            if len(re.findall(r"[A-Za-z]{2,}", run)) >= 2:
+                found.append(f"{run!r} in {text[:80]!r}")
+    return sorted(set(found))
+
+
+def assert_all_chinese(page, allowed: set[str] = frozenset()) -> None:
+    problems = untranslated(page, allowed)
+    assert not problems, f"{page.url} shows English text in the Chinese interface:\n  " + "\n  ".join(problems)
+
+
+def zh(message: str, **values) -> str:
+    """The Chinese the page shows for an English msgid (fails loudly when it is not translated)."""
+    with translation.override("zh-hans"):
+        text = translation.gettext(message)
+    assert text != message, f"no Chinese for {message!r}"
+    return text % values if values else text
+
+
+def zh_label(choice) -> str:
+    """The Chinese label of a model choice, as the page shows it."""
+    with translation.override("zh-hans"):
+        return str(choice.label)
