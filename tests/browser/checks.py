@@ -22,7 +22,8 @@ _SMALL_TARGETS = """
   const visible = (el) => {
     const box = el.getBoundingClientRect();
     const style = getComputedStyle(el);
-    return box.width > 0 && box.height > 0 && style.visibility !== 'hidden' && !el.closest('[hidden], .visually-hidden');
+    return box.width > 0 && box.height > 0 && style.visibility !== 'hidden' && !el.closest('[hidden], .visually-hidden')
+      && el.checkVisibility({contentVisibilityAuto: true, visibilityProperty: true});  // e.g. inside a closed <details>
   };
   const inSentence = (el) => {
     if (el.tagName !== 'A' || getComputedStyle(el).display !== 'inline') return false;
@@ -107,6 +108,7 @@ ALLOWED_LATIN = {
 _ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[ ,.:;]+[A-Za-z][A-Za-z'’-]*)+")
 _EMAIL = re.compile(r"\S+@\S+")
 
+# Text inside code and pre is data as stored (audit action codes, the JSON export), not interface text.
 _VISIBLE_TEXT = """
 () => {
   const texts = [];
@@ -114,7 +116,7 @@ _VISIBLE_TEXT = """
   while (walker.nextNode()) {
     const node = walker.currentNode;
     const el = node.parentElement;
-    if (!el || el.closest('script, style, code, kbd, [data-allow-latin], [lang=en]')) continue;
+    if (!el || el.closest('script, style, code, kbd, pre, [data-allow-latin], [lang=en]')) continue;
     const box = el.getBoundingClientRect();
     const style = getComputedStyle(el);
     const hiddenForSight = el.closest('.visually-hidden');
@@ -167,3 +169,82 @@ def zh_label(choice) -> str:
     """The Chinese label of a model choice, as the page shows it."""
     with translation.override("zh-hans"):
         return str(choice.label)
+
+
+# Every chart is drawn from JSON beside it; the same figures must be readable as a table in the chart's
+# own section (for screen readers, printing, and anyone who cannot tell the colours apart).
+_CHARTS_WITHOUT_TABLES = """
+() => {
+  const problems = [];
+  for (const canvas of document.querySelectorAll('main canvas')) {
+    const name = canvas.getAttribute('aria-label') || canvas.getAttribute('data-chart') || 'a chart';
+    let holder = canvas.parentElement;
+    while (holder && holder.tagName !== 'MAIN' && !holder.querySelector('table')) holder = holder.parentElement;
+    if (!holder || holder.tagName === 'MAIN') { problems.push(`${name}: no table beside the chart`); continue; }
+    const table = holder.querySelector('table');
+    const text = table.innerText;
+    const source = document.getElementById(canvas.getAttribute('data-chart'));
+    const labels = source ? (JSON.parse(source.textContent).labels || []) : [];
+    const missing = labels.filter((label) => !text.includes(String(label)));
+    if (missing.length) problems.push(`${name}: the table lacks ${missing.slice(0, 3).join(', ')}`);
+  }
+  return problems;
+}
+"""
+
+
+def charts_without_tables(page) -> list[str]:
+    return page.evaluate(_CHARTS_WITHOUT_TABLES)
+
+
+# Press Tab through the page: every visible link, button and field must take the focus in turn.
+_FOCUSABLE = """
+() => {
+  const selector = 'a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex="-1"])';
+  const visible = (el) => el.checkVisibility({contentVisibilityAuto: true, visibilityProperty: true});
+  let n = 0;
+  for (const el of document.querySelectorAll(selector)) {
+    if (el.getAttribute('tabindex') === '-1' || !visible(el) || el.closest('[inert]')) continue;
+    if (el.type === 'radio' && !el.checked && document.querySelector(`input[type=radio][name="${el.name}"]:checked`)) continue;
+    el.dataset.kbd = String(n++);
+  }
+  return n;
+}
+"""
+
+
+def unreachable_by_keyboard(page) -> list[str]:
+    """Visible interactive elements that pressing Tab never reaches (radio groups count once)."""
+    count = page.evaluate(_FOCUSABLE)
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    reached = set()
+    # A date or time field takes one Tab per part (year, month, day…), so allow a few presses per element.
+    for _ in range(count * 4 + 10):
+        if len(reached) == count:
+            break
+        page.keyboard.press("Tab")
+        index = page.evaluate(
+            "document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.kbd : null"
+        )
+        if index is not None:
+            reached.add(int(index))
+    radio_groups = page.evaluate(
+        "() => [...document.querySelectorAll('[data-kbd]')].filter((el) => el.type === 'radio')"
+        ".map((el) => [Number(el.dataset.kbd), el.name])"
+    )
+    reached_groups = {name for index, name in radio_groups if index in reached}
+    missing = []
+    for index in range(count):
+        if index in reached:
+            continue
+        group = next((name for i, name in radio_groups if i == index), None)
+        if group and group in reached_groups:
+            continue
+        missing.append(
+            page.evaluate(
+                "(i) => { const el = document.querySelector(`[data-kbd='${i}']`);"
+                " return `${el.tagName.toLowerCase()} \"${(el.innerText || el.name || '').trim().slice(0, 40)}\"`; }",
+                index,
+            )
+        )
+    return [f"not reachable by keyboard: {what}" for what in missing]

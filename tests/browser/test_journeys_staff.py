@@ -96,7 +96,6 @@ def test_a_counselor_acknowledges_an_alert_runs_a_session_refers_and_closes(
     alerts = page.get_by_test_id("open-alerts")
     assert "13611110000" in alerts.inner_text()
     assert "赵一鸣" in page.get_by_test_id("case-queue").inner_text()
-    screenshot(page, "counselor-workspace")
     assert_accessible(page)
     alerts.get_by_role("button", name=zh("Acknowledge")).click()
     page.wait_for_url("**/cases/*/")
@@ -111,7 +110,6 @@ def test_a_counselor_acknowledges_an_alert_runs_a_session_refers_and_closes(
     day = page.get_by_test_id("day-list")
     assert "钱二妹" in day.inner_text() and "工作压力大" in day.inner_text()
     assert day.get_by_test_id("status").inner_text().startswith(zh_label(AppointmentStatus.BOOKED))
-    screenshot(page, "counselor-day")
     day.get_by_role("button", name=zh("Check in")).click()
     page.wait_for_load_state()
     assert page.get_by_test_id("status").inner_text().startswith(zh_label(AppointmentStatus.CHECKED_IN))
@@ -138,7 +136,7 @@ def test_a_counselor_acknowledges_an_alert_runs_a_session_refers_and_closes(
     referral_row = page.get_by_test_id("referral")
     assert partner.name in referral_row.inner_text()
     assert zh("The person consented") in referral_row.inner_text()
-    screenshot(page, "counselor-case")
+    screenshot(page, "journey-counselor-referral")
     assert Referral.objects.get(case=to_refer).partner == partner
 
     # Close the other: a re-assessment first, then the closing summary.
@@ -187,7 +185,6 @@ def test_a_supervisor_assigns_and_publishes_an_official_downloads_and_an_auditor
     assert page.get_by_test_id("page-title").inner_text() == zh("Supervisor console")
     unassigned = page.get_by_test_id("unassigned")
     assert intake.reference in unassigned.inner_text()
-    screenshot(page, "supervisor-console")
     assert_accessible(page)
     unassigned.get_by_role("link", name=zh("Assign")).click()
     page.wait_for_url(f"**/cases/{intake.pk}/#assign")
@@ -218,7 +215,7 @@ def test_a_supervisor_assigns_and_publishes_an_official_downloads_and_an_auditor
     page.wait_for_load_state()
     assert zh("Scores saved.") in _main(page)
     assert float(page.get_by_test_id("total").inner_text()) == 100
-    screenshot(page, "supervisor-evaluation")
+    screenshot(page, "journey-supervisor-scoring")
     page.get_by_role("button", name=zh("Publish to the officials")).click()
     page.wait_for_url("**/evaluations/*/")
     assert zh("Evaluation published.") in _main(page)
@@ -230,15 +227,12 @@ def test_a_supervisor_assigns_and_publishes_an_official_downloads_and_an_auditor
     page.goto("/dashboard/")
     assert page.get_by_test_id("page-title").inner_text() == zh("Service dashboard")
     assert "家庭矛盾" not in page.content() and "周五" not in page.content()
-    screenshot(page, "official-dashboard")
     page.get_by_test_id("dashboard-links").get_by_role("link", name=zh("Station ranking")).click()
     assert station.name in _main(page) and evaluation.period_label in _main(page)
     assert_accessible(page)
-    screenshot(page, "official-ranking")
     page.goto("/dashboard/")
     page.get_by_test_id("dashboard-links").get_by_role("link", name=zh("Service statistics")).click()
     page.get_by_test_id("table-by_month").wait_for()
-    screenshot(page, "official-statistics")
     assert_accessible(page)
     with page.expect_download() as download_info:
         page.get_by_test_id("xlsx-by_month").click()
@@ -266,7 +260,6 @@ def test_a_supervisor_assigns_and_publishes_an_official_downloads_and_an_auditor
     assert zh_label(Role.SUPERVISOR) in log
     assert "家庭矛盾" not in log  # what was done, never what a case says
     assert "auditor" not in log  # only the supervisor's rows
-    screenshot(page, "auditor-log")
     assert_accessible(page)
     page.get_by_test_id("verify-chain").click()
     page.wait_for_url("**/audit/")
