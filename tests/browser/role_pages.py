@@ -28,6 +28,10 @@ def main_pages() -> dict[str, list[tuple[str, str]]]:
     published = StationEvaluation.objects.filter(status="published").order_by("-year", "-quarter", "pk").first()
     workshop = Workshop.objects.filter(station__code="dongfeng").order_by("starts_at").last()
     day = timezone.localdate(upcoming.starts_at).isoformat()
+    booked = (
+        Appointment.objects.filter(counselor=counselor, starts_at__gte=timezone.now()).order_by("starts_at").first()
+    )
+    counselor_day = timezone.localdate(booked.starts_at if booked else timezone.now()).isoformat()
     return {
         "": [
             ("public-home", "/"),
@@ -53,7 +57,7 @@ def main_pages() -> dict[str, list[tuple[str, str]]]:
             ("counselor-cases", "/cases/"),
             ("counselor-case", f"/cases/{case.pk}/"),
             ("counselor-new-intake", "/cases/new/"),
-            ("counselor-day", "/appointments/staff/day/"),
+            ("counselor-day", f"/appointments/staff/day/?day={counselor_day}"),
             ("counselor-availability", "/appointments/staff/availability/"),
         ],
         "supervisor": [
