@@ -95,7 +95,7 @@ def main_pages() -> dict[str, list[tuple[str, str]]]:
     }
 
 
-def walk(page, check: Callable[[object], list[str]], *, after=None) -> dict[str, list[str]]:
+def walk(page, check: Callable[[object], list[str]], *, after=None, language: str = "") -> dict[str, list[str]]:
     """Sign in as each role in turn, open each of its main pages and run `check` there.
 
     Returns {url: problems} for the pages with problems. `after(page, name)` runs on every page first (screenshots).
@@ -106,6 +106,10 @@ def walk(page, check: Callable[[object], list[str]], *, after=None) -> dict[str,
             sign_in_demo(page, role)
         else:
             page.context.clear_cookies()
+            page.goto("/")
+        if language:  # as the language switch in the top bar would
+            origin = "/".join(page.url.split("/")[:3])
+            page.context.add_cookies([{"name": "django_language", "value": language, "url": f"{origin}/"}])
         for name, url in pages:
             response = page.goto(url)
             assert response.status == 200, f"{role or 'visitor'}: {url} answered {response.status}"
