@@ -1,7 +1,8 @@
 """A resident's journeys on a phone (375×812), checking what they see and that each page fits the screen.
 
 Signs up → takes the PHQ-9 (consent first) → books a session → moves it → cancels it → joins the
-waitlist; and, separately, presses "I need help now" and the counselor on duty is alerted.
+waitlist → books the time it offers; and, separately, presses "I need help now", which raises a crisis
+alert for the team on duty (the counselor's side of it is in test_journeys_staff.py).
 """
 
 import datetime as dt
@@ -10,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentStatus, WaitlistEntry
+from appointments.services import waitlist_offer_slot
 from cases.models import CrisisAlert, Screening
 from centers.models import DutyShift, Resident, Role, ShiftKind
 from tests.appointments.factories import SlotFactory, at
@@ -127,6 +129,22 @@ def test_a_resident_signs_up_screens_books_moves_cancels_and_waits(phone_page, s
     assert_fits_phone(page)
     screenshot(page, "resident-my-appointments-phone")
     assert WaitlistEntry.objects.filter(resident=resident).count() == 1
+
+    # A time frees up at the station: the first person waiting is offered it and books it from the offer.
+    freed = SlotFactory(center=station.center, station=station, counselor=counselor, starts_at=at(3, 10))
+    assert waitlist_offer_slot(slot=freed) is not None
+    page.reload()
+    assert zh("Times offered to you") in page.locator("main").inner_text()
+    page.get_by_role("link", name=zh("See the offer")).click()
+    assert page.get_by_test_id("page-title").inner_text() == zh("A time has become free for you")
+    assert "10:00" in page.locator("main").inner_text()
+    assert_fits_phone(page)
+    screenshot(page, "resident-offer-phone")
+    page.get_by_role("button", name=zh("Book this time")).click()
+    page.get_by_test_id("confirmation").wait_for()
+    assert "10:00" in page.get_by_test_id("confirmation").inner_text()
+    assert page.get_by_test_id("status").inner_text() == zh_label(AppointmentStatus.BOOKED)
+    assert Appointment.objects.get(slot=freed).resident == resident
 
 
 def test_a_resident_presses_i_need_help_now_and_the_team_on_duty_is_alerted(

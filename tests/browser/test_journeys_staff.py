@@ -69,9 +69,11 @@ def test_a_counselor_acknowledges_an_alert_runs_a_session_refers_and_closes(
         center=center, station=station, full_name="赵一鸣", phone="13611110000", user=UserFactory()
     )
     case_services.help_now_request(actor=caller.user, phone=caller.phone, resident=caller)
-    # A session that started a minute ago.
+    # A session that started a minute ago (today, even just after midnight: the day page shows today).
     visitor = ResidentFactory(center=center, station=station, full_name="钱二妹", phone="13622220000")
-    slot = SlotFactory(center=center, station=station, counselor=counselor, starts_at=now - dt.timedelta(minutes=1))
+    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    started = max(now - dt.timedelta(minutes=1), midnight)
+    slot = SlotFactory(center=center, station=station, counselor=counselor, starts_at=started)
     session = AppointmentFactory(slot=slot, resident=visitor, reason="工作压力大")
     # Two cases of theirs: one to refer, one in follow-up, ready to close after a re-assessment.
     partner = PartnerFactory(center=center, name="阜城区人民医院")
