@@ -11,6 +11,17 @@ from .instruments import Instrument
 from .models import Channel, CrisisPhase, ReferralBasis, ReferralStatus, SpecialTag, Stage, Tier
 
 
+class CasePageForm(forms.Form):
+    """A form of the case page, which holds many: field ids carry the form's name so no two are alike
+    (two `id_reason` fields would send a label, and a screen reader, to the wrong one)."""
+
+    id_prefix = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"id_{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
 class EmptyForm(forms.Form):
     """For actions that are a single button."""
 
@@ -88,12 +99,14 @@ class IntakeForm(forms.Form):
         return data
 
 
-class TierForm(forms.Form):
+class TierForm(CasePageForm):
+    id_prefix = "tier"
     tier = forms.TypedChoiceField(label=_("Tier"), choices=Tier.choices, coerce=int)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ConfirmTierForm(forms.Form):
+class ConfirmTierForm(CasePageForm):
+    id_prefix = "confirm"
     approve = forms.TypedChoiceField(
         label=_("Decision"),
         choices=[("1", _("Confirm the lower tier")), ("0", _("Keep it high-risk"))],
@@ -102,22 +115,26 @@ class ConfirmTierForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class StageForm(forms.Form):
+class StageForm(CasePageForm):
+    id_prefix = "stage"
     stage = forms.ChoiceField(label=_("Move to"), choices=[c for c in Stage.choices if c[0] != Stage.CLOSED])
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
 
 
-class PhaseForm(forms.Form):
+class PhaseForm(CasePageForm):
+    id_prefix = "phase"
     phase = forms.ChoiceField(label=_("Crisis phase"), choices=CrisisPhase.choices)
 
 
-class TagsForm(forms.Form):
+class TagsForm(CasePageForm):
+    id_prefix = "tags"
     tags = forms.MultipleChoiceField(
         label=_("Special populations"), choices=SpecialTag.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
 
 
-class AssignForm(forms.Form):
+class AssignForm(CasePageForm):
+    id_prefix = "assign"
     counselor = forms.ModelChoiceField(label=_("Counselor"), queryset=None)
 
     def __init__(self, *args, counselors, **kwargs):
@@ -125,7 +142,8 @@ class AssignForm(forms.Form):
         self.fields["counselor"].queryset = counselors
 
 
-class GroupForm(forms.Form):
+class GroupForm(CasePageForm):
+    id_prefix = "group"
     group = forms.ModelChoiceField(label=_("Service group"), queryset=None, required=False)
 
     def __init__(self, *args, groups, **kwargs):
@@ -133,19 +151,23 @@ class GroupForm(forms.Form):
         self.fields["group"].queryset = groups
 
 
-class ContactForm(forms.Form):
+class ContactForm(CasePageForm):
+    id_prefix = "contact"
     reason = forms.CharField(label=_("How and what was agreed"), required=False, max_length=500)
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(CasePageForm):
+    id_prefix = "alert"
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class NoteForm(forms.Form):
+class NoteForm(CasePageForm):
+    id_prefix = "note"
     body = forms.CharField(label=_("Session note"), widget=forms.Textarea(attrs={"rows": 5}))
 
 
-class ReferralForm(forms.Form):
+class ReferralForm(CasePageForm):
+    id_prefix = "referral"
     partner = forms.ModelChoiceField(label=_("Partner institution"), queryset=None)
     basis = forms.ChoiceField(label=_("Legal basis"), choices=ReferralBasis.choices, widget=forms.RadioSelect)
     emergency_reason = forms.CharField(label=_("Emergency: what danger"), required=False, max_length=300)
@@ -190,7 +212,8 @@ class FollowUpAssignForm(forms.Form):
         self.fields["assignee"].queryset = User.objects.filter(pk__in=[p.pk for p in people])
 
 
-class ConsultationForm(forms.Form):
+class ConsultationForm(CasePageForm):
+    id_prefix = "consult"
     expert = forms.ModelChoiceField(label=_("Expert"), queryset=None)
     question = forms.CharField(label=_("Question for the expert"), widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -203,12 +226,14 @@ class AdviceForm(forms.Form):
     advice = forms.CharField(label=_("Advice"), widget=forms.Textarea(attrs={"rows": 5}))
 
 
-class ReassessmentForm(forms.Form):
+class ReassessmentForm(CasePageForm):
+    id_prefix = "reassess"
     judged_tier = forms.TypedChoiceField(label=_("Risk now"), choices=Tier.choices, coerce=int)
     functioning_improved = forms.BooleanField(label=_("Daily functioning improved"), required=False)
     supports_in_place = forms.BooleanField(label=_("Support network in place"), required=False)
     rationale = forms.CharField(label=_("Rationale"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class CloseForm(forms.Form):
+class CloseForm(CasePageForm):
+    id_prefix = "close"
     summary = forms.CharField(label=_("Closing summary"), widget=forms.Textarea(attrs={"rows": 4}))

@@ -869,7 +869,7 @@ def screening_submit(
     reason = _("%(instrument)s: %(score)s, %(band)s") % {
         "instrument": instrument.upper(),
         "score": result.score,
-        "band": result.band_label.en,
+        "band": str(result.band_label),  # in the language of the sentence around it
     }
     if case is not None:
         case = _lock(case)

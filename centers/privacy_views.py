@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from .models import ConsentPurpose
+from .models import ConsentPurpose, Role
 from .policies import resident_of
 from .privacy import consent_overviews, person_anonymise, person_export, resident_acting_for, residents_acting_for
 from .privacy_forms import ConsentGiveForm, ErasureForm
@@ -76,11 +76,18 @@ def consent_withdraw_view(request: HttpRequest, resident_pk: int, purpose: str) 
 def my_data(request: HttpRequest) -> HttpResponse:
     """Anyone signed in: everything the portal holds about them, readable."""
     data = person_export(user=request.user)
+    # The readable part names purposes and roles in the reader's language; the JSON below keeps the codes.
+    purposes = dict(ConsentPurpose.choices)
+    roles = {"resident": _("Resident"), **dict(Role.choices)}
+    consents = [{**c, "purpose": purposes.get(c["purpose"], c["purpose"])} for c in data.get("consents", [])]
+    accesses = [{**a, "role": roles.get(a["role"], a["role"])} for a in data.get("record_accesses", [])]
     return render(
         request,
         "centers/my_data.html",
         {
             "data": data,
+            "consents": consents,
+            "accesses": accesses,
             "pretty": json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
             "resident": resident_of(request.user),
             "wards": residents_acting_for(user=request.user)[1:],
