@@ -87,3 +87,17 @@ def test_seed_appointments_is_idempotent():
     ).exists()
     call_command("seed_appointments")
     assert (Availability.objects.count(), Appointment.objects.count(), Feedback.objects.count()) == counts
+
+
+def test_the_demo_counselor_has_a_day_of_sessions_whenever_the_demo_starts():
+    """Issue 5: the demo workspace shows a realistic day, whatever the weekday and hour of seeding."""
+    from cases.workspace_selectors import appointments_today
+    from centers.models import User
+
+    call_command("seed_demo", quiet_logins=True)
+    counselor = User.objects.get(email="counselor@demo.fucheng.cn")
+    today = appointments_today(user=counselor)
+    assert 1 <= len(today) <= 4
+    now = timezone.now()
+    assert all(a.status == "completed" for a in today if a.ends_at <= now)
+    assert all(a.status == "booked" for a in today if a.starts_at > now)

@@ -64,18 +64,20 @@ class Command(BaseCommand):
         today = timezone.localdate()
         start = today - dt.timedelta(days=HISTORY_DAYS)
         windows = self._availability(center, supervisor, start)
+        windows += self._today_window(center, supervisor, today)
         slots_generate(
             center=center, start=start, end=today + dt.timedelta(days=settings.APPOINTMENT_BOOKING_HORIZON_DAYS)
         )
         history = self._history(center, rng, today)
         upcoming = self._upcoming(center, today)
+        todays = self._todays_sessions(center, rng, today)
         for key in ("counselor", "counselor2", "counselor3", "counselor4", "counselor5"):
             calendar_feed_ensure(user=_user(key))
         self._station_duty(center, supervisor, today)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Appointments demo ready: {windows} new weekly windows, {history} past sessions, "
-                f"{upcoming} upcoming bookings for the demo resident."
+                f"{upcoming} upcoming bookings for the demo resident, {todays} sessions today for the demo counselor."
             )
         )
 
@@ -181,6 +183,76 @@ class Command(BaseCommand):
         from appointments.models import Reminder, ReminderStatus
 
         Reminder.objects.filter(appointment__starts_at__lt=end, status=ReminderStatus.PENDING).update(
+            status=ReminderStatus.CANCELLED
+        )
+        return made
+
+    def _today_window(self, center, supervisor, today) -> int:
+        """The demo counselor works every day the demo is started: an afternoon at the center on a weekday
+        their usual windows leave free, so the workspace always shows a realistic day."""
+        counselor = _user("counselor")
+        if Availability.objects.filter(counselor=counselor, weekday=today.weekday()).exists():
+            return 0
+        availability_publish(
+            actor=supervisor,
+            counselor=counselor,
+            center=center,
+            place=Place.CENTER,
+            station=None,
+            room=Room.objects.filter(center=center, station=None, name="个体咨询室").first(),
+            weekday=today.weekday(),
+            start_time=dt.time(13),
+            end_time=dt.time(17),
+            valid_from=today,
+        )
+        return 1
+
+    def _todays_sessions(self, center, rng, today) -> int:
+        """Today's sessions of the demo counselor: those already over completed, the rest booked by phone.
+        Skipped when the counselor already has sessions today (a second run changes nothing)."""
+        counselor = _user("counselor")
+        tz = timezone.get_current_timezone()
+        start = dt.datetime.combine(today, dt.time(), tzinfo=tz)
+        day = Appointment.objects.filter(
+            counselor=counselor, starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1)
+        )
+        if day.exists():
+            return 0
+        residents = list(
+            Resident.objects.filter(center=center, anonymised_at__isnull=True, guardian__isnull=True).order_by("pk")
+        )
+        now = timezone.now()
+        made = 0
+        slots = Slot.objects.filter(
+            counselor=counselor,
+            status=SlotStatus.OPEN,
+            starts_at__gte=start,
+            starts_at__lt=start + dt.timedelta(days=1),
+        ).order_by("starts_at")
+        for slot in list(slots)[:4]:
+            resident = rng.choice(residents)
+            if (
+                Appointment.objects.filter(resident=resident, starts_at__lt=slot.ends_at, ends_at__gt=slot.starts_at)
+                .exclude(status=AppointmentStatus.CANCELLED)
+                .exists()
+            ):
+                continue
+            appointment = appointment_book(
+                slot=slot,
+                resident=resident,
+                booked_by=counselor,
+                channel=Channel.PHONE,
+                visit_address="阜城街道建设路 12 号" if slot.place == Place.HOME else "",
+                now=slot.starts_at - dt.timedelta(days=2),
+                by_staff=True,
+            )
+            if slot.ends_at <= now:
+                session_complete(appointment=appointment, actor=counselor, now=slot.ends_at)
+            made += 1
+        # Reminders whose moment passed before the demo started are not sent late.
+        from appointments.models import Reminder, ReminderStatus
+
+        Reminder.objects.filter(appointment__in=day, due_at__lt=now, status=ReminderStatus.PENDING).update(
             status=ReminderStatus.CANCELLED
         )
         return made
