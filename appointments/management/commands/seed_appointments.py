@@ -149,11 +149,7 @@ class Command(BaseCommand):
         made = 0
         for slot in chosen:
             resident = rng.choice(residents)
-            if (
-                Appointment.objects.filter(resident=resident, starts_at__lt=slot.ends_at, ends_at__gt=slot.starts_at)
-                .exclude(status=AppointmentStatus.CANCELLED)
-                .exists()
-            ):
+            if _busy(resident, slot):
                 continue
             booked_at = slot.starts_at - dt.timedelta(hours=rng.randint(20, 120))
             online = resident.user_id is not None and rng.random() < 0.6
@@ -231,11 +227,7 @@ class Command(BaseCommand):
         ).order_by("starts_at")
         for slot in list(slots)[:4]:
             resident = rng.choice(residents)
-            if (
-                Appointment.objects.filter(resident=resident, starts_at__lt=slot.ends_at, ends_at__gt=slot.starts_at)
-                .exclude(status=AppointmentStatus.CANCELLED)
-                .exists()
-            ):
+            if _busy(resident, slot):
                 continue
             appointment = appointment_book(
                 slot=slot,
@@ -297,3 +289,12 @@ class Command(BaseCommand):
                 last_day=today + dt.timedelta(days=14),
             )
         return made
+
+
+def _busy(resident, slot) -> bool:
+    """The resident already has a session overlapping the slot."""
+    return (
+        Appointment.objects.filter(resident=resident, starts_at__lt=slot.ends_at, ends_at__gt=slot.starts_at)
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .exists()
+    )
