@@ -10,7 +10,7 @@ from collections.abc import Callable
 from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentStatus
-from cases.models import Case, Consultation
+from cases.models import Case, Consultation, Conversation
 from centers.models import Resident, StationEvaluation, User, Workshop
 
 from .demo import demo_email, sign_in_demo
@@ -26,6 +26,7 @@ def main_pages() -> dict[str, list[tuple[str, str]]]:
     case = Case.objects.filter(counselors=counselor, closed_at__isnull=True).order_by("-tier", "pk").first()
     consultation = Consultation.objects.filter(expert__email=demo_email("expert")).order_by("pk").first()
     published = StationEvaluation.objects.filter(status="published").order_by("-year", "-quarter", "pk").first()
+    conversation = Conversation.objects.order_by("pk").first()
     workshop = Workshop.objects.filter(station__code="dongfeng").order_by("starts_at").last()
     day = timezone.localdate(upcoming.starts_at).isoformat()
     booked = (
@@ -51,6 +52,7 @@ def main_pages() -> dict[str, list[tuple[str, str]]]:
             ("resident-consents", "/me/consent/"),
             ("resident-my-data", "/me/data/"),
             ("resident-my-workshops", "/community/my-workshops/"),
+            ("resident-consult", "/consult/"),
         ],
         "counselor": [
             ("counselor-workspace", "/cases/workspace/"),
@@ -68,6 +70,7 @@ def main_pages() -> dict[str, list[tuple[str, str]]]:
             ("supervisor-evaluation", f"/evaluations/manage/{published.pk}/"),
             ("supervisor-staff", "/staff/"),
             ("supervisor-community", "/community/staff/workshops/"),
+            ("supervisor-conversation", f"/consult/staff/{conversation.pk}/"),
         ],
         "manager": [
             ("manager-station", "/station/"),

@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentStatus
-from cases.models import Screening
+from cases.models import Conversation, Screening
 from centers.models import Resident, Workshop
 
 from .checks import fits_phone
@@ -37,6 +37,7 @@ def resident_pages() -> list[str]:
     workshop = Workshop.objects.filter(starts_at__gt=timezone.now()).earliest("starts_at")
     screening = Screening.objects.filter(resident=resident).latest("pk")
     day = timezone.localdate(upcoming.starts_at).isoformat()
+    conversations = [f"/consult/{c.pk}/" for c in Conversation.objects.filter(resident=resident).order_by("pk")[:1]]
     return [
         "/me/",
         "/me/consent/",
@@ -62,6 +63,8 @@ def resident_pages() -> list[str]:
         "/community/workshops/",
         f"/community/workshops/{workshop.pk}/",
         "/community/my-workshops/",
+        "/consult/",
+        *conversations,
     ]
 
 
