@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 from collections import defaultdict
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -121,7 +121,7 @@ def _enqueue(refresh_id: int) -> None:
 def summary_refresh_request(*, center: Center, actor=None) -> SummaryRefresh:
     """A supervisor (or the nightly beat, actor None) asks for a refresh; one pending request per center."""
     if actor is not None and not has_role(actor, Role.SUPERVISOR, center_id=center.pk):
-        raise ValidationError(_("Only a supervisor of this center may refresh its figures."))
+        raise PermissionDenied(_("Only a supervisor of this center may refresh its figures."))
     pending = (
         SummaryRefresh.objects.select_for_update()
         .filter(center=center, started_at__isnull=True, finished_at__isnull=True)
