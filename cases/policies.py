@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from centers.models import Role
-from centers.policies import has_role, memberships_of, volunteer_is_cleared
+from centers.policies import has_role, memberships_of, supervised_center_ids, volunteer_is_cleared
 
 
 def _counselor_scope(user) -> tuple[set[int], set[int]]:
@@ -19,10 +19,6 @@ def _counselor_scope(user) -> tuple[set[int], set[int]]:
             else:
                 centers.add(m.center_id)
     return centers, stations
-
-
-def supervised_center_ids(user) -> set[int]:
-    return {m.center_id for m in memberships_of(user) if m.role == Role.SUPERVISOR}
 
 
 def is_case_worker(user) -> bool:

@@ -11,17 +11,13 @@ from django.db.models import QuerySet
 from .evaluation_figures import FIGURES, Figure, display, previous_quarter
 from .evaluation_models import CriterionScore, EvaluationCriterion, EvaluationStatus, StationEvaluation
 from .models import Center, Role
-from .policies import center_ids_for
+from .policies import center_ids_for, supervised_center_ids
 
 OFFICIAL_ROLES = (Role.OFFICIAL, Role.SUPERVISOR)
 
 
 def dashboard_center_ids(user) -> set[int]:
     return center_ids_for(user, OFFICIAL_ROLES)
-
-
-def supervisor_center_ids(user) -> set[int]:
-    return center_ids_for(user, (Role.SUPERVISOR,))
 
 
 def dashboard_center(user, center_id: str | int | None = None) -> Center | None:
@@ -38,7 +34,7 @@ def dashboard_center(user, center_id: str | int | None = None) -> Center | None:
 
 
 def evaluations_for_supervisor(*, user, center: Center) -> QuerySet[StationEvaluation]:
-    if center.pk not in supervisor_center_ids(user):
+    if center.pk not in supervised_center_ids(user):
         return StationEvaluation.objects.none()
     return (
         StationEvaluation.objects.filter(center=center)
@@ -49,7 +45,7 @@ def evaluations_for_supervisor(*, user, center: Center) -> QuerySet[StationEvalu
 
 def evaluation_for_supervisor(*, user, pk: int) -> StationEvaluation | None:
     return (
-        StationEvaluation.objects.filter(pk=pk, center_id__in=supervisor_center_ids(user))
+        StationEvaluation.objects.filter(pk=pk, center_id__in=supervised_center_ids(user))
         .select_related("center", "station")
         .first()
     )
@@ -70,7 +66,7 @@ def criteria_in_use(*, center: Center) -> list[EvaluationCriterion]:
 
 
 def criteria_all(*, user, center: Center) -> QuerySet[EvaluationCriterion]:
-    if center.pk not in supervisor_center_ids(user):
+    if center.pk not in supervised_center_ids(user):
         return EvaluationCriterion.objects.none()
     return EvaluationCriterion.objects.filter(center=center)
 
@@ -78,7 +74,7 @@ def criteria_all(*, user, center: Center) -> QuerySet[EvaluationCriterion]:
 def criterion_for_supervisor(*, user, pk: int | str) -> EvaluationCriterion | None:
     if not str(pk).isdigit():
         return None
-    return EvaluationCriterion.objects.filter(pk=pk, center_id__in=supervisor_center_ids(user)).first()
+    return EvaluationCriterion.objects.filter(pk=pk, center_id__in=supervised_center_ids(user)).first()
 
 
 def published_quarters(*, center: Center) -> list[tuple[int, int]]:

@@ -22,7 +22,7 @@ from .statistics_exports import table_response
 
 
 def _supervisor_center(request: HttpRequest) -> Center:
-    ids = sel.supervisor_center_ids(request.user)
+    ids = sel.supervised_center_ids(request.user)
     if not ids:
         raise Http404
     wanted = request.GET.get("center") or request.POST.get("center")

@@ -48,6 +48,11 @@ def center_ids_for(user, roles: Iterable[str] | None = None) -> set[int]:
     return {m.center_id for m in memberships_of(user) if wanted is None or m.role in wanted}
 
 
+def supervised_center_ids(user) -> set[int]:
+    """The centers the user supervises."""
+    return center_ids_for(user, (Role.SUPERVISOR,))
+
+
 def station_ids_for(user, roles: Iterable[str]) -> set[int]:
     """Stations the user acts at in the given roles (a center-wide membership gives none here)."""
     wanted = set(roles)

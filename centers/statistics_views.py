@@ -15,8 +15,9 @@ from django.views.decorators.http import require_POST
 
 from . import statistics_selectors as sel
 from .audit import audit_record
-from .evaluation_selectors import dashboard_center, supervisor_center_ids
+from .evaluation_selectors import dashboard_center
 from .models import Center, Station
+from .policies import supervised_center_ids
 from .statistics_exports import table_response
 from .statistics_services import summary_refresh_request, week_start
 
@@ -48,7 +49,7 @@ def _common(request: HttpRequest, center: Center) -> dict:
     return {
         "center": center,
         "last_refresh": sel.last_refresh(center=center),
-        "can_refresh": center.pk in supervisor_center_ids(request.user),
+        "can_refresh": center.pk in supervised_center_ids(request.user),
     }
 
 
