@@ -47,7 +47,7 @@ def case_list(
     """The user's queue: open alerts first, then by tier, then by the response deadline."""
     if not policies.is_case_worker(user):
         return Case.objects.none()
-    ids = Case.objects.filter(policies.case_visibility_q(user)).values("pk")
+    ids = policies.visible_case_ids(user, open_only=not (stage or include_closed))
     cases = Case.objects.filter(pk__in=ids)
     if scope == "mine":
         cases = cases.filter(counselors=user)
@@ -62,9 +62,12 @@ def case_list(
         cases = cases.filter(stage=stage)
     elif not include_closed:
         cases = cases.exclude(stage=Stage.CLOSED)
+    # The resident, station and group are fetched for the page's rows only (prefetch), not joined to
+    # every visible case before the queue is sorted and cut.
     return (
-        cases.select_related("resident", "station", "service_group")
-        .prefetch_related(Prefetch("counselors", queryset=User.objects.order_by("pk")))
+        cases.prefetch_related(
+            "resident", "station", "service_group", Prefetch("counselors", queryset=User.objects.order_by("pk"))
+        )
         .annotate(has_open_alert=_open_alert_exists())
         .order_by("-has_open_alert", "-tier", "respond_by", "-opened_at")
     )
@@ -186,7 +189,7 @@ def alerts_for_user(*, user) -> QuerySet[CrisisAlert]:
     if not policies.is_case_worker(user):
         return CrisisAlert.objects.none()
     reached = Notification.objects.filter(alert=OuterRef("pk"), user=user)
-    visible = Case.objects.filter(policies.case_visibility_q(user)).values("pk")
+    visible = policies.visible_case_ids(user)
     return (
         CrisisAlert.objects.filter(acknowledged_at__isnull=True)
         .filter(Q(Exists(reached)) | Q(case_id__in=visible))
@@ -205,9 +208,7 @@ def alert_for_user(*, user, pk: int) -> CrisisAlert:
 def follow_ups_for_user(*, user, due_within_days: int = 7) -> QuerySet[FollowUp]:
     """Open follow-ups assigned to the user or on cases they work, due soon or overdue."""
     horizon = timezone.now() + dt.timedelta(days=due_within_days)
-    visible = (
-        Case.objects.filter(policies.case_visibility_q(user)).values("pk") if policies.is_case_worker(user) else []
-    )
+    visible = policies.visible_case_ids(user) if policies.is_case_worker(user) else []
     return (
         FollowUp.objects.open()
         .filter(Q(assigned_to=user) | Q(case_id__in=visible))

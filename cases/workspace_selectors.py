@@ -1,6 +1,6 @@
 """Extra reads for the counselor workspace, the supervisor console and the case page (issue 5).
 
-Each returns only what the user may see (cases.policies.case_visibility_q) and takes a fixed number of
+Each returns only what the user may see (cases.policies.visible_case_ids) and takes a fixed number of
 queries whatever the data size. Rendered by the inclusion tags in cases/templatetags/workspace_panels.py.
 """
 
@@ -43,10 +43,9 @@ def new_intakes(*, user) -> QuerySet[Case]:
     if not policies.is_case_worker(user):
         return Case.objects.none()
     return (
-        Case.objects.filter(policies.case_visibility_q(user), assigned_at__isnull=True)
+        Case.objects.filter(pk__in=policies.visible_case_ids(user, open_only=True), assigned_at__isnull=True)
         .exclude(stage=Stage.CLOSED)
         .select_related("resident", "station")
-        .distinct()
         .order_by("-tier", "respond_by", "opened_at")[:LIMIT]
     )
 
@@ -55,12 +54,11 @@ def overdue_follow_ups(*, user) -> QuerySet[FollowUp]:
     """Follow-ups past due on cases the user works or that were given to them."""
     if not policies.is_case_worker(user):
         return FollowUp.objects.none()
-    visible = Case.objects.filter(policies.case_visibility_q(user)).values("pk")
+    visible = policies.visible_case_ids(user)
     return (
         FollowUp.objects.open()
         .filter(Q(assigned_to=user) | Q(case__in=visible), due_at__lt=timezone.now())
         .select_related("case", "case__resident")
-        .distinct()
         .order_by("-case__tier", "due_at")[:LIMIT]
     )
 
@@ -69,7 +67,7 @@ def referrals_awaiting_feedback(*, user) -> QuerySet[Referral]:
     """Referrals sent or accepted whose partner has not reported back, on cases the user works."""
     if not policies.is_case_worker(user):
         return Referral.objects.none()
-    visible = Case.objects.filter(policies.case_visibility_q(user)).values("pk")
+    visible = policies.visible_case_ids(user)
     return (
         Referral.objects.filter(
             case__in=visible, status__in=[ReferralStatus.SENT, ReferralStatus.ACCEPTED], feedback_at__isnull=True
