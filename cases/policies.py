@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from centers.lookups import id_in
 from centers.models import Role
 from centers.policies import has_role, memberships_of, supervised_center_ids, volunteer_is_cleared
 
@@ -54,6 +55,11 @@ def visible_case_ids(user, *, open_only: bool = False):
     return first.union(*rest)
 
 
+def in_visible_cases(user, field: str = "pk", *, open_only: bool = False):
+    """A filter condition: `field` (a case id) names a case the user may open (visible_case_ids)."""
+    return id_in(field, visible_case_ids(user, open_only=open_only))
+
+
 def can_view_case(user, case) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
@@ -79,10 +85,10 @@ def can_work_case(user, case) -> bool:
     """Counselors in scope, supervisors and whoever a crisis alert reached change a case; experts only advise."""
     if case.center_id in supervised_center_ids(user):
         return True
-    if alert_recipient(user, case):
-        return True
     centers, stations = _counselor_scope(user)
     if case.center_id in centers or (case.station_id and case.station_id in stations):
+        return True
+    if alert_recipient(user, case):  # the questions that need the database come last
         return True
     return has_role(user, Role.COUNSELOR) and case.counselors.filter(pk=user.pk).exists()
 

@@ -47,8 +47,7 @@ def case_list(
     """The user's queue: open alerts first, then by tier, then by the response deadline."""
     if not policies.is_case_worker(user):
         return Case.objects.none()
-    ids = policies.visible_case_ids(user, open_only=not (stage or include_closed))
-    cases = Case.objects.filter(pk__in=ids)
+    cases = Case.objects.filter(policies.in_visible_cases(user, open_only=not (stage or include_closed)))
     if scope == "mine":
         cases = cases.filter(counselors=user)
     elif scope == "unassigned":
@@ -189,10 +188,9 @@ def alerts_for_user(*, user) -> QuerySet[CrisisAlert]:
     if not policies.is_case_worker(user):
         return CrisisAlert.objects.none()
     reached = Notification.objects.filter(alert=OuterRef("pk"), user=user)
-    visible = policies.visible_case_ids(user)
     return (
         CrisisAlert.objects.filter(acknowledged_at__isnull=True)
-        .filter(Q(Exists(reached)) | Q(case_id__in=visible))
+        .filter(Q(Exists(reached)) | Q(policies.in_visible_cases(user, "case_id")))
         .select_related("case", "station")
         .order_by("raised_at")
     )
@@ -208,10 +206,10 @@ def alert_for_user(*, user, pk: int) -> CrisisAlert:
 def follow_ups_for_user(*, user, due_within_days: int = 7) -> QuerySet[FollowUp]:
     """Open follow-ups assigned to the user or on cases they work, due soon or overdue."""
     horizon = timezone.now() + dt.timedelta(days=due_within_days)
-    visible = policies.visible_case_ids(user) if policies.is_case_worker(user) else []
+    visible = Q(policies.in_visible_cases(user, "case_id")) if policies.is_case_worker(user) else Q(pk__in=[])
     return (
         FollowUp.objects.open()
-        .filter(Q(assigned_to=user) | Q(case_id__in=visible))
+        .filter(Q(assigned_to=user) | visible)
         .filter(due_at__lte=horizon)
         .select_related("case", "assigned_to", "station")
         .order_by("due_at")

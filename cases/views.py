@@ -332,9 +332,14 @@ def _case_context(request: HttpRequest, case, **forms_given) -> dict:
             referrals=selectors.case_referrals(case=case),
             follow_ups=selectors.case_follow_ups(case=case),
             reassessments=selectors.case_reassessments(case=case),
+            confirm_form=forms.ConfirmTierForm(),
+            note_form=forms.NoteForm(),
+        )
+    if can_work and case.is_open:
+        # The action panel (only an open case has one): its forms, and the choices some of them read.
+        context.update(
             transitions=[(s, Stage(s).label) for s in sorted(TRANSITIONS[case.stage])],
             tier_form=forms.TierForm(initial={"tier": case.tier}),
-            confirm_form=forms.ConfirmTierForm(),
             stage_form=forms.StageForm(),
             phase_form=forms.PhaseForm(initial={"phase": case.crisis_phase}),
             tags_form=forms.TagsForm(initial={"tags": case.special_tags}),
@@ -344,7 +349,6 @@ def _case_context(request: HttpRequest, case, **forms_given) -> dict:
             contact_form=forms.ContactForm(),
             assign_form=forms.AssignForm(counselors=selectors.counselors_for_case(case=case)),
             alert_form=forms.ReasonForm(),
-            note_form=forms.NoteForm(),
             referral_form=forms.ReferralForm(partners=selectors.partners_for_case(case=case)),
             consult_form=forms.ConsultationForm(experts=selectors.experts_for_case(case=case)),
             reassess_form=forms.ReassessmentForm(),

@@ -43,7 +43,7 @@ def new_intakes(*, user) -> QuerySet[Case]:
     if not policies.is_case_worker(user):
         return Case.objects.none()
     return (
-        Case.objects.filter(pk__in=policies.visible_case_ids(user, open_only=True), assigned_at__isnull=True)
+        Case.objects.filter(policies.in_visible_cases(user, open_only=True), assigned_at__isnull=True)
         .exclude(stage=Stage.CLOSED)
         .select_related("resident", "station")
         .order_by("-tier", "respond_by", "opened_at")[:LIMIT]
@@ -54,10 +54,9 @@ def overdue_follow_ups(*, user) -> QuerySet[FollowUp]:
     """Follow-ups past due on cases the user works or that were given to them."""
     if not policies.is_case_worker(user):
         return FollowUp.objects.none()
-    visible = policies.visible_case_ids(user)
     return (
         FollowUp.objects.open()
-        .filter(Q(assigned_to=user) | Q(case__in=visible), due_at__lt=timezone.now())
+        .filter(Q(assigned_to=user) | Q(policies.in_visible_cases(user, "case_id")), due_at__lt=timezone.now())
         .select_related("case", "case__resident")
         .order_by("-case__tier", "due_at")[:LIMIT]
     )
@@ -67,10 +66,11 @@ def referrals_awaiting_feedback(*, user) -> QuerySet[Referral]:
     """Referrals sent or accepted whose partner has not reported back, on cases the user works."""
     if not policies.is_case_worker(user):
         return Referral.objects.none()
-    visible = policies.visible_case_ids(user)
     return (
         Referral.objects.filter(
-            case__in=visible, status__in=[ReferralStatus.SENT, ReferralStatus.ACCEPTED], feedback_at__isnull=True
+            policies.in_visible_cases(user, "case_id"),
+            status__in=[ReferralStatus.SENT, ReferralStatus.ACCEPTED],
+            feedback_at__isnull=True,
         )
         .select_related("case", "case__resident", "partner")
         .order_by("-case__tier", "sent_at")[:LIMIT]
