@@ -1,0 +1,64 @@
+"""The queue lists exactly the cases each person may open: the UNION behind cases.policies.visible_case_ids
+has one branch per reason (center, station, assignment, consultation, crisis alert) and must agree with the
+object-level rule, can_view_case."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from cases import selectors, services
+from cases.models import Case, Channel, Stage
+from cases.policies import can_view_case, in_visible_cases
+from centers.models import DutyShift, Role, ShiftKind
+from tests.factories import ResidentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def night(make_staff, other_station, center):
+    """A counselor of the other station on the crisis team tonight: crisis alerts reach them."""
+    user = make_staff(Role.COUNSELOR, station=other_station, display_name="夜班老师")
+    now = timezone.now()
+    DutyShift.objects.create(
+        center=center,
+        kind=ShiftKind.ONLINE_HOTLINE,
+        user=user,
+        starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(hours=1),
+        is_crisis_team=True,
+    )
+    return user
+
+
+def test_the_queue_holds_exactly_the_open_cases_each_person_may_open(
+    center, station, other_station, counselor, other_counselor, far_counselor, supervisor, expert, night
+):
+    def intake(at, channel=Channel.WALK_IN):
+        person = ResidentFactory(center=center, station=at)
+        case, _ = services.case_intake(resident=person, center=center, channel=channel, source="", actor=None)
+        return case
+
+    here = intake(station)
+    there = intake(other_station)
+    assigned_there = intake(other_station)
+    services.case_assign(case=assigned_there, counselor=counselor, actor=supervisor)
+    alerted_here = intake(station, Channel.HELP_NOW)  # the crisis team on duty (night) is alerted
+    closed_here = intake(station)
+    Case.objects.filter(pk=closed_here.pk).update(stage=Stage.CLOSED, closed_at=timezone.now())
+    services.consultation_request(case=there, expert=expert, question="风险评估？", actor=other_counselor)
+
+    def queue(user, **kwargs):
+        return {case.pk for case in selectors.case_list(user=user, **kwargs)}
+
+    assert queue(counselor) == {here.pk, assigned_there.pk, alerted_here.pk}
+    assert queue(counselor, include_closed=True) == {here.pk, assigned_there.pk, alerted_here.pk, closed_here.pk}
+    assert queue(other_counselor) == {there.pk, assigned_there.pk}
+    assert queue(night) == {there.pk, assigned_there.pk, alerted_here.pk}
+    assert queue(supervisor) == {here.pk, there.pk, assigned_there.pk, alerted_here.pk}
+    assert queue(far_counselor) == set()
+    assert set(Case.objects.filter(in_visible_cases(expert)).values_list("pk", flat=True)) == {there.pk}
+    for user in (counselor, other_counselor, night, supervisor, far_counselor):
+        allowed = {case.pk for case in Case.objects.all() if case.is_open and can_view_case(user, case)}
+        assert queue(user) == allowed, user
