@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import factory
+from django.utils import timezone
 
 from centers.models import (
     Center,
+    DutyShift,
     Membership,
     PartnerInstitution,
     PartnerKind,
@@ -13,6 +17,7 @@ from centers.models import (
     Role,
     Room,
     RoomKind,
+    ShiftKind,
     Station,
     User,
 )
@@ -31,6 +36,20 @@ def give_totp(user, secret: str = TEST_TOTP_SECRET):
     if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
         TOTP.activate(user, secret)
     return user
+
+
+def put_on_duty(user, center, *, start=None, hours: float = 8, crisis_team: bool = True) -> DutyShift:
+    """An online-hotline shift for the user (on the crisis team unless said), from `start` (default: an hour
+    ago) for `hours`."""
+    start = start or timezone.now() - dt.timedelta(hours=1)
+    return DutyShift.objects.create(
+        center=center,
+        kind=ShiftKind.ONLINE_HOTLINE,
+        user=user,
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=hours),
+        is_crisis_team=crisis_team,
+    )
 
 
 def totp_code(secret: str = TEST_TOTP_SECRET) -> str:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 
 from cases import services
 from cases.models import Channel
-from centers.models import DutyShift, Role, ShiftKind
+from centers.models import Role
 from centers.notify import LocmemSMSBackend
 from tests.centers.community.factories import TrainingRecordFactory
-from tests.factories import ResidentFactory
+from tests.factories import ResidentFactory, put_on_duty
 
 
 @pytest.fixture(autouse=True)
@@ -42,15 +39,7 @@ def center(center):
 def on_duty(make_staff, center):
     """A crisis-team counselor (center-wide) on duty from an hour ago for eight hours."""
     user = make_staff(Role.COUNSELOR, display_name="值班老师", email="duty-counselor@example.cn", phone="13700000001")
-    now = timezone.now()
-    DutyShift.objects.create(
-        center=center,
-        kind=ShiftKind.ONLINE_HOTLINE,
-        user=user,
-        starts_at=now - dt.timedelta(hours=1),
-        ends_at=now + dt.timedelta(hours=8),
-        is_crisis_team=True,
-    )
+    put_on_duty(user, center)
     return user
 
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 from cases import services
 from cases.models import Case, CaseEvent, Channel, FollowUp, Tier
 from centers.models import Role
-from tests.factories import PartnerFactory
+from tests.factories import PartnerFactory, put_on_duty
 
 pytestmark = pytest.mark.django_db
 
@@ -96,22 +96,8 @@ def test_the_people_of_the_case_may_open_it(client_for, request, worked_case, wh
 def test_a_crisis_team_member_from_another_station_reaches_the_alerted_case(
     client_for, make_staff, other_station, center, person
 ):
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from centers.models import DutyShift, ShiftKind
-
     night = make_staff(Role.COUNSELOR, station=other_station)
-    now = timezone.now()
-    DutyShift.objects.create(
-        center=center,
-        kind=ShiftKind.ONLINE_HOTLINE,
-        user=night,
-        starts_at=now - dt.timedelta(hours=1),
-        ends_at=now + dt.timedelta(hours=1),
-        is_crisis_team=True,
-    )
+    put_on_duty(night, center, hours=2)
     case, _ = services.case_intake(resident=person, center=center, channel=Channel.HELP_NOW, source="", actor=None)
     client = client_for(night)
     assert client.get(reverse("cases:case_detail", args=[case.pk])).status_code == 200

@@ -2,16 +2,14 @@
 has one branch per reason (center, station, assignment, consultation, crisis alert) and must agree with the
 object-level rule, can_view_case."""
 
-import datetime as dt
-
 import pytest
 from django.utils import timezone
 
 from cases import selectors, services
 from cases.models import Case, Channel, Stage
 from cases.policies import can_view_case, in_visible_cases
-from centers.models import DutyShift, Role, ShiftKind
-from tests.factories import ResidentFactory
+from centers.models import Role
+from tests.factories import ResidentFactory, put_on_duty
 
 pytestmark = pytest.mark.django_db
 
@@ -20,15 +18,7 @@ pytestmark = pytest.mark.django_db
 def night(make_staff, other_station, center):
     """A counselor of the other station on the crisis team tonight: crisis alerts reach them."""
     user = make_staff(Role.COUNSELOR, station=other_station, display_name="夜班老师")
-    now = timezone.now()
-    DutyShift.objects.create(
-        center=center,
-        kind=ShiftKind.ONLINE_HOTLINE,
-        user=user,
-        starts_at=now - dt.timedelta(hours=1),
-        ends_at=now + dt.timedelta(hours=1),
-        is_crisis_team=True,
-    )
+    put_on_duty(user, center)
     return user
 
 

@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from centers.models import ConsentPurpose, DutyShift, Role, ShiftKind
+from centers.models import ConsentPurpose, Role
 from centers.notify import LocmemSMSBackend
 from centers.services import consent_give
-from tests.factories import ResidentFactory, UserFactory
+from tests.factories import ResidentFactory, UserFactory, put_on_duty
 
 
 @pytest.fixture(autouse=True)
@@ -28,17 +28,6 @@ def center(center):
     center.escalation_contact_email = "duty@example.cn"
     center.save()
     return center
-
-
-def put_on_duty(user, center, *, start, hours: float = 8, crisis_team: bool = True) -> DutyShift:
-    return DutyShift.objects.create(
-        center=center,
-        kind=ShiftKind.ONLINE_HOTLINE,
-        user=user,
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=hours),
-        is_crisis_team=crisis_team,
-    )
 
 
 @pytest.fixture
