@@ -177,6 +177,12 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["center", "stage", "tier"], name="case_center_stage_tier"),
             models.Index(fields=["station", "stage"], name="case_station_stage"),
+            # New intakes (workspace and console): the few open cases nobody has taken yet.
+            models.Index(
+                fields=["center", "-tier", "respond_by"],
+                condition=Q(assigned_at__isnull=True) & ~Q(stage="closed"),
+                name="case_unassigned_open",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -43,8 +43,9 @@ def new_intakes(*, user) -> QuerySet[Case]:
     if not policies.is_case_worker(user):
         return Case.objects.none()
     return (
-        Case.objects.filter(policies.in_visible_cases(user, open_only=True), assigned_at__isnull=True)
+        Case.objects.filter(assigned_at__isnull=True)
         .exclude(stage=Stage.CLOSED)
+        .filter(policies.case_visible_to(user))
         .select_related("resident", "station")
         .order_by("-tier", "respond_by", "opened_at")[:LIMIT]
     )

@@ -8,6 +8,7 @@ from django.utils import timezone
 from cases import selectors, services
 from cases.models import Case, Channel, Stage
 from cases.policies import can_view_case, in_visible_cases
+from cases.workspace_selectors import new_intakes
 from centers.models import Role
 from tests.factories import ResidentFactory, put_on_duty
 
@@ -52,3 +53,7 @@ def test_the_queue_holds_exactly_the_open_cases_each_person_may_open(
     for user in (counselor, other_counselor, night, supervisor, far_counselor):
         allowed = {case.pk for case in Case.objects.all() if case.is_open and can_view_case(user, case)}
         assert queue(user) == allowed, user
+        # New intakes ask the same rule row by row (workspace_selectors.new_intakes): the unassigned ones.
+        unassigned = set(Case.objects.filter(pk__in=allowed, assigned_at__isnull=True).values_list("pk", flat=True))
+        assert {case.pk for case in new_intakes(user=user)} == unassigned, user
+    assert {case.pk for case in new_intakes(user=counselor)} == {here.pk, alerted_here.pk}
