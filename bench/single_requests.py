@@ -46,12 +46,15 @@ def main() -> None:
         ("baseline, signed-in official", official, baseline),
         ("availability", resident.user, f"/appointments/book/?service=face_to_face&where=s{station.pk}"),
         ("counselor workspace", counselor, "/cases/workspace/"),
-        ("case page, open case", counselor, f"/cases/{open_case.pk}/"),
-        ("case page, closed case", counselor, f"/cases/{closed_case.pk}/"),
+        ("case page, open case", counselor, f"/cases/{open_case.pk}/" if open_case else None),
+        ("case page, closed case", counselor, f"/cases/{closed_case.pk}/" if closed_case else None),
         ("official dashboard", official, "/dashboard/"),
-        ("station evaluation", official, f"/evaluations/{evaluation.pk}/"),
+        ("station evaluation", official, f"/evaluations/{evaluation.pk}/" if evaluation else None),
     ]
     for label, user, url in pages:
+        if url is None:
+            print(f"{label:<30} (none in this dataset)")
+            continue
         client = Client()
         if user is not None:
             client.force_login(user)

@@ -6,7 +6,7 @@ from django.db.models import Q
 
 from centers.lookups import id_in
 from centers.models import Role
-from centers.policies import has_role, memberships_of, supervised_center_ids, volunteer_is_cleared
+from centers.policies import center_ids_for, has_role, memberships_of, supervised_center_ids, volunteer_is_cleared
 
 
 def _counselor_scope(user) -> tuple[set[int], set[int]]:
@@ -50,8 +50,8 @@ def visible_case_ids(user, *, open_only: bool = False):
     # The link tables alone (no join back to the case): the callers filter the stage themselves.
     if is_case_worker(user):
         branches.append(Case.counselors.through.objects.filter(user=user).values("case_id"))
-    if has_role(user, Role.EXPERT):
-        branches.append(Consultation.objects.filter(expert=user).values("case_id"))
+    if expert_centers := center_ids_for(user, [Role.EXPERT]):
+        branches.append(Consultation.objects.filter(expert=user, case__center_id__in=expert_centers).values("case_id"))
     branches.append(Notification.objects.filter(user=user, alert__isnull=False).values("alert__case_id"))
     first, *rest = [branch.order_by() for branch in branches]
     return first.union(*rest)
@@ -76,13 +76,17 @@ def case_visible_to(user) -> Q:
         condition |= Q(station_id__in=stations)
     if is_case_worker(user):
         condition |= Q(Exists(Case.counselors.through.objects.filter(case_id=OuterRef("pk"), user=user)))
-    if has_role(user, Role.EXPERT):
-        condition |= Q(Exists(Consultation.objects.filter(case_id=OuterRef("pk"), expert=user)))
+    if expert_centers := center_ids_for(user, [Role.EXPERT]):
+        condition |= Q(center_id__in=expert_centers) & Q(
+            Exists(Consultation.objects.filter(case_id=OuterRef("pk"), expert=user))
+        )
     return condition | Q(Exists(Notification.objects.filter(alert__case_id=OuterRef("pk"), user=user)))
 
 
 def in_visible_cases(user, field: str = "pk", *, open_only: bool = False):
-    """A filter condition: `field` (a case id) names a case the user may open (visible_case_ids)."""
+    """A filter condition: `field` (a case id) names a case the user may open (visible_case_ids), as
+    `= ANY(ARRAY(…))` on PostgreSQL. For a query driven by the visible set (the case queue); beside an
+    OR (alerts, follow-ups) use `case_id__in=visible_case_ids(user)`, which PostgreSQL hashes."""
     return id_in(field, visible_case_ids(user, open_only=open_only))
 
 

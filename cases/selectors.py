@@ -190,7 +190,7 @@ def alerts_for_user(*, user) -> QuerySet[CrisisAlert]:
     reached = Notification.objects.filter(alert=OuterRef("pk"), user=user)
     return (
         CrisisAlert.objects.filter(acknowledged_at__isnull=True)
-        .filter(Q(Exists(reached)) | Q(policies.in_visible_cases(user, "case_id")))
+        .filter(Q(Exists(reached)) | Q(case_id__in=policies.visible_case_ids(user)))
         .select_related("case", "station")
         .order_by("raised_at")
     )
@@ -206,7 +206,7 @@ def alert_for_user(*, user, pk: int) -> CrisisAlert:
 def follow_ups_for_user(*, user, due_within_days: int = 7) -> QuerySet[FollowUp]:
     """Open follow-ups assigned to the user or on cases they work, due soon or overdue."""
     horizon = timezone.now() + dt.timedelta(days=due_within_days)
-    visible = Q(policies.in_visible_cases(user, "case_id")) if policies.is_case_worker(user) else Q(pk__in=[])
+    visible = Q(case_id__in=policies.visible_case_ids(user)) if policies.is_case_worker(user) else Q(pk__in=[])
     return (
         FollowUp.objects.open()
         .filter(Q(assigned_to=user) | visible)

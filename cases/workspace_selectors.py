@@ -57,7 +57,7 @@ def overdue_follow_ups(*, user) -> QuerySet[FollowUp]:
         return FollowUp.objects.none()
     return (
         FollowUp.objects.open()
-        .filter(Q(assigned_to=user) | Q(policies.in_visible_cases(user, "case_id")), due_at__lt=timezone.now())
+        .filter(Q(assigned_to=user) | Q(case_id__in=policies.visible_case_ids(user)), due_at__lt=timezone.now())
         .select_related("case", "case__resident")
         .order_by("-case__tier", "due_at")[:LIMIT]
     )
@@ -69,7 +69,7 @@ def referrals_awaiting_feedback(*, user) -> QuerySet[Referral]:
         return Referral.objects.none()
     return (
         Referral.objects.filter(
-            policies.in_visible_cases(user, "case_id"),
+            case_id__in=policies.visible_case_ids(user),
             status__in=[ReferralStatus.SENT, ReferralStatus.ACCEPTED],
             feedback_at__isnull=True,
         )

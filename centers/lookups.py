@@ -15,6 +15,8 @@ class InIdArray(In):
     databases get the plain IN."""
 
     def as_postgresql(self, compiler, connection):
+        if self.rhs_is_direct_value():  # a list of ids: Django's IN (…) already does well
+            return super().as_sql(compiler, connection)
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
         return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)

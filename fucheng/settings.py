@@ -140,9 +140,14 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 else:
     DATABASES["default"].setdefault("OPTIONS", {}).update({"connect_timeout": 5})
     # A web request's queries are small: starting parallel workers for them cost more than it saved
-    # (a 5 ms query took 11-24 ms on 2 cores, docs/PERFORMANCE.md). Reports may ask for more.
-    DATABASES["default"]["OPTIONS"]["options"] = "-c max_parallel_workers_per_gather=" + (
-        env("DJANGO_DB_PARALLEL_WORKERS", "0") or "0"
+    # (a 5 ms query took 11-24 ms on 2 cores, docs/PERFORMANCE.md). It applies to every connection of
+    # the portal (web, Celery); DJANGO_DB_PARALLEL_WORKERS sets another number.
+    parallel_workers = int(env("DJANGO_DB_PARALLEL_WORKERS", "0") or 0)
+    DATABASES["default"]["OPTIONS"]["options"] = " ".join(
+        filter(
+            None,
+            [DATABASES["default"]["OPTIONS"].get("options"), f"-c max_parallel_workers_per_gather={parallel_workers}"],
+        )
     )
 DATABASE_IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
