@@ -406,10 +406,7 @@ def conversation_open_case(*, conversation: Conversation, actor: User, tier: int
     if has_role(actor, Role.COUNSELOR, Role.SUPERVISOR, center_id=case.center_id) and not (
         case.counselors.filter(pk=actor.pk).exists()
     ):
-        case.counselors.add(actor)
-        if case.assigned_at is None:
-            Case.objects.filter(pk=case.pk).update(assigned_at=now)
-        case_services._event(case, actor, EventKind.ASSIGNED, to_value=str(actor.pk), reason=str(actor), at=now)
+        case = case_services.assign_counselor(case=case, counselor=actor, actor=actor)
     if conversation.case_id != case.pk:
         conversation.case = case
         conversation.save(update_fields=["case"])

@@ -484,6 +484,13 @@ def case_assign(*, case: Case, counselor: User, actor: User) -> Case:
         raise PermissionDenied
     if not has_role(counselor, Role.COUNSELOR, Role.SUPERVISOR, center_id=case.center_id):
         raise ValidationError({"counselor": _("Choose a counselor of this center.")})
+    return assign_counselor(case=case, counselor=counselor, actor=actor)
+
+
+def assign_counselor(*, case: Case, counselor: User, actor: User) -> Case:
+    """The assignment itself, for callers that have checked who may assign whom (case_assign; a counselor
+    opening a case from their online conversation): the counselor joins the case, takes its unassigned
+    open follow-ups, and the timeline and audit log say so. Inside the caller's transaction."""
     case = _lock(case)
     now = _now()
     case.counselors.add(counselor)

@@ -137,6 +137,34 @@ def test_open_a_high_risk_case_in_one_step(writer, night, english):
     assert joined.pk == case.pk and joined.tier == Tier.HIGH_RISK
 
 
+def test_joining_an_open_case_from_a_conversation_assigns_it_as_the_case_page_would(writer, night, center):
+    """The counselor joins the case through the same assignment as the case page: the case's unassigned
+    follow-ups become theirs and the audit log records the assignment."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from cases import services as case_services
+    from cases.models import FollowUp
+
+    case, _ = case_services.case_intake(resident=writer, center=center, channel=Channel.WALK_IN, source="", actor=None)
+    waiting = FollowUp.objects.create(
+        case=case,
+        center=center,
+        station=case.station,
+        kind="reassessment",
+        due_at=timezone.now() + dt.timedelta(days=1),
+    )
+    conversation = services.conversation_start(actor=writer.user, resident=writer, text="最近睡不着")
+    services.conversation_take(conversation=conversation, actor=night)
+    joined = services.conversation_open_case(conversation=conversation, actor=night, tier=Tier.GENERAL, reason="失眠")
+    assert joined.pk == case.pk and joined.assigned_at is not None
+    waiting.refresh_from_db()
+    assert waiting.assigned_to == night
+    assert AuditEvent.objects.filter(action="case.assign", actor=night, object_id=str(case.pk)).count() == 1
+    assert case.events.filter(kind=EventKind.ASSIGNED, to_value=str(night.pk)).count() == 1
+
+
 def test_only_the_counselor_who_took_it_answers(writer, night, make_staff, supervisor):
     colleague = make_staff(Role.COUNSELOR, display_name="李老师")
     conversation = services.conversation_start(actor=writer.user, resident=writer, text="你好")
