@@ -152,11 +152,6 @@ def untranslated(page, allowed: set[str] = frozenset()) -> list[str]:
     return sorted(set(found))
 
 
-def assert_all_chinese(page, allowed: set[str] = frozenset()) -> None:
-    problems = untranslated(page, allowed)
-    assert not problems, f"{page.url} shows English text in the Chinese interface:\n  " + "\n  ".join(problems)
-
-
 def zh(message: str, **values) -> str:
     """The Chinese the page shows for an English msgid (fails loudly when it is not translated)."""
     with translation.override("zh-hans"):

@@ -73,7 +73,8 @@ def test_every_resident_page_fits_a_phone(phone_page):
     page = phone_page
     problems = {}
     for url in PUBLIC_PAGES:
-        page.goto(url)
+        response = page.goto(url)
+        assert response.status == 200, f"{url} answered {response.status}"
         problems[f"(signed out) {url}"] = fits_phone(page)
     screenshot(page, "public-book-phone")
 
