@@ -18,11 +18,12 @@ from . import evaluation_services as svc
 from .audit import audit_record
 from .evaluation_figures import quarter_of
 from .models import Center
+from .policies import supervised_center_ids
 from .statistics_exports import table_response
 
 
 def _supervisor_center(request: HttpRequest) -> Center:
-    ids = sel.supervised_center_ids(request.user)
+    ids = supervised_center_ids(request.user)
     if not ids:
         raise Http404
     wanted = request.GET.get("center") or request.POST.get("center")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from .models import AuditEvent, DutyShift, Membership, Resident, ShiftKind, Station, User
-from .policies import can_read_audit, center_ids_for, resident_of
+from .policies import can_read_audit, center_ids_for, resident_of, supervised_center_ids
 
 
 def station_list_public() -> QuerySet[Station]:
@@ -96,16 +96,15 @@ def crisis_team_on_duty(*, center, at) -> list[User]:
 
 def supervised_center(*, user):
     """The center a supervisor manages (the first, if several), or None."""
-    from .models import Center, Role
+    from .models import Center
 
-    ids = center_ids_for(user, [Role.SUPERVISOR])
+    ids = supervised_center_ids(user)
     return Center.objects.filter(pk__in=ids).order_by("pk").first() if ids else None
 
 
 def staff_memberships_of_center(*, user, center) -> QuerySet[Membership]:
-    from .models import Role
 
-    if center.pk not in center_ids_for(user, [Role.SUPERVISOR]):
+    if center.pk not in supervised_center_ids(user):
         return Membership.objects.none()
     return (
         Membership.objects.filter(center=center, is_active=True)
@@ -115,10 +114,9 @@ def staff_memberships_of_center(*, user, center) -> QuerySet[Membership]:
 
 
 def staff_membership_for_manager(*, user, pk: int) -> Membership | None:
-    from .models import Role
 
     return (
-        Membership.objects.filter(pk=pk, is_active=True, center_id__in=center_ids_for(user, [Role.SUPERVISOR]))
+        Membership.objects.filter(pk=pk, is_active=True, center_id__in=supervised_center_ids(user))
         .select_related("user", "center")
         .first()
     )
