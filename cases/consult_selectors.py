@@ -11,7 +11,7 @@ from centers.models import AuditOutcome, Resident
 from centers.policies import resident_of
 
 from . import consult_policies as policies
-from .consult_models import ACTIVE_STATUSES, Conversation, ConversationStatus, Handover, MessageKind
+from .consult_models import Conversation, ConversationStatus, Handover, MessageKind
 
 LIMIT = 30
 
@@ -120,10 +120,6 @@ def conversation_subjects(*, user) -> list[Resident]:
     if me is None:
         return []
     return [me, *Resident.objects.filter(guardian=me, anonymised_at__isnull=True).order_by("full_name")]
-
-
-def active_for(*, resident: Resident) -> Conversation | None:
-    return Conversation.objects.filter(resident=resident, status__in=ACTIVE_STATUSES).first()
 
 
 def on_duty_names(*, center) -> list[str]:

@@ -225,7 +225,7 @@ class Command(BaseCommand):
             starts_at__gte=start,
             starts_at__lt=start + dt.timedelta(days=1),
         ).order_by("starts_at")
-        for slot in list(slots)[:4]:
+        for slot in slots[:4]:
             resident = rng.choice(residents)
             if _busy(resident, slot):
                 continue
