@@ -296,6 +296,8 @@ def main() -> None:
     os.environ["FUCHENG_BENCH"] = "1"
     os.environ["DJANGO_DEBUG"] = "0"
     os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/9")
+    # As in production: the shared cache keeps roles and second-factor state between requests.
+    os.environ.setdefault("CACHE_URL", "redis://127.0.0.1:6379/8")
     label = args.label or urllib.parse.urlparse(args.db_url).path.strip("/")
     print(
         f"bench: {label}  nproc={os.cpu_count()}  users={args.users}  duration={args.duration}s  workers={args.workers}"

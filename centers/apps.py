@@ -14,6 +14,9 @@ class CentersConfig(AppConfig):
         from .security import connect_signals
 
         connect_signals()
+        from .access_cache import connect_signals as connect_access_cache
+
+        connect_access_cache()
         from .statistics_providers import register as register_statistics  # issue 5
 
         register_statistics()

@@ -6,29 +6,29 @@ from collections.abc import Iterable
 
 from django.urls import reverse
 
+from . import access_cache
 from .models import Membership, Role
-
-_CACHE_ATTR = "_fucheng_memberships"
 
 
 def memberships_of(user) -> list[Membership]:
-    """The user's active memberships, loaded once per request."""
+    """The user's active memberships, loaded once per request (or read from the shared cache,
+    see access_cache)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return []
-    cached = getattr(user, _CACHE_ATTR, None)
-    if cached is None:
-        cached = list(
+    return access_cache.value(
+        user,
+        "memberships",
+        lambda: list(
             Membership.objects.filter(user=user, is_active=True, center__isnull=False).select_related(
                 "center", "station"
             )
-        )
-        setattr(user, _CACHE_ATTR, cached)
-    return cached
+        ),
+    )
 
 
 def forget_memberships(user) -> None:
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    """The user's roles just changed: read them again from the database for the rest of the request."""
+    access_cache.forget_in_request(user)
 
 
 def roles_of(user) -> set[str]:

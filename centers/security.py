@@ -11,11 +11,10 @@ from allauth.mfa.models import Authenticator
 from django.contrib.auth import user_logged_in, user_logged_out
 from django.db.models import Q
 
+from . import access_cache
 from .audit import audit_record
 from .models import AuditOutcome, User
 from .policies import is_staff_member
-
-_FACTOR_CACHE = "_fucheng_has_totp"
 
 
 def needs_second_factor(user) -> bool:
@@ -27,11 +26,11 @@ def needs_second_factor(user) -> bool:
 
 def has_second_factor(user) -> bool:
     """True when the account has an authenticator app (TOTP) set up; checked once per request."""
-    cached = getattr(user, _FACTOR_CACHE, None)
-    if cached is None:
-        cached = Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
-        setattr(user, _FACTOR_CACHE, cached)
-    return cached
+    return access_cache.value(
+        user,
+        "second_factor",
+        lambda: Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists(),
+    )
 
 
 def client_ip(request) -> str | None:

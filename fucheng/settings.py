@@ -154,7 +154,14 @@ DATABASE_IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 # --- Cache -----------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/topics/cache/
 if env("CACHE_URL"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("CACHE_URL")}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env("CACHE_URL"),
+            # A Redis that stops answering costs a request one second, not a hung worker.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 else:
     CACHES = {
         "default": {
@@ -164,6 +171,11 @@ else:
             "LOCATION": "fucheng_cache",
         }
     }
+
+# A signed-in person's roles and second-factor state are kept in the shared cache between requests
+# for this many seconds (centers/access_cache.py; a change takes effect at once). Only with a shared
+# cache: per-process caches would let a withdrawn role live on in the other workers.
+FUCHENG_ACCESS_CACHE_SECONDS = int(env("FUCHENG_ACCESS_CACHE_SECONDS", "60" if env("CACHE_URL") else "0") or 0)
 
 # --- Accounts: django-allauth ------------------------------------------------
 # https://docs.allauth.org/en/latest/account/configuration.html

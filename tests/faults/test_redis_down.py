@@ -1,5 +1,7 @@
 """Redis stopped while a resident submits an acute self-check: the page works, the alert row is kept, and
 once Redis is back the sweep, published through Redis and run by a real Celery worker, delivers it once.
+The portal's cache is on the same Redis, as in production: staff pages work during the outage (roles
+are read from the database) and use the cache again once it is back.
 
 The Redis here is a private redis-server on its own port (the shared one other processes use is never
 stopped): the portal is pointed at it while it is down, then it is started on the same port.
@@ -12,6 +14,7 @@ import time
 
 import pytest
 from django.core import mail
+from django.test import override_settings
 from django.urls import reverse
 
 from cases.models import CrisisAlert, Notification
@@ -22,6 +25,19 @@ from tests.cases.conftest import ASQ_ACUTE
 from .conftest import wait_for
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def cache_on_private_redis(private_redis):
+    """CACHE_URL points at the private Redis too (another database number than the broker's)."""
+    url = f"redis://127.0.0.1:{private_redis.port}/1"
+    backend = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+    with override_settings(CACHES={"default": backend}, FUCHENG_ACCESS_CACHE_SECONDS=60):
+        yield url
 
 
 def _join_enqueue_threads() -> None:
@@ -38,6 +54,7 @@ def test_redis_down_during_an_acute_screening_then_back(
     on_duty,
     private_redis,
     broker_at,
+    cache_on_private_redis,
     caplog,  # noqa: F811
 ):
     from celery.contrib.testing.worker import start_worker
@@ -62,6 +79,9 @@ def test_redis_down_during_an_acute_screening_then_back(
     unsent = Notification.objects.filter(alert=alert, sent_at__isnull=True)
     assert {n.channel for n in unsent} == {"email", "sms"}, "the alert's messages are rows, waiting"
     assert mail.outbox == [] and Notification.objects.filter(alert=alert, channel="workspace").exists()
+    workspace = client_for(on_duty).get(reverse("cases:workspace"))
+    assert workspace.status_code == 200 and alert.case.reference in workspace.content.decode()
+    assert "access cache: unreachable" in caplog.text, "the roles came from the database"
 
     # Redis comes back on the same port: beat publishes the minute sweep, a real worker runs it.
     private_redis.start()
@@ -77,6 +97,11 @@ def test_redis_down_during_an_acute_screening_then_back(
     assert [m["phone"] for m in LocmemSMSBackend.outbox] == ["13700000001"], "one SMS, exactly once"
     assert [m.to for m in mail.outbox] == [["duty@example.cn"]], "one email, exactly once"
     assert Notification.objects.filter(alert=alert, sent_at__isnull=True).count() == 0
+
+    import redis as redis_client
+
+    assert client_for(on_duty).get(reverse("cases:workspace")).status_code == 200
+    assert redis_client.Redis.from_url(cache_on_private_redis).keys("*fucheng:access:*"), "the cache is used again"
 
 
 def _consumed(redis) -> bool:
