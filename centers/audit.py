@@ -72,6 +72,27 @@ def _role_label(actor) -> str:
     return "superuser" if actor.is_superuser else "account"
 
 
+def role_display(code: str) -> str:
+    """An audit row's role code in the reader's language: "counselor,supervisor" becomes "心理咨询师、中心督导".
+    A code that is not a role (an old or unknown one) is shown as stored."""
+    from django.utils.translation import gettext as _
+    from django.utils.translation import pgettext
+
+    from .models import Role
+
+    names = {
+        "resident": _("Resident"),
+        "system": _("System"),
+        "anonymous": _("No account (visitor or system)"),
+        "superuser": _("Administrator"),
+        "account": _("Account without a role"),
+        **dict(Role.choices),
+    }
+    if not code:
+        return ""
+    return pgettext("list separator", ", ").join(str(names.get(part, part)) for part in code.split(","))
+
+
 @transaction.atomic
 def audit_record(
     *,

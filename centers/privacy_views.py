@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from .models import ConsentPurpose, Role
+from .audit import role_display
+from .models import ConsentPurpose
 from .policies import resident_of
 from .privacy import consent_overviews, person_anonymise, person_export, resident_acting_for, residents_acting_for
 from .privacy_forms import ConsentGiveForm, ErasureForm
@@ -78,9 +79,8 @@ def my_data(request: HttpRequest) -> HttpResponse:
     data = person_export(user=request.user)
     # The readable part names purposes and roles in the reader's language; the JSON below keeps the codes.
     purposes = dict(ConsentPurpose.choices)
-    roles = {"resident": _("Resident"), **dict(Role.choices)}
     consents = [{**c, "purpose": purposes.get(c["purpose"], c["purpose"])} for c in data.get("consents", [])]
-    accesses = [{**a, "role": roles.get(a["role"], a["role"])} for a in data.get("record_accesses", [])]
+    accesses = [{**a, "role": role_display(a["role"])} for a in data.get("record_accesses", [])]
     return render(
         request,
         "centers/my_data.html",

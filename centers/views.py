@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from fucheng.celery import app as celery_app
 
-from .audit import audit_record, audit_verify
+from .audit import audit_record, audit_verify, role_display
 from .audit_forms import AuditFilterForm
 from .models import Role
 from .policies import can_read_audit, can_view_dashboard, has_role, landing_url_for, resident_of
@@ -78,9 +78,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     filters = {key: value for key, value in form.cleaned_data.items() if value} if form.is_valid() else {}
     rows = audit_event_list(user=request.user, **filters)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    role_labels = {"resident": _("Resident"), **dict(Role.choices)}
-    for row in page:  # the role's name in the reader's language; the stored code when it is not a role
-        row.role_label = role_labels.get(row.role, row.role)
+    for row in page:
+        row.role_label = role_display(row.role)
     audit_record(actor=request.user, action="audit.read", detail={"page": page.number, "filters": sorted(filters)})
     params = {key: value for key, value in request.GET.items() if key != "page" and key in form.fields}
     return render(request, "centers/audit_log.html", {"page": page, "form": form, "params": params})

@@ -112,6 +112,19 @@ def test_the_auditor_filters_by_action_outcome_and_date(client_for, auditor):
     assert client.get("/audit/", {"date_from": "not-a-date"}).status_code == 200
 
 
+def test_the_log_names_every_role_of_the_actor_in_chinese(client_for, auditor, make_staff, station):
+    from centers.models import Membership, Role
+
+    both = make_staff(Role.COUNSELOR, station=station, display_name="双角色")
+    Membership.objects.create(user=both, center=station.center, role=Role.SUPERVISOR)
+    audit_record(actor=both, action="case.read", object_type="cases.case", object_id=5)
+    audit_record(actor=None, action="sweep.run")
+    html = client_for(auditor).get("/audit/", {"action": "case.read"}).content.decode()
+    assert "<td>心理咨询师、中心督导</td>" in html
+    assert "counselor" not in html, "no role code shows untranslated"
+    assert "<td>无账号（访客或系统）</td>" in client_for(auditor).get("/audit/", {"action": "sweep"}).content.decode()
+
+
 def test_audit_list_queries_do_not_grow_with_rows(client_for, auditor, django_assert_max_num_queries):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
