@@ -48,7 +48,8 @@ def main() -> None:
         ("counselor workspace", counselor, "/cases/workspace/"),
         ("case page, open case", counselor, f"/cases/{open_case.pk}/" if open_case else None),
         ("case page, closed case", counselor, f"/cases/{closed_case.pk}/" if closed_case else None),
-        ("official dashboard", official, "/dashboard/"),
+        ("official dashboard", official, "/statistics/"),
+        ("links page /dashboard/", official, "/dashboard/"),
         ("station evaluation", official, f"/evaluations/{evaluation.pk}/" if evaluation else None),
     ]
     for label, user, url in pages:
