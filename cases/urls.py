@@ -24,6 +24,7 @@ urlpatterns = [
     path("", views.case_list, name="case_list"),
     path("new/", views.case_new, name="case_new"),
     path("<int:pk>/", views.case_detail, name="case_detail"),
+    path("<int:pk>/panel/<slug:panel>/", views.case_panel, name="case_panel"),
     path("<int:pk>/tier/", views.case_tier, name="case_tier"),
     path("<int:pk>/tier/confirm/", views.case_tier_confirm, name="case_tier_confirm"),
     path("<int:pk>/stage/", views.case_stage, name="case_stage"),

@@ -10,8 +10,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from centers.consent import consent_text
 from centers.models import ConsentPurpose, Resident, Role
@@ -310,6 +311,48 @@ def _acting_center(request: HttpRequest):
     return center
 
 
+# The action panels of an open case, in page order: the panel's title and how its form is built. A
+# panel's form is built only when the panel is shown open (after a refused submission, or asked for with
+# ?panel=); otherwise the page fetches it when the counselor opens the panel (case_panel). Building and
+# rendering all ten on every view of the case cost about as much as the rest of the page.
+ACTION_PANELS = {
+    "tier": (gettext_lazy("Tier by judgement"), lambda case: forms.TierForm(initial={"tier": case.tier})),
+    "alert": (gettext_lazy("Raise a crisis alert"), lambda case: forms.ReasonForm()),
+    "assign": (
+        gettext_lazy("Assignment"),
+        lambda case: forms.AssignForm(counselors=selectors.counselors_for_case(case=case)),
+    ),
+    "contact": (gettext_lazy("Record first contact"), lambda case: forms.ContactForm()),
+    "group": (
+        gettext_lazy("Service group"),
+        lambda case: forms.GroupForm(
+            initial={"group": case.service_group_id}, groups=selectors.groups_for_case(case=case)
+        ),
+    ),
+    "tags": (gettext_lazy("Special populations"), lambda case: forms.TagsForm(initial={"tags": case.special_tags})),
+    "referral": (
+        gettext_lazy("Refer to a partner"),
+        lambda case: forms.ReferralForm(partners=selectors.partners_for_case(case=case)),
+    ),
+    "consult": (
+        gettext_lazy("Ask an expert"),
+        lambda case: forms.ConsultationForm(experts=selectors.experts_for_case(case=case)),
+    ),
+    "reassess": (gettext_lazy("Re-assess"), lambda case: forms.ReassessmentForm()),
+    "close": (gettext_lazy("Close the case"), lambda case: forms.CloseForm()),
+}
+
+
+def _action_panels(case, *, open_panel: str | None, forms_given: dict) -> list[dict]:
+    panels = []
+    for name, (title, build) in ACTION_PANELS.items():
+        if name == "contact" and case.first_contact_at:
+            continue  # first contact is recorded once
+        form = forms_given.get(f"{name}_form") or (build(case) if name == open_panel else None)
+        panels.append({"name": name, "title": title, "form": form, "template": f"cases/panels/{name}.html"})
+    return panels
+
+
 def _case_context(request: HttpRequest, case, **forms_given) -> dict:
     user = request.user
     can_work = policies.can_work_case(user, case)
@@ -336,24 +379,13 @@ def _case_context(request: HttpRequest, case, **forms_given) -> dict:
             note_form=forms.NoteForm(),
         )
     if can_work and case.is_open:
-        # The action panel (only an open case has one): its forms, and the choices some of them read.
+        # The action column (only an open case has one): the workflow forms, and the panels.
         context.update(
             transitions=[(s, Stage(s).label) for s in sorted(TRANSITIONS[case.stage])],
-            tier_form=forms.TierForm(initial={"tier": case.tier}),
             stage_form=forms.StageForm(),
             phase_form=forms.PhaseForm(initial={"phase": case.crisis_phase}),
-            tags_form=forms.TagsForm(initial={"tags": case.special_tags}),
-            group_form=forms.GroupForm(
-                initial={"group": case.service_group_id}, groups=selectors.groups_for_case(case=case)
-            ),
-            contact_form=forms.ContactForm(),
-            assign_form=forms.AssignForm(counselors=selectors.counselors_for_case(case=case)),
-            alert_form=forms.ReasonForm(),
-            referral_form=forms.ReferralForm(partners=selectors.partners_for_case(case=case)),
-            consult_form=forms.ConsultationForm(experts=selectors.experts_for_case(case=case)),
-            reassess_form=forms.ReassessmentForm(),
-            close_form=forms.CloseForm(),
             phases=CrisisPhase.choices,
+            panels=_action_panels(case, open_panel=request.GET.get("panel"), forms_given=forms_given),
         )
     if context["can_read_notes"]:
         context["notes"] = selectors.case_notes(user=user, case=case)
@@ -366,6 +398,29 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The case page: state, deadlines, timeline and every action the user may take."""
     case = selectors.case_open_for(user=request.user, pk=pk)
     return render(request, "cases/case_detail.html", _case_context(request, case))
+
+
+@login_required
+@require_GET
+def case_panel(request: HttpRequest, pk: int, panel: str) -> HttpResponse:
+    """One action panel's form, fetched by the case page when the counselor opens the panel. Asked for
+    without htmx (a bookmarked link), it is the case page with that panel open."""
+    if panel not in ACTION_PANELS:
+        raise Http404
+    case = selectors.case_open_for(user=request.user, pk=pk)
+    if not (policies.can_work_case(request.user, case) and case.is_open):
+        raise Http404
+    if not getattr(request, "htmx", False):
+        return redirect(f"{reverse('cases:case_detail', args=[pk])}?panel={panel}#panel-{panel}")
+    return render(
+        request,
+        f"cases/panels/{panel}.html",
+        {
+            "case": case,
+            "form": ACTION_PANELS[panel][1](case),
+            "can_supervise": policies.can_supervise(request.user, case),
+        },
+    )
 
 
 def _case_action(

@@ -189,7 +189,7 @@ def test_a_supervisor_assigns_and_publishes_an_official_downloads_and_an_auditor
     assert intake.reference in unassigned.inner_text()
     assert_accessible(page)
     unassigned.get_by_role("link", name=zh("Assign")).click()
-    page.wait_for_url(f"**/cases/{intake.pk}/#assign")
+    page.wait_for_url(f"**/cases/{intake.pk}/?panel=assign#panel-assign")
     assign = page.locator(f"form[action='/cases/{intake.pk}/assign/']")
     assert assign.is_visible(), "the Assign link opens the assignment form"
     assign.get_by_label(field("Counselor")).select_option(label=str(counselor))

@@ -47,6 +47,11 @@ def _case_questionnaire(world, scope):
     return Target(kwargs={"pk": case.pk, "instrument": "phq9"}, secrets=secrets)
 
 
+def _case_panel(world, scope):
+    case, secrets = b.case(world, scope)
+    return Target(kwargs={"pk": case.pk, "panel": "referral"}, secrets=secrets)
+
+
 def _partner_link(world, scope):
     referral, secrets = b.referral(world, scope)
     _link, token = referral_link_create(referral=referral, actor=b.counselor(world, scope))
@@ -82,6 +87,8 @@ ROUTES = [
     route("cases:case_list", CASE_WORKERS, post=200),
     route("cases:case_new", CASE_WORKERS, post=400),
     route("cases:case_detail", CASE_WORKERS | {"expert"}, post=200, target=_case, reach=CENTER_WIDE),
+    # One action panel's form, fetched by the case page (htmx); a plain GET goes to the page with it open.
+    route("cases:case_panel", CASE_WORKERS, get=302, post=None, target=_case_panel, reach=CENTER_WIDE),
     *(
         _case_action(name)
         for name in (

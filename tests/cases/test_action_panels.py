@@ -1,0 +1,71 @@
+"""The case page's action panels: closed panels carry no form until the counselor opens one (the page
+fetches it), a refused submission comes back with its panel open, and without scripts a link opens it."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from cases import services
+from cases.models import Case, Stage
+from tests.factories import PartnerFactory
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def partners(center, other_center):
+    return PartnerFactory(center=center, name="区精神卫生中心"), PartnerFactory(center=other_center, name="外区医院")
+
+
+def test_the_case_page_shows_every_panel_closed_without_building_its_form(client_for, counselor, open_case, partners):
+    page = client_for(counselor).get(open_case.get_absolute_url()).content.decode()
+    assert page.count('data-testid="panel-loader"') == 10, "ten panels, each with its loader"
+    assert 'id="panel-referral">' in page, "closed"
+    assert "区精神卫生中心" not in page and 'name="partner"' not in page, "the referral form is not built"
+    assert f'hx-get="/cases/{open_case.pk}/panel/referral/"' in page
+    assert 'href="?panel=referral#panel-referral"' in page, "a link opens it without scripts"
+
+
+def test_opening_a_panel_fetches_its_form_with_the_centers_choices(client_for, counselor, open_case, partners):
+    response = client_for(counselor).get(reverse("cases:case_panel", args=[open_case.pk, "referral"]), **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" not in html, "the panel alone"
+    assert 'name="partner"' in html and "区精神卫生中心" in html and "外区医院" not in html
+    assert f'action="/cases/{open_case.pk}/referrals/"' in html and "csrfmiddlewaretoken" in html
+
+
+def test_without_scripts_the_link_shows_the_page_with_that_panel_open(client_for, counselor, open_case, partners):
+    client = client_for(counselor)
+    response = client.get(reverse("cases:case_panel", args=[open_case.pk, "referral"]))
+    assert response.status_code == 302
+    assert response["Location"] == f"{open_case.get_absolute_url()}?panel=referral#panel-referral"
+    page = client.get(f"{open_case.get_absolute_url()}?panel=referral").content.decode()
+    assert 'id="panel-referral" open>' in page and "区精神卫生中心" in page
+    assert page.count('data-testid="panel-loader"') == 9
+
+
+def test_a_refused_submission_comes_back_with_its_panel_open_and_the_reason(client_for, counselor, open_case):
+    response = client_for(counselor).post(reverse("cases:case_tier", args=[open_case.pk]), {"tier": "3", "reason": ""})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="panel-tier" open>' in page and "invalid-feedback" in page
+    assert 'id="panel-referral">' in page, "the others stay closed"
+
+
+def test_first_contact_has_no_panel_once_recorded(client_for, counselor, open_case):
+    services.case_record_contact(case=open_case, actor=counselor, reason="电话联系")
+    page = client_for(counselor).get(open_case.get_absolute_url()).content.decode()
+    assert 'id="panel-contact"' not in page
+    assert page.count('data-testid="panel-loader"') == 9
+
+
+@pytest.mark.parametrize("panel", ["nonsense", "referral"])
+def test_unknown_panels_and_closed_cases_have_none(client_for, counselor, open_case, panel):
+    if panel == "referral":
+        Case.objects.filter(pk=open_case.pk).update(stage=Stage.CLOSED, closed_at=timezone.now())
+    response = client_for(counselor).get(reverse("cases:case_panel", args=[open_case.pk, panel]), **HTMX)
+    assert response.status_code == 404
