@@ -313,6 +313,7 @@ ROUTE_LABELS = {
     "station_counselors": _("Station counselors"),
 }
 FOLLOW_UP_EVENT_LABELS = {"assigned": _("assigned"), "done": _("done"), "not_reached": _("person not reached")}
+CONSULTATION_EVENT_LABELS = {"requested": _("advice asked for"), "advised": _("advice given")}
 
 
 def event_value_label(kind: str, value: str) -> str:
@@ -343,6 +344,8 @@ def event_value_label(kind: str, value: str) -> str:
             return str(FOLLOW_UP_EVENT_LABELS.get(value) or FollowUpKind(value).label)
         if kind == EventKind.CONVERSATION:
             return f"OC{int(value):06d}"
+        if kind == EventKind.CONSULTATION:
+            return str(CONSULTATION_EVENT_LABELS[value])
     except (KeyError, ValueError):
         return value
     if kind in (

@@ -159,7 +159,10 @@ def test_experts_see_only_the_cases_they_are_consulted_on(client_for, open_case,
     client.post(reverse("cases:consultation_advise", args=[consultation.pk]), {"advice": "建议转介精神专科"})
     consultation.refresh_from_db()
     assert consultation.advice == "建议转介精神专科"
-    assert "建议转介精神专科" in client_for(counselor).get(open_case.get_absolute_url()).content.decode()
+    page = client_for(counselor).get(open_case.get_absolute_url()).content.decode()
+    assert "建议转介精神专科" in page
+    assert "已提请" in page and "已出具意见" in page, "the timeline names both steps in Chinese"
+    assert "requested" not in page and "advised" not in page
     assert list(selectors.case_list(user=expert)) == []
 
 
