@@ -90,3 +90,19 @@ def test_signals_never_lower_a_tier(open_case, counselor, on_duty):
 def test_a_counselor_of_another_station_cannot_change_the_tier(open_case, other_counselor):
     with pytest.raises(PermissionDenied):
         services.case_set_tier(case=open_case, tier=Tier.SERIOUS, actor=other_counselor, reason="x")
+
+
+def test_list_rows_name_tier_stage_and_kind_as_the_display_methods_do():
+    """The rows' fast labels (choice_label) say what get_FOO_display() says, in Chinese, and show an
+    unknown stored value as it is."""
+    from django.utils import translation
+
+    from cases.models import Case, FollowUp, FollowUpKind, Stage, Tier, choice_label
+
+    with translation.override("zh-hans"):
+        case = Case(tier=Tier.HIGH_RISK, stage=Stage.ASSESS)
+        assert (case.tier_label, case.stage_label) == (case.get_tier_display(), case.get_stage_display())
+        assert str(case.tier_label) == "高危"
+        follow_up = FollowUp(kind=FollowUpKind.REGULAR)
+        assert follow_up.kind_label == follow_up.get_kind_display()
+    assert choice_label(Stage, "retired_stage") == "retired_stage"
