@@ -560,6 +560,8 @@ def report(results: dict) -> None:
     if race:
         met = race["bookings_in_db"] == 1 and race["slot_taken_pages"] == 99 and race["server_errors"] == 0
         print(f"100 concurrent POSTs for one slot: {'met' if met else 'MISSED'} {race}")
+    else:
+        print("100 concurrent POSTs for one slot: not run")
     print(f"follow-up sweep: {results.get('sweep')}")
     print(f"load average after: {results.get('load_average_after')}")
 

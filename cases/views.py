@@ -343,12 +343,18 @@ ACTION_PANELS = {
 }
 
 
+def _panel_available(name: str, case) -> bool:
+    return not (name == "contact" and case.first_contact_at)  # first contact is recorded once
+
+
 def _action_panels(case, *, open_panel: str | None, forms_given: dict) -> list[dict]:
     panels = []
     for name, (title, build) in ACTION_PANELS.items():
-        if name == "contact" and case.first_contact_at:
-            continue  # first contact is recorded once
-        form = forms_given.get(f"{name}_form") or (build(case) if name == open_panel else None)
+        if not _panel_available(name, case):
+            continue
+        # A refused "I take this case" opens the assignment panel too, with its reason.
+        wanted = name == open_panel or (name == "assign" and "take_form" in forms_given)
+        form = forms_given.get(f"{name}_form") or (build(case) if wanted else None)
         panels.append({"name": name, "title": title, "form": form, "template": f"cases/panels/{name}.html"})
     return panels
 
@@ -408,7 +414,7 @@ def case_panel(request: HttpRequest, pk: int, panel: str) -> HttpResponse:
     if panel not in ACTION_PANELS:
         raise Http404
     case = selectors.case_open_for(user=request.user, pk=pk)
-    if not (policies.can_work_case(request.user, case) and case.is_open):
+    if not (policies.can_work_case(request.user, case) and case.is_open and _panel_available(panel, case)):
         raise Http404
     if not getattr(request, "htmx", False):
         return redirect(f"{reverse('cases:case_detail', args=[pk])}?panel={panel}#panel-{panel}")
@@ -573,7 +579,7 @@ def case_take(request: HttpRequest, pk: int) -> HttpResponse:
     return _case_action(
         request,
         pk,
-        "assign_form",
+        "take_form",
         forms.EmptyForm(request.POST),
         lambda case, d: services.case_assign(case=case, counselor=request.user, actor=request.user),
         _("You now work on this case."),

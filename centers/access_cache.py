@@ -36,6 +36,12 @@ def enabled() -> bool:
     return getattr(settings, "FUCHENG_ACCESS_CACHE_SECONDS", 0) > 0
 
 
+def _shared_cache() -> bool:
+    """The default cache is one all processes see (Redis, database, memcached), not this process's own."""
+    backend = settings.CACHES["default"]["BACKEND"]
+    return not backend.endswith(("LocMemCache", "DummyCache"))
+
+
 def value(user, name: str, load: Callable[[], Any]) -> Any:
     """``name`` ("memberships" or "second_factor") for ``user``: from this request, from the shared
     cache, or from ``load()`` (the database), which then fills the cache."""
@@ -61,7 +67,9 @@ def forget(user_id: int) -> None:
         except Exception:  # the cache is down: the entry expires after its timeout
             logger.warning("access cache: could not raise the version of user %s", user_id, exc_info=True)
 
-    if enabled():
+    # Raised whenever the cache is shared, even by a process that does not read entries itself (a
+    # management command, a worker started with the cache time set to 0): the web workers do.
+    if enabled() or _shared_cache():
         transaction.on_commit(bump)
 
 
@@ -101,15 +109,18 @@ def _write(user_id: int, entry: dict) -> None:
         logger.warning("access cache: could not store the roles of user %s", user_id, exc_info=True)
 
 
+def _changed(sender, instance, **kwargs) -> None:
+    forget(instance.user_id)
+
+
 def connect_signals() -> None:
+    """Saving or deleting a membership or an authenticator ends the user's entry. (Changes that send
+    no signal: Membership's queryset calls forget() itself on update() and bulk_create().)"""
     from allauth.mfa.models import Authenticator
     from django.db.models.signals import post_delete, post_save
 
     from .models import Membership
 
-    def changed(sender, instance, **kwargs) -> None:
-        forget(instance.user_id)
-
     for model in (Membership, Authenticator):
-        post_save.connect(changed, sender=model, dispatch_uid=f"access_cache_save_{model._meta.label}")
-        post_delete.connect(changed, sender=model, dispatch_uid=f"access_cache_delete_{model._meta.label}")
+        post_save.connect(_changed, sender=model, dispatch_uid=f"access_cache_save_{model._meta.label}")
+        post_delete.connect(_changed, sender=model, dispatch_uid=f"access_cache_delete_{model._meta.label}")

@@ -157,6 +157,28 @@ STATION_SCOPED_ROLES = {Role.STATION_MANAGER}
 CENTER_SCOPED_ROLES = {Role.SUPERVISOR, Role.EXPERT, Role.OFFICIAL, Role.AUDITOR}
 
 
+class MembershipQuerySet(models.QuerySet):
+    """update() and bulk_create() send no signals: they end the cached roles of the people they touch
+    themselves (centers.access_cache)."""
+
+    def update(self, **kwargs):
+        from .access_cache import forget
+
+        user_ids = set(self.values_list("user_id", flat=True))
+        rows = super().update(**kwargs)
+        for user_id in user_ids:
+            forget(user_id)
+        return rows
+
+    def bulk_create(self, objs, *args, **kwargs):
+        from .access_cache import forget
+
+        created = super().bulk_create(objs, *args, **kwargs)
+        for user_id in {m.user_id for m in created}:
+            forget(user_id)
+        return created
+
+
 class Membership(models.Model):
     """A staff member's role in a center, optionally narrowed to one station."""
 
@@ -174,6 +196,8 @@ class Membership(models.Model):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("staff membership")

@@ -160,6 +160,9 @@ if env("CACHE_URL"):
             "LOCATION": env("CACHE_URL"),
             # A Redis that stops answering costs a request one second, not a hung worker.
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            # Two portals (staging and production, or two benchmark databases) on one Redis never read
+            # each other's entries: user 5 of one is not user 5 of the other.
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX") or f"fucheng-{DATABASES['default']['NAME']}",
         }
     }
 else:
@@ -175,7 +178,9 @@ else:
 # A signed-in person's roles and second-factor state are kept in the shared cache between requests
 # for this many seconds (centers/access_cache.py; a change takes effect at once). Only with a shared
 # cache: per-process caches would let a withdrawn role live on in the other workers.
-FUCHENG_ACCESS_CACHE_SECONDS = int(env("FUCHENG_ACCESS_CACHE_SECONDS", "60" if env("CACHE_URL") else "0") or 0)
+FUCHENG_ACCESS_CACHE_SECONDS = min(
+    60, int(env("FUCHENG_ACCESS_CACHE_SECONDS", "60" if env("CACHE_URL") else "0") or 0)
+)  # at most a minute: the bound on a change the cache could not be told of (it was down)
 
 # --- Accounts: django-allauth ------------------------------------------------
 # https://docs.allauth.org/en/latest/account/configuration.html

@@ -69,3 +69,31 @@ def test_unknown_panels_and_closed_cases_have_none(client_for, counselor, open_c
         Case.objects.filter(pk=open_case.pk).update(stage=Stage.CLOSED, closed_at=timezone.now())
     response = client_for(counselor).get(reverse("cases:case_panel", args=[open_case.pk, panel]), **HTMX)
     assert response.status_code == 404
+
+
+def test_no_contact_panel_is_served_once_first_contact_is_recorded(client_for, counselor, open_case):
+    services.case_record_contact(case=open_case, actor=counselor, reason="电话联系")
+    response = client_for(counselor).get(reverse("cases:case_panel", args=[open_case.pk, "contact"]), **HTMX)
+    assert response.status_code == 404
+
+
+def test_a_colleague_of_another_station_gets_no_panel(client_for, make_staff, other_station, open_case, partners):
+    from centers.models import Role
+
+    colleague = make_staff(Role.COUNSELOR, station=other_station)
+    response = client_for(colleague).get(reverse("cases:case_panel", args=[open_case.pk, "referral"]), **HTMX)
+    assert response.status_code == 404 and "区精神卫生中心" not in response.content.decode()
+
+
+def test_a_refused_take_comes_back_in_the_open_assignment_panel(client_for, counselor, open_case, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    def refuse(**kwargs):
+        raise ValidationError("此个案已由其他咨询师接手。")
+
+    monkeypatch.setattr(services, "case_assign", refuse)
+    response = client_for(counselor).post(reverse("cases:case_take", args=[open_case.pk]))
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="panel-assign" open>' in page and 'data-testid="take-errors"' in page and "已由其他咨询师接手" in page
+    assert 'name="counselor"' in page, "the assignment form is there as well"

@@ -79,3 +79,30 @@ def test_deploy_checks_pass_with_production_settings():
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _cache_settings(**overrides) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "FUCHENG_", "DATABASE_URL", "CACHE_"))}
+    env.update(GOOD, FUCHENG_VAR_DIR=str(ROOT / "var" / "test-settings"), **overrides)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import fucheng.settings as s; "
+            "print(s.CACHES['default'].get('KEY_PREFIX'), s.FUCHENG_ACCESS_CACHE_SECONDS)",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_the_shared_cache_is_keyed_per_database_and_keeps_roles_a_minute_at_most():
+    assert _cache_settings() == "None 0", "no shared cache: roles are read on every request"
+    assert _cache_settings(CACHE_URL="redis://127.0.0.1:6379/1") == "fucheng-fucheng 60"
+    other = _cache_settings(CACHE_URL="redis://127.0.0.1:6379/1", DATABASE_URL="postgres://h:5432/staging")
+    assert other == "fucheng-staging 60", "two portals on one Redis do not share entries"
+    assert _cache_settings(CACHE_URL="redis://x:6379/1", FUCHENG_ACCESS_CACHE_SECONDS="3600").endswith(" 60")

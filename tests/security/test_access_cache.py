@@ -119,3 +119,26 @@ def test_an_unreachable_cache_falls_back_to_the_database(shared_cache, client_fo
         with CaptureQueriesContext(connection) as again:
             assert client.get(WORKSPACE).status_code == 200
     assert len(_role_queries(again)) == 2
+
+
+def test_a_role_withdrawn_with_a_queryset_update_takes_effect_on_the_next_page(
+    shared_cache, client_for, counselor, django_capture_on_commit_callbacks
+):
+    """update() sends no signal; Membership's queryset ends the entry itself."""
+    client = client_for(counselor)
+    assert client.get(WORKSPACE).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        Membership.objects.filter(user=counselor).update(is_active=False)
+    assert client.get(WORKSPACE).status_code in (403, 404)
+
+
+def test_the_receivers_stay_connected():
+    """Connected with a weak reference, a receiver defined inside a function could be collected."""
+    import gc
+
+    from allauth.mfa.models import Authenticator
+    from django.db.models.signals import post_delete, post_save
+
+    gc.collect()
+    for signal in (post_save, post_delete):
+        assert signal.has_listeners(Membership) and signal.has_listeners(Authenticator)
