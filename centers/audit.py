@@ -93,6 +93,15 @@ def role_display(code: str) -> str:
     return pgettext("list separator", ", ").join(str(names.get(part, part)) for part in code.split(","))
 
 
+def _chain_head() -> str:
+    """Take the chain's lock for the rest of the transaction (PostgreSQL: writers queue here, so no two rows
+    chain to the same one) and return the hash the next row chains to."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
+    return AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS_HASH
+
+
 @transaction.atomic
 def audit_record(
     *,
@@ -114,10 +123,7 @@ def audit_record(
         center_id = center_id if center_id is not None else getattr(obj, "center_id", None)
         station_id = station_id if station_id is not None else getattr(obj, "station_id", None)
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
-    last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+    last = _chain_head()
     event = AuditEvent(
         at=timezone.now(),
         actor=actor if authenticated else None,
@@ -131,7 +137,7 @@ def audit_record(
         outcome=outcome,
         ip=current_request.get(_NO_REQUEST).ip,
         detail=detail or {},
-        prev_hash=last or GENESIS_HASH,
+        prev_hash=last,
     )
     event.hash = compute_hash(event)
     event.save(force_insert=True)
@@ -182,10 +188,7 @@ def audit_record_many(entries: list[AuditEntry], *, actor_label: str = "system")
     if not entries:
         return 0
     postgres = connection.vendor == "postgresql"
-    if postgres:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
-    prev = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS_HASH
+    prev = _chain_head()
     at = timezone.now()
     common = {
         "at": at,
