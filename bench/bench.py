@@ -2,7 +2,8 @@
 
 Steps: prepare sessions for generated residents and counselors in the dataset, start gunicorn on loopback
 with FUCHENG_BENCH=1 (the baseline view), drive each page with N concurrent keep-alive clients for D
-seconds, sample the workers' resident memory, race 100 POSTs for one slot, then time the follow-up sweep over
+seconds (a closed loop: requests per second), then with N people who wait 1–5 s between requests (the
+latency they see), sample the workers' resident memory, race 100 POSTs for one slot, then time the follow-up sweep over
 100,000 due items in a scratch database.
 """
 
@@ -13,6 +14,7 @@ import datetime as dt
 import http.client
 import json
 import os
+import random
 import re
 import socket
 import statistics
@@ -34,6 +36,10 @@ def parse_args():
     parser.add_argument("--users", type=int, default=50, help="concurrent clients per page")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per page")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--think-min", type=float, default=1.0, help="people's shortest wait between requests (s)")
+    parser.add_argument("--think-max", type=float, default=5.0, help="people's longest wait between requests (s)")
+    parser.add_argument("--think-duration", type=float, default=30.0, help="seconds per page with people")
+    parser.add_argument("--skip-people", action="store_true", help="skip the pass with waits between requests")
     parser.add_argument("--skip-sweep", action="store_true")
     parser.add_argument("--sweep-items", type=int, default=100_000)
     parser.add_argument("--only-sweep", action="store_true", help="time the follow-up sweep alone")
@@ -201,10 +207,17 @@ def prepare_dashboards(center, station, session_for) -> dict:
 
 
 class Load:
-    """N threads, each with its own keep-alive connection, requesting until the deadline."""
+    """N threads, each with its own keep-alive connection, requesting until the deadline.
 
-    def __init__(self, port: int, users: int, duration: float):
-        self.port, self.users, self.duration = port, users, duration
+    Without ``think`` every client sends its next request the moment the last one is answered (a closed
+    loop: it measures how many requests per second the server can give). With ``think=(a, b)`` each client
+    is a person: it waits a random a–b seconds after each answer before the next request, and the clients
+    start at random moments over the first b seconds, as locust's ``wait_time = between(a, b)`` users do;
+    that measures the latency people see when that many use the page at once.
+    """
+
+    def __init__(self, port: int, users: int, duration: float, think: tuple[float, float] | None = None):
+        self.port, self.users, self.duration, self.think = port, users, duration, think
 
     def run(self, make_request) -> dict:
         latencies: list[float] = []
@@ -217,7 +230,10 @@ class Load:
         def worker(index: int) -> None:
             conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
             local_lat, local_status, local_err = [], {}, 0
+            pause = random.Random(index)  # the same waits in every run
             start_gate.wait()
+            if self.think:
+                time.sleep(pause.uniform(0, self.think[1]))
             n = 0
             while time.monotonic() < deadline[0]:
                 method, path, body, headers = make_request(index, n)
@@ -234,6 +250,8 @@ class Load:
                     continue
                 local_lat.append(time.perf_counter() - began)
                 local_status[response.status] = local_status.get(response.status, 0) + 1
+                if self.think:
+                    time.sleep(min(pause.uniform(*self.think), max(0.0, deadline[0] - time.monotonic())))
             conn.close()
             with lock:
                 latencies.extend(local_lat)
@@ -347,6 +365,9 @@ def main() -> None:
         sampler = RssSampler(server.pid)
         sampler.start()
         results["pages"] = run_pages(port, args, data)
+        if not args.skip_people:
+            results["people"] = run_people(port, args, data)
+            results["think_s"] = [args.think_min, args.think_max]
         sampler.stop_flag.set()
         results["worker_rss_peak_mb"] = sampler.peak_kb / 1024
         results["race"] = run_race(port, data)
@@ -384,11 +405,12 @@ def _headers(session: str, csrf: str, *, post: bool = False) -> dict:
     return headers
 
 
-def run_pages(port: int, args, data: dict) -> dict:
-    load = Load(port, args.users, args.duration)
+def page_requests(data: dict) -> list:
+    """(name, make_request) for the baseline and every benchmarked page."""
     residents, counselors, csrf = data["residents"], data["counselors"], data["csrf"]
     station = data["station"]
-    free = iter(data["free_slots"])
+    # one pass over the free times for the whole run: a time booked in the first pass is not offered again
+    free = data.setdefault("free_iter", iter(data["free_slots"]))
     free_lock = threading.Lock()
 
     def baseline(i, n):
@@ -408,7 +430,7 @@ def run_pages(port: int, args, data: dict) -> dict:
             _headers(person["session"], csrf),
         )
 
-    booking_people = iter(range(10**9))
+    booking_people = data.setdefault("people_iter", iter(range(10**9)))
 
     def booking(i, n):
         with free_lock:
@@ -434,8 +456,7 @@ def run_pages(port: int, args, data: dict) -> dict:
     def evaluation(i, n):
         return "GET", f"/evaluations/{data['evaluation']}/", None, _headers(data["official"], csrf)
 
-    pages = {}
-    for name, make in [
+    return [
         ("baseline", baseline),
         ("baseline, signed in", baseline_signed_in),
         ("availability", availability),
@@ -444,11 +465,30 @@ def run_pages(port: int, args, data: dict) -> dict:
         ("case timeline", timeline),
         ("official dashboard", dashboard),
         ("station evaluation", evaluation),
-    ]:
-        Load(port, min(args.users, 10), 2).run(make if name != "booking POST" else baseline)  # warm-up
+    ]
+
+
+def run_pages(port: int, args, data: dict) -> dict:
+    """Each page with the clients in a closed loop: requests per second, and the ratio to the baseline."""
+    load = Load(port, args.users, args.duration)
+    pages = {}
+    requests = page_requests(data)
+    for name, make in requests:
+        # a short warm-up on the page itself (the baseline before the POSTs: a booking uses its time up)
+        Load(port, min(args.users, 10), 2).run(make if name != "booking POST" else requests[0][1])
         print(f"bench: {name} …", flush=True)
         pages[name] = load.run(make)
     return pages
+
+
+def run_people(port: int, args, data: dict) -> dict:
+    """Each page used by N people at once, each waiting think-min to think-max seconds between requests."""
+    load = Load(port, args.users, args.think_duration, think=(args.think_min, args.think_max))
+    people = {}
+    for name, make in page_requests(data):
+        print(f"bench: {name}, {args.users} people …", flush=True)
+        people[name] = load.run(make)
+    return people
 
 
 def run_race(port: int, data: dict) -> dict:
@@ -554,6 +594,19 @@ def report(results: dict) -> None:
             f"{name:<22}{row['rps']:>9.1f}{row['rps'] / base:>8.2f}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}"
             f"{row['p99_ms']:>9.1f}  {row['statuses']} / {row['errors']}"
         )
+    if results.get("people"):
+        low, high = results["think_s"]
+        print()
+        print(
+            f"{results['users']} people at once, each waiting {low:g}–{high:g} s between requests (p95 target < 100 ms)"
+        )
+        print(f"{'page':<22}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}  p95 < 100 ms  statuses / errors")
+        for name, row in results["people"].items():
+            verdict = "met" if row["p95_ms"] < 100 and not row["errors"] else "MISSED"
+            print(
+                f"{name:<22}{row['rps']:>9.1f}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}{row['p99_ms']:>9.1f}"
+                f"  {verdict:<12}  {row['statuses']} / {row['errors']}"
+            )
     print(f"dashboards: {results.get('timings')}")
     print(f"gunicorn worker peak RSS under load: {results.get('worker_rss_peak_mb', 0):.0f} MB")
     race = results.get("race")

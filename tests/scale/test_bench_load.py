@@ -1,0 +1,85 @@
+"""The benchmark's load generator: a closed loop measures capacity; people with waits measure latency."""
+
+import importlib.util
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("fucheng_bench", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def server():
+    """A tiny keep-alive HTTP server on loopback that answers every GET with 200 and counts them."""
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):  # noqa: N802 (the name http.server calls)
+            seen.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd.server_address[1], seen
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _get(i, n):
+    return "GET", f"/u{i}/r{n}", None, {"Host": "127.0.0.1"}
+
+
+def test_people_wait_between_requests_and_the_closed_loop_does_not(bench, server):
+    port, seen = server
+    people = bench.Load(port, users=3, duration=1.5, think=(0.5, 0.6)).run(_get)
+    # Each person starts within the first 0.6 s and then waits at least 0.5 s after every answer, so in
+    # the 2 s the run lasts no one can send more than 4 requests (a closed loop sends hundreds).
+    per_user = {f"/u{i}/": sum(p.startswith(f"/u{i}/") for p in seen) for i in range(3)}
+    assert all(1 <= count <= 4 for count in per_user.values()), per_user
+    assert people["requests"] == len(seen) and people["statuses"] == {200: len(seen)} and people["errors"] == 0
+
+    seen.clear()
+    closed = bench.Load(port, users=3, duration=1.0).run(_get)
+    assert closed["requests"] == len(seen) > 30
+    assert closed["p50_ms"] <= closed["p95_ms"] <= closed["p99_ms"]
+
+
+def test_both_passes_share_one_walk_over_the_free_times(bench):
+    """A time booked in the closed-loop pass is never posted again in the pass with people."""
+    data = {
+        "residents": [{"resident": r, "session": f"s{r}"} for r in range(5)],
+        "counselors": [{"session": "c", "cases": [1]}],
+        "csrf": "x",
+        "station": 1,
+        "official": "o",
+        "evaluation": 1,
+        "free_slots": list(range(100, 110)),
+    }
+    first = dict(bench.page_requests(data))["booking POST"]
+    second = dict(bench.page_requests(data))["booking POST"]
+    paths = [first(0, 0)[1], first(1, 0)[1], second(0, 0)[1], second(0, 1)[1]]
+    assert paths == [
+        "/appointments/book/100/",
+        "/appointments/book/101/",
+        "/appointments/book/102/",
+        "/appointments/book/103/",
+    ]
