@@ -23,6 +23,9 @@ from . import forms, policies, selectors, services
 from .instruments import INSTRUMENTS, instrument_get
 from .models import TRANSITIONS, CrisisPhase, FollowUpKind, Stage, Tier
 
+# How many of the most urgent cases the workspace queue shows; the case list has the rest, with filters.
+WORKSPACE_QUEUE = 20
+
 # --- helpers ------------------------------------------------------------------------------------------
 
 
@@ -166,14 +169,20 @@ def self_check_help(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def workspace(request: HttpRequest) -> HttpResponse:
-    """The counselor's queue: open crisis alerts, then cases by tier and deadline, and follow-ups due."""
+    """The counselor's queue: open crisis alerts, then cases by tier and deadline, and follow-ups due.
+
+    The queue shows the WORKSPACE_QUEUE most urgent cases (one more is read to know whether the list
+    goes on); the case list has every one of them, with filters."""
     _case_worker_required(request)
+    cases = list(selectors.case_list(user=request.user)[: WORKSPACE_QUEUE + 1])
     return render(
         request,
         "cases/workspace.html",
         {
             "alerts": selectors.alerts_for_user(user=request.user),
-            "cases": selectors.case_list(user=request.user)[:50],
+            "cases": cases[:WORKSPACE_QUEUE],
+            "more_cases": len(cases) > WORKSPACE_QUEUE,
+            "queue_size": WORKSPACE_QUEUE,
             "follow_ups": selectors.follow_ups_for_user(user=request.user)[:50],
         },
     )

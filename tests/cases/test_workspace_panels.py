@@ -132,3 +132,35 @@ def test_workspace_and_console_take_a_fixed_number_of_queries(
     fill(center, station, counselor, expert, 8)
     assert count(client_for(counselor), reverse("cases:workspace")) == c_small
     assert count(client_for(supervisor), reverse("cases:console")) == s_small
+
+
+def test_the_workspace_queue_shows_the_most_urgent_cases_and_points_to_the_rest(
+    center, station, counselor, client_for
+):
+    from cases.views import WORKSPACE_QUEUE
+
+    def open_case(tier):
+        case = CaseFactory(
+            center=center, station=station, resident=ResidentFactory(center=center, station=station), tier=tier
+        )
+        case.counselors.add(counselor)
+        return case
+
+    general = [open_case(Tier.GENERAL) for _ in range(WORKSPACE_QUEUE - 1)]
+    serious = open_case(Tier.SERIOUS)
+    client = client_for(counselor)
+    page = client.get(reverse("cases:workspace")).content.decode()
+    assert page.count('data-testid="case-row"') == WORKSPACE_QUEUE
+    assert 'data-testid="queue-more"' not in page, "nothing is left out, so nothing points elsewhere"
+
+    high = open_case(Tier.HIGH_RISK)
+    page = client.get(reverse("cases:workspace")).content.decode()
+    queue = page.split('data-testid="case-queue"', 1)[1].split("</ul>", 1)[0]
+    assert queue.count('data-testid="case-row"') == WORKSPACE_QUEUE
+    assert high.reference in queue and serious.reference in queue, "the riskiest cases are never the ones cut"
+    assert sum(c.reference in queue for c in general) == WORKSPACE_QUEUE - 2
+    more = page.split('data-testid="queue-more"', 1)[1]
+    assert reverse("cases:case_list") in more.split("</p>", 1)[0]
+    # the case list has every one of them
+    listed = client.get(reverse("cases:case_list")).content.decode()
+    assert all(c.reference in listed for c in [*general, serious, high])
