@@ -25,12 +25,13 @@ def _with_unread_for_staff(rows: QuerySet[Conversation]) -> QuerySet[Conversatio
     )
 
 
-def waiting_for_staff(*, user) -> list[Conversation]:
-    """Waiting conversations the user may take: risk first, then the longest wait. One query."""
+def waiting_for_staff(*, user, at=None) -> list[Conversation]:
+    """Waiting conversations the user may take: risk first, then the longest wait. One query (and the
+    duty look-up, which a caller that also shows the duty state shares by passing the same `at`)."""
     if not policies.is_conversation_worker(user):
         return []
     rows = Conversation.objects.filter(
-        policies.staff_visibility_q(user), status=ConversationStatus.WAITING
+        policies.staff_visibility_q(user, at), status=ConversationStatus.WAITING
     ).select_related("resident", "station", "center")
     return list(_with_unread_for_staff(rows).order_by("-risk_flagged", "waiting_since", "pk")[:LIMIT])
 

@@ -97,6 +97,15 @@ def in_visible_cases(user, field: str = "pk", *, open_only: bool = False):
     return id_in(field, visible_case_ids(user, open_only=open_only))
 
 
+def is_counselor_of(user, case) -> bool:
+    """Is the user one of the case's counselors? Read from the case's prefetched counselors when the
+    caller loaded them (the case page does, once, for every check it makes), else one EXISTS query."""
+    loaded = getattr(case, "_prefetched_objects_cache", {}).get("counselors")
+    if loaded is not None:
+        return any(person.pk == user.pk for person in loaded)
+    return case.counselors.filter(pk=user.pk).exists()
+
+
 def can_view_case(user, case) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
@@ -105,7 +114,7 @@ def can_view_case(user, case) -> bool:
         return True
     if case.station_id and case.station_id in stations:
         return True
-    if assigned and case.counselors.filter(pk=user.pk).exists():
+    if assigned and is_counselor_of(user, case):
         return True
     if alert_recipient(user, case):
         return True
@@ -127,14 +136,14 @@ def can_work_case(user, case) -> bool:
         return True
     if alert_recipient(user, case):  # the questions that need the database come last
         return True
-    return has_role(user, Role.COUNSELOR) and case.counselors.filter(pk=user.pk).exists()
+    return has_role(user, Role.COUNSELOR) and is_counselor_of(user, case)
 
 
 def can_read_notes(user, case) -> bool:
     """Notes: the case's own counselors and the center's supervisor, nobody else."""
     if case.center_id in supervised_center_ids(user):
         return True
-    return has_role(user, Role.COUNSELOR, center_id=case.center_id) and case.counselors.filter(pk=user.pk).exists()
+    return has_role(user, Role.COUNSELOR, center_id=case.center_id) and is_counselor_of(user, case)
 
 
 def can_supervise(user, case) -> bool:

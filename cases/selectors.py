@@ -80,6 +80,7 @@ def case_open_for(*, user, pk: int, action: str = "case.read") -> Case:
     case = (
         Case.objects.filter(pk=pk)
         .select_related("resident", "station", "center", "service_group", "pending_tier_by")
+        .prefetch_related(Prefetch("counselors", queryset=User.objects.order_by("pk")))  # every check reads it
         .first()
     )
     if case is None or not policies.can_view_case(user, case):

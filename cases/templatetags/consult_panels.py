@@ -15,14 +15,14 @@ register = template.Library()
 def consult_panel(user) -> dict:
     """Waiting conversations (risk first, then the longest wait) and the counselor's own, with unread counts."""
     now = timezone.now()
-    waiting = sel.waiting_for_staff(user=user)
+    waiting = sel.waiting_for_staff(user=user, at=now)  # the duty look-up below reuses this one
     for c in waiting:
         c.waited_minutes = int((now - c.waiting_since).total_seconds() // 60)
         c.overdue = c.waited_minutes >= c.center.conversation_wait_minutes
     return {
         "waiting": waiting,
         "mine": sel.mine_for_staff(user=user),
-        "on_duty": bool(policies.on_duty_center_ids(user)),
+        "on_duty": bool(policies.on_duty_center_ids(user, now)),
     }
 
 
