@@ -134,9 +134,7 @@ def test_workspace_and_console_take_a_fixed_number_of_queries(
     assert count(client_for(supervisor), reverse("cases:console")) == s_small
 
 
-def test_the_workspace_queue_shows_the_most_urgent_cases_and_points_to_the_rest(
-    center, station, counselor, client_for
-):
+def test_the_workspace_queue_shows_the_most_urgent_cases_and_points_to_the_rest(center, station, counselor, client_for):
     from cases.views import WORKSPACE_QUEUE
 
     def open_case(tier):
