@@ -320,6 +320,11 @@ class Appointment(models.Model):
             models.Index(fields=["resident", "starts_at"], name="appt_resident_time"),
             models.Index(fields=["center", "booked_at"], name="appt_center_booked"),
             models.Index(fields=["station", "starts_at"], name="appt_station_time"),
+            # "Is this counselor busy then?" (every booking asks, under its locks): the active appointments
+            # that have not ended by the new one's start are the few ahead, not the years behind.
+            models.Index(
+                fields=["counselor", "ends_at"], condition=~Q(status="cancelled"), name="appt_counselor_ends_active"
+            ),
         ]
         # On PostgreSQL, migration 0002 adds exclusion constraints refusing overlapping active
         # appointments of one counselor or of one resident.

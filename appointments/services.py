@@ -567,28 +567,37 @@ def feedback_give(*, appointment: Appointment, actor: User, rating: int, comment
 # --- Reminders ------------------------------------------------------------------------------------
 
 
-def _message_rows(*, appointment: Appointment, kind: str, due_at: dt.datetime) -> list[Reminder]:
+def _reachable_channels(appointment: Appointment) -> list[str]:
+    """The enabled channels that have an address for the appointment's resident."""
     from .channels import enabled_channels
 
-    rows = []
-    for channel in enabled_channels():
-        if not channel.address_for(appointment.resident):
-            continue
-        reminder, _created = Reminder.objects.get_or_create(
-            appointment=appointment, kind=kind, channel=channel.name, defaults={"due_at": due_at}
-        )
-        rows.append(reminder)
-    return rows
+    return [channel.name for channel in enabled_channels() if channel.address_for(appointment.resident)]
+
+
+def _message_rows(*, appointment: Appointment, kind: str, due_at: dt.datetime) -> list[Reminder]:
+    """One message of a kind per reachable channel; asking twice (a retried request) makes no second row."""
+    return [
+        Reminder.objects.get_or_create(appointment=appointment, kind=kind, channel=name, defaults={"due_at": due_at})[0]
+        for name in _reachable_channels(appointment)
+    ]
 
 
 def reminders_schedule(*, appointment: Appointment, now: dt.datetime) -> list[Reminder]:
-    """The rows for a new booking: a confirmation now, reminders 24 h and 2 h before (those still ahead)."""
-    rows = _message_rows(appointment=appointment, kind=ReminderKind.CONFIRMATION, due_at=now)
+    """The rows for a new booking: a confirmation now, reminders 24 h and 2 h before (those still ahead).
+
+    The appointment was inserted in this transaction, so none of its rows can exist yet: one INSERT."""
+    due = {ReminderKind.CONFIRMATION: now}
     for kind, hours in REMINDER_OFFSETS_HOURS.items():
-        due = appointment.starts_at - dt.timedelta(hours=hours)
-        if due > now:
-            rows += _message_rows(appointment=appointment, kind=kind, due_at=due)
-    return rows
+        if appointment.starts_at - dt.timedelta(hours=hours) > now:
+            due[kind] = appointment.starts_at - dt.timedelta(hours=hours)
+    channels = _reachable_channels(appointment)
+    return Reminder.objects.bulk_create(
+        [
+            Reminder(appointment=appointment, kind=kind, channel=name, due_at=at)
+            for kind, at in due.items()
+            for name in channels
+        ]
+    )
 
 
 def _still_wanted(reminder: Reminder, now: dt.datetime) -> bool:
