@@ -571,7 +571,8 @@ def _reachable_channels(appointment: Appointment) -> list[str]:
     """The enabled channels that have an address for the appointment's resident."""
     from .channels import enabled_channels
 
-    return [channel.name for channel in enabled_channels() if channel.address_for(appointment.resident)]
+    names = [channel.name for channel in enabled_channels() if channel.address_for(appointment.resident)]
+    return list(dict.fromkeys(names))  # a channel listed twice in the settings still gets one row
 
 
 def _message_rows(*, appointment: Appointment, kind: str, due_at: dt.datetime) -> list[Reminder]:

@@ -38,7 +38,8 @@ def people(street: dict, district: dict) -> str:
     ]
 
     def verdict(row: dict) -> str:
-        return "met" if row["p95_ms"] < 100 and not row["errors"] else "**missed**"
+        clean = not row["errors"] and all(int(code) < 500 for code in row["statuses"])
+        return "met" if row["p95_ms"] < 100 and clean else "**missed**"
 
     for name, s in street["people"].items():
         d = district["people"][name]

@@ -104,6 +104,19 @@ def test_reminders_are_rows_sent_once_on_time_through_each_channel(resident, slo
     assert Reminder.objects.filter(status=ReminderStatus.SENT).count() == 6
 
 
+def test_a_channel_listed_twice_in_the_settings_still_gives_one_row_per_message(resident, slot, settings):
+    settings.APPOINTMENT_REMINDER_CHANNELS = ["email", "sms", "email"]
+    appointment = book(slot, resident)
+    assert sorted(appointment.reminders.values_list("kind", "channel")) == [
+        ("24h", "email"),
+        ("24h", "sms"),
+        ("2h", "email"),
+        ("2h", "sms"),
+        ("confirm", "email"),
+        ("confirm", "sms"),
+    ]
+
+
 def test_a_moved_appointment_gets_no_stale_reminder(resident, slot, make_slot, sms_outbox):
     later = make_slot(days=5, hour=9)
     booked_at = slot.starts_at - dt.timedelta(days=3)

@@ -83,3 +83,34 @@ def test_both_passes_share_one_walk_over_the_free_times(bench):
         "/appointments/book/102/",
         "/appointments/book/103/",
     ]
+
+
+def test_a_client_whose_requests_run_out_stops_and_the_others_are_counted(bench, server):
+    """The booking POSTs can use up every free time: that client ends cleanly, nothing is lost or raised."""
+    port, seen = server
+
+    def make(i, n):
+        if i == 0 and n >= 2:
+            raise StopIteration
+        return _get(i, n)
+
+    result = bench.Load(port, users=2, duration=0.5).run(make)
+    assert sum(p.startswith("/u0/") for p in seen) == 2
+    assert sum(p.startswith("/u1/") for p in seen) > 2
+    assert result["requests"] == len(seen) and result["errors"] == 0
+
+
+def test_the_race_keeps_its_time_out_of_the_booking_posts(bench):
+    data = {
+        "residents": [{"resident": 1, "session": "s"}],
+        "counselors": [{"session": "c", "cases": [1]}],
+        "csrf": "x",
+        "station": 1,
+        "official": "o",
+        "evaluation": 1,
+        "free_slots": [100, 101, 102],
+    }
+    book = dict(bench.page_requests(data))["booking POST"]
+    assert [book(0, 0)[1], book(0, 1)[1]] == ["/appointments/book/100/", "/appointments/book/101/"]
+    with pytest.raises(StopIteration):
+        book(0, 2)  # 102 is the race's
