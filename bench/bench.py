@@ -601,7 +601,7 @@ print("SWEEP", changed, time.monotonic() - began)
     return {"items": items, "error": out.stderr[-2000:]}
 
 
-def _clean(row: dict) -> bool:
+def clean(row: dict) -> bool:
     """No connection errors and no server errors among the answers."""
     return not row["errors"] and all(int(code) < 500 for code in row["statuses"])
 
@@ -623,7 +623,7 @@ def report(results: dict) -> None:
         )
         print(f"{'page':<22}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}  p95 < 100 ms  statuses / errors")
         for name, row in results["people"].items():
-            verdict = "met" if row["p95_ms"] < 100 and _clean(row) else "MISSED"
+            verdict = "met" if row["p95_ms"] < 100 and clean(row) else "MISSED"
             print(
                 f"{name:<22}{row['rps']:>9.1f}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}{row['p99_ms']:>9.1f}"
                 f"  {verdict:<12}  {row['statuses']} / {row['errors']}"

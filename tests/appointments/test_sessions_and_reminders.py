@@ -20,6 +20,16 @@ from centers.models import Role
 
 pytestmark = pytest.mark.django_db
 
+# A booking three days ahead: the confirmation and both reminders, by email and by SMS.
+EVERY_MESSAGE = [
+    ("24h", "email"),
+    ("24h", "sms"),
+    ("2h", "email"),
+    ("2h", "sms"),
+    ("confirm", "email"),
+    ("confirm", "sms"),
+]
+
 
 def book(slot, resident, days_before=3):
     return appointment_book(
@@ -84,15 +94,7 @@ def test_a_resident_cannot_open_the_staff_pages(client_for, resident_user):
 def test_reminders_are_rows_sent_once_on_time_through_each_channel(resident, slot, sms_outbox):
     booked_at = slot.starts_at - dt.timedelta(days=3)
     appointment = appointment_book(slot=slot, resident=resident, booked_by=resident.user, now=booked_at)
-    kinds = sorted(appointment.reminders.values_list("kind", "channel"))
-    assert kinds == [
-        ("24h", "email"),
-        ("24h", "sms"),
-        ("2h", "email"),
-        ("2h", "sms"),
-        ("confirm", "email"),
-        ("confirm", "sms"),
-    ]
+    assert sorted(appointment.reminders.values_list("kind", "channel")) == EVERY_MESSAGE
     assert reminders_send_due(now=booked_at) == 2  # the confirmation, by email and SMS
     assert "王老师" in sms_outbox[0]["text"] and "东社区心理服务站" in sms_outbox[0]["text"]
     assert "https://portal.example.cn/appointments/" in sms_outbox[0]["text"]
@@ -107,14 +109,7 @@ def test_reminders_are_rows_sent_once_on_time_through_each_channel(resident, slo
 def test_a_channel_listed_twice_in_the_settings_still_gives_one_row_per_message(resident, slot, settings):
     settings.APPOINTMENT_REMINDER_CHANNELS = ["email", "sms", "email"]
     appointment = book(slot, resident)
-    assert sorted(appointment.reminders.values_list("kind", "channel")) == [
-        ("24h", "email"),
-        ("24h", "sms"),
-        ("2h", "email"),
-        ("2h", "sms"),
-        ("confirm", "email"),
-        ("confirm", "sms"),
-    ]
+    assert sorted(appointment.reminders.values_list("kind", "channel")) == EVERY_MESSAGE
 
 
 def test_a_moved_appointment_gets_no_stale_reminder(resident, slot, make_slot, sms_outbox):
