@@ -368,7 +368,8 @@ def _action_panels(case, *, open_panel: str | None, forms_given: dict) -> list[d
     return panels
 
 
-def _case_context(request: HttpRequest, case, **forms_given) -> dict:
+def _case_context(request: HttpRequest, case, *, notes: list | None = None, **forms_given) -> dict:
+    """Everything the case page shows. `notes`: already read (and logged) by selectors.case_page_for."""
     user = request.user
     can_work = policies.can_work_case(user, case)
     context = {
@@ -403,7 +404,7 @@ def _case_context(request: HttpRequest, case, **forms_given) -> dict:
             panels=_action_panels(case, open_panel=request.GET.get("panel"), forms_given=forms_given),
         )
     if context["can_read_notes"]:
-        context["notes"] = selectors.case_notes(user=user, case=case)
+        context["notes"] = notes if notes is not None else selectors.case_notes(user=user, case=case)
     context.update(forms_given)
     return context
 
@@ -411,8 +412,8 @@ def _case_context(request: HttpRequest, case, **forms_given) -> dict:
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The case page: state, deadlines, timeline and every action the user may take."""
-    case = selectors.case_open_for(user=request.user, pk=pk)
-    return render(request, "cases/case_detail.html", _case_context(request, case))
+    case, notes = selectors.case_page_for(user=request.user, pk=pk)
+    return render(request, "cases/case_detail.html", _case_context(request, case, notes=notes))
 
 
 @login_required

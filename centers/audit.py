@@ -148,7 +148,7 @@ def audit_record(
 
 @dataclass(frozen=True)
 class AuditEntry:
-    """One row for `audit_record_many`: what `audit_record` takes, for a system action (no signed-in actor)."""
+    """One row for `audit_record_many`: what `audit_record` takes, without the actor (given once for all)."""
 
     action: str
     object_type: str = ""
@@ -178,8 +178,10 @@ _BATCH_COLUMNS = (
 
 
 @transaction.atomic
-def audit_record_many(entries: list[AuditEntry], *, actor_label: str = "system") -> int:
-    """Append many rows of one system action (a sweep) in the caller's transaction; return how many.
+def audit_record_many(entries: list[AuditEntry], *, actor=None, actor_label: str | None = None) -> int:
+    """Append several rows in the caller's transaction; return how many. Without `actor` they are a system
+    action's (a sweep: `actor_label` "system"); with one, a signed-in person's, as `audit_record` writes them
+    (the case page's two reads: one write instead of two transactions).
 
     The chain lock is taken once and the last hash read once for the whole list; the rows are chained in
     memory and inserted in one statement. On PostgreSQL their ids are taken from the table's sequence first,
@@ -188,13 +190,16 @@ def audit_record_many(entries: list[AuditEntry], *, actor_label: str = "system")
     if not entries:
         return 0
     postgres = connection.vendor == "postgresql"
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    if actor_label is None:
+        actor_label = str(actor.pk) if authenticated else "system"
     prev = _chain_head()
     at = timezone.now()
     common = {
         "at": at,
-        "actor_id": None,
+        "actor_id": actor.pk if authenticated else None,
         "actor_label": actor_label[:150],
-        "role": _role_label(None)[:40],
+        "role": _role_label(actor if authenticated else None)[:40],
         "ip": current_request.get(_NO_REQUEST).ip,
     }
     rows = []

@@ -125,6 +125,38 @@ def test_notes_are_encrypted_and_read_only_by_the_case_counselors_and_supervisor
     assert "请评估风险" in page and "家庭矛盾" not in page
 
 
+def test_opening_the_case_page_logs_the_case_and_the_notes_read_in_one_verifiable_write(
+    client_for, counselor, make_staff, station, open_case, capsys
+):
+    from django.core.management import call_command
+
+    services.note_add(case=open_case, actor=counselor, body="第一次谈话")
+    services.note_add(case=open_case, actor=counselor, body="第二次谈话")
+    client = client_for(counselor)  # signing in writes its own row
+    before = AuditEvent.objects.count()
+    with CaptureQueriesContext(connection) as page_queries:
+        assert client.get(open_case.get_absolute_url()).status_code == 200
+    rows = list(AuditEvent.objects.order_by("id")[before:])
+    assert [(r.action, r.outcome, r.actor_id, r.actor_label, r.object_id) for r in rows] == [
+        ("case.read", "allowed", counselor.pk, str(counselor.pk), str(open_case.pk)),
+        ("case.notes_read", "allowed", counselor.pk, str(counselor.pk), str(open_case.pk)),
+    ]
+    assert rows[1].detail == {"count": 2}
+    assert {(r.role, r.center_id_at, r.station_id_at) for r in rows} == {("counselor", open_case.center_id, station.pk)}
+    # One audit INSERT for both reads (they were two transactions, each taking the chain's lock).
+    inserts = [
+        q["sql"] for q in page_queries.captured_queries if q["sql"].startswith('INSERT INTO "centers_auditevent"')
+    ]
+    assert len(inserts) == 1
+    # A colleague who may see the case but not its notes: the case read alone.
+    client = client_for(make_staff(Role.COUNSELOR, station=station))
+    before = AuditEvent.objects.count()
+    assert client.get(open_case.get_absolute_url()).status_code == 200
+    assert [r.action for r in AuditEvent.objects.order_by("id")[before:]] == ["case.read"]
+    call_command("verify_audit")
+    assert "Audit chain intact" in capsys.readouterr().out
+
+
 def _queue_queries(client, url):
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200

@@ -10,7 +10,7 @@ from django.db import connection
 from cases.models import CaseEvent
 from centers.audit import AuditEntry, audit_record, audit_record_many
 from centers.bulk import insert_rows
-from centers.models import AuditEvent
+from centers.models import AuditEvent, Role
 from tests.cases.factories import CaseFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +36,19 @@ def test_a_batch_between_single_rows_keeps_one_verifiable_chain(capsys):
     assert batch[4].detail == {"n": 5}
     call_command("verify_audit")
     assert "Audit chain intact: 42 rows verified" in capsys.readouterr().out
+
+
+def test_a_batch_for_a_signed_in_person_carries_them_as_a_single_row_would(make_staff, station, capsys):
+    counselor = make_staff(Role.COUNSELOR, station=station)
+    single = audit_record(actor=counselor, action="test.single", object_type="cases.case", object_id=1)
+    assert audit_record_many(_entries(2), actor=counselor) == 2
+    batch = list(AuditEvent.objects.order_by("id"))[1:]
+    assert [(r.actor_id, r.actor_label, r.role) for r in batch] == [
+        (single.actor_id, single.actor_label, single.role)
+    ] * 2
+    assert single.role == "counselor"
+    call_command("verify_audit")
+    assert "Audit chain intact: 3 rows verified" in capsys.readouterr().out
 
 
 def test_an_edited_batch_row_is_found(capsys):
