@@ -191,8 +191,8 @@ def audit_record_many(entries: list[AuditEntry], *, actor=None, actor_label: str
         return 0
     postgres = connection.vendor == "postgresql"
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    if actor_label is None:
-        actor_label = str(actor.pk) if authenticated else "system"
+    if actor_label is None:  # as audit_record: the account's id, nothing for a visitor; "system" for no actor
+        actor_label = str(actor.pk) if authenticated else ("" if actor is not None else "system")
     prev = _chain_head()
     at = timezone.now()
     common = {
@@ -222,6 +222,8 @@ def audit_record_many(entries: list[AuditEntry], *, actor=None, actor_label: str
         insert_rows(AuditEvent, ("id", *_BATCH_COLUMNS), [(pk, *row) for pk, row in zip(ids, rows, strict=True)])
     else:  # one writer at a time (SQLite): the rows are numbered in the order they are given
         insert_rows(AuditEvent, _BATCH_COLUMNS, rows)
+    if any(entry.outcome == AuditOutcome.DENIED for entry in entries) and (flag := denial_recorded.get()) is not None:
+        flag.append(True)  # as audit_record: the middleware does not add a second, generic denied row
     return len(rows)
 
 

@@ -3,8 +3,14 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from centers.migration_operations import AddIndexOnline
+
 
 class Migration(migrations.Migration):
+    # The index is built without blocking writes on PostgreSQL (CREATE INDEX CONCURRENTLY), which runs
+    # outside a transaction.
+    atomic = False
+
     dependencies = [
         ("appointments", "0003_slot_room_once_per_time"),
         ("centers", "0070_evaluations"),
@@ -12,7 +18,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name="appointment",
             index=models.Index(
                 condition=models.Q(("status", "cancelled"), _negated=True),

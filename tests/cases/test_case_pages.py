@@ -142,7 +142,9 @@ def test_opening_the_case_page_logs_the_case_and_the_notes_read_in_one_verifiabl
         ("case.notes_read", "allowed", counselor.pk, str(counselor.pk), str(open_case.pk)),
     ]
     assert rows[1].detail == {"count": 2}
-    assert {(r.role, r.center_id_at, r.station_id_at) for r in rows} == {("counselor", open_case.center_id, station.pk)}
+    assert {(r.role, r.center_id_at, r.station_id_at, r.ip) for r in rows} == {
+        ("counselor", open_case.center_id, station.pk, "127.0.0.1")
+    }
     # One audit INSERT for both reads (they were two transactions, each taking the chain's lock).
     inserts = [
         q["sql"] for q in page_queries.captured_queries if q["sql"].startswith('INSERT INTO "centers_auditevent"')

@@ -51,6 +51,31 @@ def test_a_batch_for_a_signed_in_person_carries_them_as_a_single_row_would(make_
     assert "Audit chain intact: 3 rows verified" in capsys.readouterr().out
 
 
+def test_a_batch_for_a_visitor_or_with_a_denial_is_written_as_single_rows_would_be():
+    from django.contrib.auth.models import AnonymousUser
+
+    from centers.audit import denial_recorded
+    from centers.models import AuditOutcome
+
+    single = audit_record(actor=AnonymousUser(), action="test.single")
+    audit_record_many(_entries(1), actor=AnonymousUser())
+    batch = AuditEvent.objects.order_by("id").last()
+    assert (
+        (batch.actor_id, batch.actor_label, batch.role)
+        == (None, single.actor_label, single.role)
+        == (None, "", "anonymous")
+    )
+    flag: list[bool] = []
+    token = denial_recorded.set(flag)
+    try:
+        audit_record_many(_entries(2))
+        assert flag == []
+        audit_record_many([AuditEntry(action="test.batch", outcome=AuditOutcome.DENIED)])
+        assert flag == [True]  # the middleware adds no second, generic denied row
+    finally:
+        denial_recorded.reset(token)
+
+
 def test_an_edited_batch_row_is_found(capsys):
     audit_record_many(_entries(5))
     target = AuditEvent.objects.order_by("id")[2]
