@@ -90,7 +90,7 @@ def case_page_for(*, user, pk: int) -> tuple[Case, list[CaseNote] | None]:
     entries = [_read_entry("case.read", case)]
     notes = None
     if policies.can_read_notes(user, case):
-        notes = list(case.notes.select_related("author").order_by("-created_at"))
+        notes = _notes_of(case)
         entries.append(_read_entry("case.notes_read", case, detail={"count": len(notes)}))
     audit_record_many(entries, actor=user)
     return case, notes
@@ -141,9 +141,14 @@ def case_notes(*, user, case: Case) -> list[CaseNote]:
             actor=user, action="case.notes_read", obj=case, object_type="cases.case", outcome=AuditOutcome.DENIED
         )
         return []
-    notes = list(case.notes.select_related("author").order_by("-created_at"))
+    notes = _notes_of(case)
     audit_record(actor=user, action="case.notes_read", obj=case, object_type="cases.case", detail={"count": len(notes)})
     return notes
+
+
+def _notes_of(case: Case) -> list[CaseNote]:
+    """The case's notes, newest first (callers check can_read_notes and log the read)."""
+    return list(case.notes.select_related("author").order_by("-created_at"))
 
 
 def case_alerts(*, case: Case) -> QuerySet[CrisisAlert]:

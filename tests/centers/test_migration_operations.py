@@ -66,21 +66,6 @@ def test_an_index_left_by_a_run_that_stopped_before_it_was_recorded_is_replaced(
     assert _indexes()[NAME]["columns"] == ["counselor_id", "starts_at"]
 
 
-def test_every_migration_that_builds_an_index_online_runs_outside_a_transaction():
-    from django.db.migrations.loader import MigrationLoader
-
-    online = [
-        migration
-        for migration in MigrationLoader(None, ignore_no_migrations=True).disk_migrations.values()
-        if any(isinstance(operation, AddIndexOnline) for operation in migration.operations)
-    ]
-    assert {(m.app_label, m.name) for m in online} >= {
-        ("appointments", "0004_counselor_ends_index"),
-        ("cases", "0061_case_unassigned_open_index"),
-    }
-    assert [m.name for m in online if m.atomic] == []
-
-
 @pytest.mark.postgres
 @pytest.mark.skipif(
     not settings.DATABASE_IS_POSTGRES, reason="needs PostgreSQL: set DATABASE_URL=postgres://… (CI does)"
