@@ -6,7 +6,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from .models import User
+from .models import User, generated_username
 from .notify import sms_send
 from .policies import landing_url_for
 
@@ -14,6 +14,12 @@ from .policies import landing_url_for
 class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         return landing_url_for(request.user)
+
+    def populate_username(self, request: HttpRequest, user: User) -> None:
+        # People sign in by email or mobile number (ACCOUNT_USER_MODEL_USERNAME_FIELD = None), so
+        # allauth leaves username empty; the column is unique, so every account needs its own.
+        if not user.username:
+            user.username = generated_username("resident")
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return True

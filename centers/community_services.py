@@ -5,7 +5,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import logging
-import secrets
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -35,7 +34,7 @@ from .community_policies import (
     volunteer_scope,
     workshop_scope,
 )
-from .models import Center, Membership, Resident, Role, ServiceGroup, Station, User
+from .models import Center, Membership, Resident, Role, ServiceGroup, Station, User, generated_username
 from .notify import sms_send
 from .policies import forget_memberships
 
@@ -80,7 +79,7 @@ def volunteer_register(
     if phone and User.objects.filter(phone=phone).exists():
         raise ValidationError({"phone": _("An account with this mobile number already exists.")})
     user = User(
-        username=f"volunteer-{secrets.token_hex(6)}",
+        username=generated_username("volunteer"),
         email=email,
         phone=phone,
         display_name=display_name,

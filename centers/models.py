@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -12,6 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 mainland_mobile = RegexValidator(r"^1[3-9]\d{9}$", _("Enter a mainland mobile number of 11 digits, e.g. 13812341234."))
+
+
+def generated_username(prefix: str) -> str:
+    """A unique sign-in-free username: people sign in by email or mobile number, never by this."""
+    return f"{prefix}-{secrets.token_hex(6)}"
 
 
 def mask_phone(phone: str | None) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -11,12 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .audit import audit_record
-from .models import Center, ConsentRecord, Membership, Resident, Station, User
+from .models import Center, ConsentRecord, Membership, Resident, Station, User, generated_username
 from .policies import can_manage_staff, center_ids_for, forget_memberships, is_staff_member, resident_of
-
-
-def _generated_username(prefix: str) -> str:
-    return f"{prefix}-{secrets.token_hex(6)}"
 
 
 @transaction.atomic
@@ -80,7 +74,7 @@ def staff_account_create(
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": _("An account with this email address already exists.")})
     user = User(
-        username=_generated_username("staff"),
+        username=generated_username("staff"),
         email=email,
         display_name=display_name,
         first_name=first_name,
