@@ -156,14 +156,17 @@ DATABASE_IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if env("CACHE_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis, and the database cache below while Redis cannot be reached (centers/cache.py):
+            # a cache outage never turns a sign-in into a server error.
+            "BACKEND": "centers.cache.RedisWithDatabaseFallback",
             "LOCATION": env("CACHE_URL"),
             # A Redis that stops answering costs a request one second, not a hung worker.
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1, "FALLBACK": "fallback"},
             # Two portals (staging and production, or two benchmark databases) on one Redis never read
             # each other's entries: user 5 of one is not user 5 of the other.
             "KEY_PREFIX": env("CACHE_KEY_PREFIX") or f"fucheng-{DATABASES['default']['NAME']}",
-        }
+        },
+        "fallback": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "fucheng_cache"},
     }
 else:
     CACHES = {
