@@ -13,4 +13,6 @@ SCHEDULE = {
         "schedule": crontab(hour=2, minute=30),
     },
     "centers-statistics-refresh-sweep": {"task": "centers.statistics.refresh_sweep", "schedule": 60.0},
+    # the audit chain's head and row count, signed, in the table and outside the database
+    "centers-audit-anchor": {"task": "centers.audit.anchor", "schedule": crontab(minute=0)},
 }

@@ -526,6 +526,8 @@ class AuditEvent(models.Model):
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # Which of FUCHENG_AUDIT_KEYS made `hash` (an HMAC); empty on rows chained before keys were used (SHA-256).
+    key_id = models.CharField(max_length=16, blank=True, default="")
 
     class Meta:
         verbose_name = _("audit event")
@@ -535,6 +537,41 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.outcome}"
+
+
+class AuditAnchorKind(models.TextChoices):
+    HOURLY = "hourly", _("Hourly anchor")
+    PURGE = "purge", _("After a purge")
+    MANUAL = "manual", _("On demand")
+
+
+class AuditAnchor(models.Model):
+    """The audit chain's head and row count at a moment, signed with the audit key and also written outside
+    the database, so that rows removed or rewritten later show. Append-only, like the rows it anchors.
+
+    `base_id` / `base_hash`: rows up to `base_id` were purged, and the first remaining row links to `base_hash`
+    (0 and the genesis hash when nothing was ever purged). `row_count` counts the rows after `base_id` up to
+    and including `last_id`.
+    """
+
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    kind = models.CharField(_("kind"), max_length=10, choices=AuditAnchorKind.choices)
+    last_id = models.BigIntegerField(_("last row"))
+    head_hash = models.CharField(_("head hash"), max_length=64)
+    row_count = models.BigIntegerField(_("rows"))
+    base_id = models.BigIntegerField(_("purged through row"), default=0)
+    base_hash = models.CharField(_("chain start"), max_length=64)
+    purged_rows = models.BigIntegerField(_("rows purged"), default=0)
+    key_id = models.CharField(max_length=16)
+    signature = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("audit anchor")
+        verbose_name_plural = _("audit anchors")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} #{self.last_id} ({self.row_count})"
 
 
 class ConsentPurpose(models.TextChoices):

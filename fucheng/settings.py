@@ -59,6 +59,10 @@ if PRODUCTION:
         problems.append("DJANGO_DEBUG must be off")
     if not env("FUCHENG_FIELD_KEYS"):
         problems.append("FUCHENG_FIELD_KEYS (the key that encrypts case notes)")
+    if not env("FUCHENG_AUDIT_KEYS") or env("FUCHENG_AUDIT_KEYS").startswith("dev:"):
+        problems.append("FUCHENG_AUDIT_KEYS (the key that signs the audit chain, kept outside the database)")
+    if not env("FUCHENG_AUDIT_ANCHOR_DIR"):
+        problems.append("FUCHENG_AUDIT_ANCHOR_DIR (a write-once place outside the database for the audit anchors)")
     if problems:
         raise ImproperlyConfigured("Production refuses to start without: " + "; ".join(problems))
 
@@ -341,6 +345,15 @@ CRISIS_HOTLINES = [
 ]
 # Key(s) for field encryption of notes: comma-separated Fernet keys, newest first.
 FUCHENG_FIELD_KEYS = env("FUCHENG_FIELD_KEYS", "" if PRODUCTION else "Zm9yLWRldmVsb3BtZW50LW9ubHktMzItYnl0ZXMhISE=")
+# The audit chain is an HMAC under these keys: "id:base64key" pairs, comma-separated, newest first. The first
+# signs new rows and anchors; the others still verify the rows they signed (rotation: put a new key first).
+# Kept outside the database, so that whoever can write the table cannot recompute the chain.
+FUCHENG_AUDIT_KEYS = env(
+    "FUCHENG_AUDIT_KEYS", "" if PRODUCTION else "dev:ZGV2ZWxvcG1lbnQtb25seS1hdWRpdC1jaGFpbi1rZXkhIQ=="
+)
+# Every hour the chain's head and row count are written here as a signed file, one file per anchor, never
+# overwritten (point it at write-once storage); verify_audit compares them with the table.
+FUCHENG_AUDIT_ANCHOR_DIR = env("FUCHENG_AUDIT_ANCHOR_DIR", "" if PRODUCTION else str(VAR_DIR / "audit-anchors"))
 
 # --- Logging ---------------------------------------------------------------------
 LOGGING = {

@@ -155,7 +155,16 @@ def client_for(client):
     return sign_in
 
 
-_AUDIT_GUARD = importlib.import_module("centers.migrations.0002_audit_append_only")
+_AUDIT_GUARDS = [
+    importlib.import_module("centers.migrations.0002_audit_append_only"),
+    importlib.import_module("centers.migrations.0071_audit_keyed_chain"),
+]
+# PostgreSQL refuses TRUNCATE of the audit tables (statement triggers); Django's flush after a
+# transactional test is a TRUNCATE, so the tests switch those two triggers off for it, and on again.
+_PG_TRUNCATE_GUARDS = [
+    ("centers_auditevent", "centers_auditevent_no_truncate"),
+    ("centers_auditanchor", "centers_auditanchor_no_truncate"),
+]
 
 
 def _is_transactional(request) -> bool:
@@ -166,11 +175,17 @@ def _is_transactional(request) -> bool:
 
 
 @pytest.fixture(autouse=True)
-def _sqlite_audit_guard(request):
-    """Keep the audit table's append-only triggers in place on SQLite, and out of the way of flush.
+def _audit_anchor_dir(settings, tmp_path_factory):
+    """Audit anchors are written to a folder of each test's own, never to the checkout's var/."""
+    settings.FUCHENG_AUDIT_ANCHOR_DIR = str(tmp_path_factory.mktemp("audit-anchors"))
 
-    Transactional tests end with Django's flush, which on SQLite is a DELETE that the
-    triggers rightly refuse; on PostgreSQL flush is a TRUNCATE, which row triggers do not see.
+
+@pytest.fixture(autouse=True)
+def _sqlite_audit_guard(request):
+    """Keep the audit tables' append-only triggers in place, and out of the way of flush.
+
+    Transactional tests end with Django's flush, which on SQLite is a DELETE that the row
+    triggers rightly refuse, and on PostgreSQL a TRUNCATE that the statement triggers refuse.
     """
     from django.db import connection
 
@@ -183,14 +198,26 @@ def _sqlite_audit_guard(request):
         request.getfixturevalue("transactional_db")
     else:
         request.getfixturevalue("db")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for table, trigger in _PG_TRUNCATE_GUARDS:
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
+        yield
+        if transactional:
+            with connection.cursor() as cursor:
+                for table, trigger in _PG_TRUNCATE_GUARDS:
+                    cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
+        return
     if connection.vendor != "sqlite":
         yield
         return
     with connection.cursor() as cursor:
-        for statement in _AUDIT_GUARD.SQLITE_FORWARD:
-            cursor.execute(statement.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1))
+        for guard in _AUDIT_GUARDS:
+            for statement in guard.SQLITE_FORWARD:
+                cursor.execute(statement.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1))
     yield
     if transactional:
         with connection.cursor() as cursor:
-            for statement in _AUDIT_GUARD.SQLITE_REVERSE:
-                cursor.execute(statement)
+            for guard in _AUDIT_GUARDS:
+                for statement in guard.SQLITE_REVERSE:
+                    cursor.execute(statement)

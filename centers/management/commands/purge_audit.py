@@ -1,5 +1,7 @@
 """Remove audit rows past their retention period. Never younger than six months (183 days):
-the command refuses, and the database trigger would refuse too."""
+the command refuses, and the database trigger would refuse too. The purge is recorded (a row) and
+re-anchored: a signed anchor records the new start of the chain, so verify_audit can tell a purge from
+rows deleted by hand."""
 
 from __future__ import annotations
 
@@ -9,8 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from centers.audit import audit_record
-from centers.models import AuditEvent
+from centers.audit import audit_anchor, audit_record
+from centers.models import AuditAnchorKind, AuditEvent
 
 MIN_RETENTION_DAYS = 183
 
@@ -31,8 +33,16 @@ class Command(BaseCommand):
         old = AuditEvent.objects.filter(at__lt=cutoff)
         if first_young is not None:
             old = old.filter(id__lt=first_young)
+        last = old.order_by("-id").values_list("id", "hash").first()
+        if last is None:
+            self.stdout.write(f"No audit rows older than {older_than_days} days.")
+            return
         count, _ = old.delete()
         audit_record(
-            actor=None, action="audit.purge", actor_label="system", detail={"rows": count, "days": older_than_days}
+            actor=None,
+            action="audit.purge",
+            actor_label="system",
+            detail={"rows": count, "days": older_than_days, "through_id": last[0]},
         )
+        audit_anchor(kind=AuditAnchorKind.PURGE, base=last, purged_rows=count)
         self.stdout.write(self.style.SUCCESS(f"{count} audit rows older than {older_than_days} days removed."))

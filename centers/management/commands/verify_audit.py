@@ -1,11 +1,11 @@
-"""Walk the audit log's hash chain and report any edited or removed row."""
+"""Walk the audit log's keyed hash chain and its anchors; report any edited, removed or inserted row."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
 from centers.audit import audit_verify
-from centers.models import AuditEvent
+from centers.models import AuditAnchor, AuditEvent
 
 
 class Command(BaseCommand):
@@ -17,4 +17,9 @@ class Command(BaseCommand):
             for problem in problems:
                 self.stderr.write(problem)
             raise CommandError(f"The audit log has been tampered with: {len(problems)} problem(s).")
-        self.stdout.write(self.style.SUCCESS(f"Audit chain intact: {AuditEvent.objects.count()} rows verified."))
+        anchors = AuditAnchor.objects.count()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Audit chain intact: {AuditEvent.objects.count()} rows verified, {anchors} anchors checked."
+            )
+        )
