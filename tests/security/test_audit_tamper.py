@@ -220,3 +220,15 @@ def _resign_all() -> None:
             ("UPDATE centers_auditevent SET prev_hash=%s, hash=%s WHERE id=%s", [row.prev_hash, row.hash, row.pk])
         )
     _tamper(*statements)
+
+
+def test_beat_anchors_the_chain_every_hour(anchor_dir):
+    from centers.tasks import audit_anchor_hourly
+    from fucheng.celery import app
+
+    entry = app.conf.beat_schedule["centers-audit-anchor"]
+    assert entry["task"] == "centers.audit.anchor" and entry["schedule"].minute == {0}
+    rows = _rows(2)
+    assert audit_anchor_hourly() == rows[-1].pk
+    assert AuditAnchor.objects.get().kind == "hourly"
+    assert len(list(anchor_dir.glob("anchor-*.json"))) == 1
