@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from .audit import RequestContext, current_request
@@ -15,10 +18,20 @@ from .policies import is_staff_member
 
 LAST_SEEN_KEY = "fucheng_last_seen"
 _LAST_SEEN_RESOLUTION = 60  # seconds
+# Sent by static/js/idle.js on requests no person asked for (htmx polls and loads, the idle check):
+# they never count as activity, so a page left open still times out.
+BACKGROUND_HEADER = "X-Fucheng-Background"
+
+
+def is_background(request) -> bool:
+    return request.headers.get(BACKGROUND_HEADER) == "1"
 
 
 class StaffIdleTimeoutMiddleware:
-    """Ends a staff session after STAFF_IDLE_TIMEOUT_SECONDS without a request.
+    """Ends a staff session after STAFF_IDLE_TIMEOUT_SECONDS without a person's action: background
+    requests (polls, the idle check) neither refresh the mark nor keep the session alive. A background
+    request that finds the session expired answers with an htmx redirect to the sign-in page (the page's
+    own address as `next`), so the open page leaves at once; idle.js keeps the text being typed.
 
     Also records the client address for audit rows written during the request.
     """
@@ -46,13 +59,36 @@ class StaffIdleTimeoutMiddleware:
         last_seen = request.session.get(LAST_SEEN_KEY)
         if last_seen is not None and now - int(last_seen) > settings.STAFF_IDLE_TIMEOUT_SECONDS:
             logout(request)
-            messages.info(request, _("You were signed out after 30 minutes without activity. Please sign in again."))
-            return redirect(f"{settings.LOGIN_URL_PATH}?next={request.path}")
+            messages.info(
+                request,
+                _("You were signed out after %(minutes)s minutes without activity. Please sign in again.")
+                % {"minutes": settings.STAFF_IDLE_TIMEOUT_SECONDS // 60},
+            )
+            if is_background(request) or request.headers.get("HX-Request") == "true":
+                response = HttpResponse(status=200)
+                response["HX-Redirect"] = _sign_in_url(_page_of(request))
+                return response
+            return redirect(_sign_in_url(request.get_full_path()))
+        if is_background(request):
+            return None
         # Refresh the mark at most once a minute: writing the session on every request costs a
         # database write per staff page, and a minute is nothing against a 30-minute timeout.
         if last_seen is None or now - int(last_seen) >= _LAST_SEEN_RESOLUTION:
             request.session[LAST_SEEN_KEY] = now
         return None
+
+
+def _page_of(request) -> str:
+    """The page a background request came from (htmx's HX-Current-URL), as a local path."""
+    current = request.headers.get("HX-Current-URL", "")
+    if current and url_has_allowed_host_and_scheme(current, allowed_hosts={request.get_host()}):
+        parts = urlsplit(current)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return "/"
+
+
+def _sign_in_url(next_path: str) -> str:
+    return f"{settings.LOGIN_URL_PATH}?{urlencode({'next': next_path})}"
 
 
 class NoStoreForSignedInMiddleware:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("audit/", views.audit_log, name="audit_log"),
     path("audit/verify/", views.audit_verify_view, name="audit_verify"),
+    path("session/state/", views.session_state, name="session_state"),
     path("staff/", staff_views.staff_list, name="staff_list"),
     path("staff/new/", staff_views.staff_create, name="staff_create"),
     path("staff/<int:pk>/revoke/", staff_views.staff_revoke, name="staff_revoke"),

@@ -128,3 +128,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def broker_ping() -> None:
     with celery_app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.1, interval_max=0.1, timeout=2)
+
+
+@never_cache
+@require_GET
+def session_state(request: HttpRequest) -> JsonResponse:
+    """Polled by idle.js on staff pages: is this person still signed in? (An expired staff session never
+    gets here: the idle middleware signs it out and answers with the sign-in page's address.)"""
+    return JsonResponse({"signed_in": request.user.is_authenticated})

@@ -43,6 +43,8 @@ ROUTES = [
     route("centers:station_home", {"station_manager", "supervisor"}, post=200),
     route("centers:dashboard", {"official", "supervisor"}, post=200),
     route("centers:audit_log", {"auditor"}, post=200),
+    # Asked once a minute by staff pages (static/js/idle.js): whether the session is still open.
+    route("centers:session_state", EVERYONE, anonymous=200, post=405, status={"anonymous:POST": 405}),
     route("centers:audit_verify", {"auditor"}, get=None, post=302),
     route("centers:staff_list", {"supervisor"}, post=200),
     route("centers:staff_create", {"supervisor"}, post=200),
