@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -10,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from centers.crypto import EncryptedTextField
 from centers.models import Center, Resident, Room, Station, User
 
 
@@ -290,7 +293,7 @@ class Appointment(models.Model):
         _("status"), max_length=20, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
     )
     channel = models.CharField(_("booked through"), max_length=20, choices=Channel.choices)
-    reason = models.CharField(_("what you would like to talk about"), max_length=500, blank=True)
+    reason = EncryptedTextField(_("what you would like to talk about"), max_length=500, blank=True)
     visit_address = models.CharField(_("address for the home visit"), max_length=200, blank=True)
     booked_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("booked by")
@@ -555,11 +558,17 @@ class WaitlistOffer(models.Model):
         return f"{self.entry_id} → {self.slot_id} ({self.status})"
 
 
+def feed_token_hash(secret: str) -> str:
+    """What is stored of a feed's secret: its SHA-256, so the table alone opens no calendar."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
 class CalendarFeed(models.Model):
-    """A counselor's private iCalendar address. Revoking it gives a new secret."""
+    """A counselor's private iCalendar address. Only a hash of its secret is kept: the address is shown
+    once, when it is made; making a new one ends the old."""
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="calendar_feed", verbose_name=_("owner"))
-    token = models.CharField(_("secret"), max_length=64, unique=True)
+    token_hash = models.CharField(_("secret (SHA-256)"), max_length=64, unique=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -568,6 +577,3 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("appointments:calendar_feed", args=[self.token])

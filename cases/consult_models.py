@@ -87,7 +87,7 @@ class Conversation(models.Model):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    block_reason = models.CharField(_("reason for blocking"), max_length=300, blank=True)
+    block_reason = EncryptedTextField(_("reason for blocking"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("online conversation")

@@ -162,7 +162,7 @@ class Case(models.Model):
     pending_tier = models.PositiveSmallIntegerField(
         _("tier awaiting confirmation"), choices=Tier.choices, null=True, blank=True
     )
-    pending_tier_reason = models.CharField(_("reason for the proposed tier"), max_length=300, blank=True)
+    pending_tier_reason = EncryptedTextField(_("reason for the proposed tier"), max_length=300, blank=True)
     pending_tier_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -571,7 +571,7 @@ class Referral(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="referrals")
     partner = models.ForeignKey(PartnerInstitution, on_delete=models.PROTECT, related_name="referrals")
     basis = models.CharField(_("legal basis"), max_length=10, choices=ReferralBasis.choices)
-    emergency_reason = models.CharField(_("emergency: what danger"), max_length=300, blank=True)
+    emergency_reason = EncryptedTextField(_("emergency: what danger"), max_length=300, blank=True)
     reason = EncryptedTextField(_("what the partner is asked to do"))
     status = models.CharField(_("status"), max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.SENT)
     sent_at = models.DateTimeField(_("sent"), default=timezone.now)
@@ -653,7 +653,7 @@ class FollowUp(models.Model):
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
     done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     reached = models.BooleanField(_("person reached"), null=True, blank=True)
-    outcome = models.CharField(_("what happened (no clinical detail)"), max_length=300, blank=True)
+    outcome = EncryptedTextField(_("what happened (no clinical detail)"), max_length=300, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(default=0)
 

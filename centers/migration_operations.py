@@ -1,4 +1,4 @@
-"""Schema operations for tables that are large in production (appointments, cases, audit rows).
+"""Schema and data operations for tables that are large in production (appointments, cases, audit rows).
 
 A plain AddIndex on PostgreSQL takes a lock that stops every write to the table until the index is
 built: on the district dataset, seconds in which no one can book or record anything. AddIndexOnline
@@ -8,7 +8,9 @@ builds it with CREATE INDEX CONCURRENTLY instead, so the portal keeps working du
 from __future__ import annotations
 
 from django.contrib.postgres.operations import AddIndexConcurrently
-from django.db.migrations.operations import AddIndex
+from django.db.migrations.operations import AddIndex, RunPython
+
+from .crypto import decrypt_text, encrypt_text, is_encrypted
 
 
 class AddIndexOnline(AddIndexConcurrently):
@@ -44,3 +46,51 @@ class AddIndexOnline(AddIndexConcurrently):
             AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
             return
         super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+class EncryptColumn(RunPython):
+    """Encrypt, in place, the values a column held in clear before its field became an EncryptedTextField.
+
+    Goes after the AlterField that makes the column text. Values already encrypted are left alone, so a run
+    stopped half-way is finished by running ``migrate`` again; backwards, values are decrypted.
+    """
+
+    def __init__(self, model_name: str, field_name: str) -> None:
+        self.model_name, self.field_name = model_name, field_name
+        super().__init__(self._encrypt, self._decrypt, elidable=False)
+
+    def describe(self) -> str:
+        return f"Encrypt the stored values of {self.model_name}.{self.field_name}"
+
+    def _column(self, apps, schema_editor) -> tuple[str, str, str]:
+        model = apps.get_model(self.app_label, self.model_name)
+        quote = schema_editor.quote_name
+        column = model._meta.get_field(self.field_name).column
+        return quote(model._meta.db_table), quote(model._meta.pk.column), quote(column)
+
+    def _rewrite(self, apps, schema_editor, convert) -> None:
+        table, pk, column = self._column(apps, schema_editor)
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(f"SELECT {pk}, {column} FROM {table} WHERE {column} <> ''")  # noqa: S608
+            rows = cursor.fetchall()
+            for row_pk, value in rows:
+                new = convert(value)
+                if new is not None:
+                    cursor.execute(f"UPDATE {table} SET {column} = %s WHERE {pk} = %s", [new, row_pk])  # noqa: S608
+
+    def _encrypt(self, apps, schema_editor) -> None:
+        self._rewrite(apps, schema_editor, lambda value: None if is_encrypted(value) else encrypt_text(value))
+
+    def _decrypt(self, apps, schema_editor) -> None:
+        self._rewrite(apps, schema_editor, lambda value: decrypt_text(value) if is_encrypted(value) else None)
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        self.app_label = app_label
+        super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        self.app_label = app_label
+        super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+    def deconstruct(self):
+        return (self.__class__.__name__, [self.model_name, self.field_name], {})

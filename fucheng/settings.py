@@ -42,6 +42,8 @@ PRODUCTION = FUCHENG_ENV == "production"
 # --- Core ------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/ref/settings/#core-settings
 _DEV_SECRET = "dev-only-insecure-key-never-use-in-production-0123456789abcdef"
+_DEV_FIELD_KEY = "Zm9yLWRldmVsb3BtZW50LW9ubHktMzItYnl0ZXMhISE="  # development and tests only
+_DEV_AUDIT_KEY = "ZGV2ZWxvcG1lbnQtb25seS1hdWRpdC1jaGFpbi1rZXkhIQ=="  # development and tests only
 SECRET_KEY = env("DJANGO_SECRET_KEY", None if PRODUCTION else _DEV_SECRET)
 DEBUG = env_bool("DJANGO_DEBUG", FUCHENG_ENV == "development")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1],testserver")
@@ -57,9 +59,9 @@ if PRODUCTION:
         problems.append("DATABASE_URL")
     if DEBUG:
         problems.append("DJANGO_DEBUG must be off")
-    if not env("FUCHENG_FIELD_KEYS"):
-        problems.append("FUCHENG_FIELD_KEYS (the key that encrypts case notes)")
-    if not env("FUCHENG_AUDIT_KEYS") or env("FUCHENG_AUDIT_KEYS").startswith("dev:"):
+    if not env("FUCHENG_FIELD_KEYS") or _DEV_FIELD_KEY in env("FUCHENG_FIELD_KEYS"):
+        problems.append("FUCHENG_FIELD_KEYS (the key that encrypts case notes; not the development key)")
+    if not env("FUCHENG_AUDIT_KEYS") or _DEV_AUDIT_KEY in env("FUCHENG_AUDIT_KEYS"):
         problems.append("FUCHENG_AUDIT_KEYS (the key that signs the audit chain, kept outside the database)")
     if not env("FUCHENG_AUDIT_ANCHOR_DIR"):
         problems.append("FUCHENG_AUDIT_ANCHOR_DIR (a write-once place outside the database for the audit anchors)")
@@ -344,13 +346,11 @@ CRISIS_HOTLINES = [
     {"number": CENTER_HOTLINE, "label": _("Our center, 24 hours")},
 ]
 # Key(s) for field encryption of notes: comma-separated Fernet keys, newest first.
-FUCHENG_FIELD_KEYS = env("FUCHENG_FIELD_KEYS", "" if PRODUCTION else "Zm9yLWRldmVsb3BtZW50LW9ubHktMzItYnl0ZXMhISE=")
+FUCHENG_FIELD_KEYS = env("FUCHENG_FIELD_KEYS", "" if PRODUCTION else _DEV_FIELD_KEY)
 # The audit chain is an HMAC under these keys: "id:base64key" pairs, comma-separated, newest first. The first
 # signs new rows and anchors; the others still verify the rows they signed (rotation: put a new key first).
 # Kept outside the database, so that whoever can write the table cannot recompute the chain.
-FUCHENG_AUDIT_KEYS = env(
-    "FUCHENG_AUDIT_KEYS", "" if PRODUCTION else "dev:ZGV2ZWxvcG1lbnQtb25seS1hdWRpdC1jaGFpbi1rZXkhIQ=="
-)
+FUCHENG_AUDIT_KEYS = env("FUCHENG_AUDIT_KEYS", "" if PRODUCTION else f"dev:{_DEV_AUDIT_KEY}")
 # Every hour the chain's head and row count are written here as a signed file, one file per anchor, never
 # overwritten (point it at write-once storage); verify_audit compares them with the table.
 FUCHENG_AUDIT_ANCHOR_DIR = env("FUCHENG_AUDIT_ANCHOR_DIR", "" if PRODUCTION else str(VAR_DIR / "audit-anchors"))

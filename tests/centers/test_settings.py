@@ -13,7 +13,7 @@ GOOD = {
     "DJANGO_SECRET_KEY": "k7Qp2vN9xR4tL8mZ3wB6yH1cF5dJ0sGaUeTiOoPl-_=+!@#rWq2Xz9",
     "DJANGO_ALLOWED_HOSTS": "portal.example.cn",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/fucheng",
-    "FUCHENG_FIELD_KEYS": "Zm9yLWRldmVsb3BtZW50LW9ubHktMzItYnl0ZXMhISE=",
+    "FUCHENG_FIELD_KEYS": "cHJvZHVjdGlvbi1saWtlLWZpZWxkLWtleS0zMmJ5dGU=",
     "FUCHENG_AUDIT_KEYS": "k1:cHJvZHVjdGlvbi1saWtlLWF1ZGl0LWtleS1mb3ItdGVzdHM=",
     "FUCHENG_AUDIT_ANCHOR_DIR": str(ROOT / "var" / "test-settings" / "anchors"),
 }
@@ -58,6 +58,7 @@ def test_production_starts_with_safe_configuration():
         ({"DATABASE_URL": None}, "DATABASE_URL"),
         ({"DJANGO_DEBUG": "true"}, "DJANGO_DEBUG"),
         ({"FUCHENG_FIELD_KEYS": None}, "FUCHENG_FIELD_KEYS"),
+        ({"FUCHENG_FIELD_KEYS": "Zm9yLWRldmVsb3BtZW50LW9ubHktMzItYnl0ZXMhISE="}, "FUCHENG_FIELD_KEYS"),
         ({"FUCHENG_AUDIT_KEYS": None}, "FUCHENG_AUDIT_KEYS"),
         ({"FUCHENG_AUDIT_KEYS": "dev:ZGV2ZWxvcG1lbnQtb25seS1hdWRpdC1jaGFpbi1rZXkhIQ=="}, "FUCHENG_AUDIT_KEYS"),
         ({"FUCHENG_AUDIT_ANCHOR_DIR": None}, "FUCHENG_AUDIT_ANCHOR_DIR"),

@@ -1,4 +1,4 @@
-"""Re-encrypt every encrypted field with the newest key in FUCHENG_FIELD_KEYS.
+"""Re-encrypt every encrypted field with the newest key in FUCHENG_FIELD_KEYS (and its scheme: Fernet or SM4).
 
 Rotation: put a new key first in FUCHENG_FIELD_KEYS (keep the old one after it), restart, run
 this command, then drop the old key. Safe to run twice; rows already on the newest key are
@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
 from centers.audit import audit_record
-from centers.crypto import PREFIX, EncryptedTextField, rotate_text
+from centers.crypto import EncryptedTextField, is_encrypted, rotate_text
 
 
 def encrypted_columns() -> list[tuple[str, str, str]]:
@@ -42,7 +42,7 @@ def rotate_column(table: str, pk_column: str, column: str, batch_size: int = 500
                 )
             rows = cursor.fetchall()
             for row_pk, value in rows:
-                if value and value.startswith(PREFIX):
+                if is_encrypted(value):
                     cursor.execute(f"UPDATE {t} SET {col} = %s WHERE {pk} = %s", [rotate_text(value), row_pk])  # noqa: S608
                     done += 1
         if len(rows) < batch_size:
