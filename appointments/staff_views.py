@@ -29,7 +29,7 @@ from .forms import (
     StaffBookForm,
     parse_day,
 )
-from .models import Appointment, AppointmentStatus, CalendarFeed, Place, Service
+from .models import Appointment, AppointmentStatus, CalendarFeed, Place, Service, feed_token_hash
 from .policies import can_manage_roster, can_see_station, can_view_roster, is_supervisor_of
 
 
@@ -602,21 +602,22 @@ def waitlist_priority(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def calendar_settings(request: HttpRequest) -> HttpResponse:
-    """A counselor's private calendar address; revoking it makes the old one stop working."""
+    """A counselor's private calendar address, shown once when it is made; making a new one ends the old."""
     if not has_role(request.user, Role.COUNSELOR):
         raise Http404
     if request.method == "POST":
-        services.calendar_feed_revoke(user=request.user)
+        feed = services.calendar_feed_revoke(user=request.user)
         messages.success(request, _("A new calendar address has been made; the old one no longer works."))
-        return redirect("appointments:calendar")
-    feed = services.calendar_feed_ensure(user=request.user)
-    url = request.build_absolute_uri(feed.get_absolute_url())
+    else:
+        feed = services.calendar_feed_ensure(user=request.user)
+    secret = getattr(feed, "secret", "")
+    url = request.build_absolute_uri(reverse("appointments:calendar_feed", args=[secret])) if secret else ""
     return render(request, "appointments/calendar.html", {"feed_url": url})
 
 
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The counselor's feed, read by calendar apps with the secret address; no clinical detail inside."""
-    feed = CalendarFeed.objects.filter(token=token).select_related("user").first()
+    feed = CalendarFeed.objects.filter(token_hash=feed_token_hash(token)).select_related("user").first()
     if feed is None or not has_role(feed.user, Role.COUNSELOR):
         raise Http404
     since = timezone.now() - dt.timedelta(days=30)

@@ -987,6 +987,8 @@ def _referral_status(referral: Referral, *, status: str, feedback: str, actor, v
         referral.feedback_via_link = via_link
     referral.full_clean()
     referral.save()
+    if not REFERRAL_TRANSITIONS.get(referral.status):  # finished: its unused partner links die with it
+        ReferralLink.objects.filter(referral=referral, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
     case = referral.case
     _event(case, actor, EventKind.REFERRAL, to_value=referral.status, reason=referral.partner.name, at=now)
     _audit(actor, "referral.update", case, referral=referral.pk, status=referral.status, via_link=via_link)
@@ -1022,6 +1024,9 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+FINISHED_REFERRAL_STATUSES = [status for status, onward in REFERRAL_TRANSITIONS.items() if not onward]
+
+
 @transaction.atomic
 def referral_link_create(*, referral: Referral, actor: User) -> tuple[ReferralLink, str]:
     """A single-use, expiring link for the partner; the token is shown once and only its hash is kept."""
@@ -1044,6 +1049,7 @@ def referral_link_find(token: str) -> ReferralLink | None:
     link = (
         ReferralLink.objects.select_related("referral__partner", "referral__case")
         .filter(token_hash=_token_hash(token), used_at__isnull=True, expires_at__gt=_now())
+        .exclude(referral__status__in=FINISHED_REFERRAL_STATUSES)
         .first()
     )
     if link is not None:
@@ -1064,6 +1070,8 @@ def referral_link_submit(*, token: str, status: str, feedback: str) -> Referral:
     link = ReferralLink.objects.select_for_update().filter(token_hash=_token_hash(token)).first()
     now = _now()
     if link is None or link.used_at is not None or link.expires_at <= now:
+        raise PermissionDenied
+    if link.referral.status in FINISHED_REFERRAL_STATUSES:
         raise PermissionDenied
     if not (feedback or "").strip():
         raise ValidationError({"feedback": _("Please write your feedback.")})

@@ -69,7 +69,7 @@ def test_the_counselor_sees_the_booking_in_the_day_and_the_feed_on_a_phone(
     assert no_sideways_scroll(phone_page)
     feed = calendar_feed_ensure(user=counselor)
     assert CalendarFeed.objects.filter(user=counselor).exists()
-    response = client.get(feed.get_absolute_url())
+    response = client.get(reverse("appointments:calendar_feed", args=[feed.secret]))
     assert "BEGIN:VEVENT" in response.content.decode()
 
 

@@ -1,4 +1,6 @@
 import datetime as dt
+import hashlib
+import re
 
 import pytest
 from django.urls import reverse
@@ -12,24 +14,42 @@ from centers.selectors import crisis_team_on_duty
 pytestmark = pytest.mark.django_db
 
 
+def _feed_secret(page: str) -> str:
+    """The secret of the feed address shown on the calendar page (only when it was just made)."""
+    match = re.search(r"/feed/([\w-]+)\.ics", page)
+    assert match, "the page shows the address"
+    return match.group(1)
+
+
 def test_the_counselor_feed_shows_appointments_without_names_or_reasons(client_for, client, counselor, resident, slot):
     appointment_book(slot=slot, resident=resident, booked_by=resident.user, reason="失眠")
     page = client_for(counselor).get(reverse("appointments:calendar")).content.decode()
+    secret = _feed_secret(page)
     feed = CalendarFeed.objects.get(user=counselor)
-    assert feed.token in page
+    assert secret not in feed.token_hash and feed.token_hash == hashlib.sha256(secret.encode()).hexdigest()
     client.logout()
-    response = client.get(reverse("appointments:calendar_feed", args=[feed.token]))
+    response = client.get(reverse("appointments:calendar_feed", args=[secret]))
     body = response.content.decode()
     assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
     assert "BEGIN:VEVENT" in body and slot.starts_at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ") in body
     assert "林小雨" not in body and "失眠" not in body and resident.phone not in body
+    # The table's hash opens nothing.
+    assert client.get(reverse("appointments:calendar_feed", args=[feed.token_hash])).status_code == 404
+
+
+def test_the_address_is_shown_once_then_only_a_new_one_can_be_made(client_for, counselor):
+    client = client_for(counselor)
+    first = client.get(reverse("appointments:calendar")).content.decode()
+    assert 'data-testid="feed-url"' in first
+    again = client.get(reverse("appointments:calendar")).content.decode()
+    assert 'data-testid="feed-url"' not in again and 'data-testid="feed-hidden"' in again
+    assert _feed_secret(first) not in again
 
 
 def test_revoking_the_feed_address_makes_the_old_one_stop_working(client_for, client, counselor):
-    client_for(counselor).get(reverse("appointments:calendar"))
-    old = CalendarFeed.objects.get(user=counselor).token
-    client_for(counselor).post(reverse("appointments:calendar"))
-    new = CalendarFeed.objects.get(user=counselor).token
+    old = _feed_secret(client_for(counselor).get(reverse("appointments:calendar")).content.decode())
+    response = client_for(counselor).post(reverse("appointments:calendar"))
+    new = _feed_secret(response.content.decode())
     assert new != old
     client.logout()
     assert client.get(reverse("appointments:calendar_feed", args=[old])).status_code == 404

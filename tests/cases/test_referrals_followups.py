@@ -89,6 +89,22 @@ def test_the_partner_link_expires(client, open_case, counselor, partner):
     assert client.get(reverse("cases:partner_feedback", args=["made-up-token"])).status_code == 404
 
 
+def test_an_unused_partner_link_dies_when_the_referral_is_finished(client, open_case, counselor, partner):
+    referral = services.referral_create(case=open_case, partner=partner, basis="consent", reason="x", actor=counselor)
+    services.referral_update(
+        referral=referral, status=ReferralStatus.ACCEPTED, feedback="电话确认已接收", actor=counselor
+    )
+    _link, token = services.referral_link_create(referral=referral, actor=counselor)
+    assert client.get(reverse("cases:partner_feedback", args=[token])).status_code == 200
+    # The counselor records the completion by phone: the link the partner never used stops working.
+    services.referral_update(referral=referral, status=ReferralStatus.COMPLETED, feedback="已完成评估", actor=counselor)
+    assert client.get(reverse("cases:partner_feedback", args=[token])).status_code == 404
+    response = client.post(reverse("cases:partner_feedback", args=[token]), {"status": "completed", "feedback": "晚到"})
+    assert response.status_code == 404
+    referral.refresh_from_db()
+    assert "晚到" not in referral.feedback
+
+
 def test_partner_feedback_must_not_be_empty(client, open_case, counselor, partner):
     referral = services.referral_create(case=open_case, partner=partner, basis="consent", reason="x", actor=counselor)
     _link, token = services.referral_link_create(referral=referral, actor=counselor)
