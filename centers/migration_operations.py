@@ -94,3 +94,21 @@ class EncryptColumn(RunPython):
 
     def deconstruct(self):
         return (self.__class__.__name__, [self.model_name, self.field_name], {})
+
+
+def run_vendor_sql(
+    *, postgresql: str, postgresql_reverse: str, sqlite: list[str], sqlite_reverse: list[str]
+) -> RunPython:
+    """SQL that differs by database (triggers): PostgreSQL's as one script, SQLite's statement by statement."""
+
+    def run(script: str, statements: list[str]):
+        def apply(apps, schema_editor) -> None:
+            if schema_editor.connection.vendor == "postgresql":
+                schema_editor.execute(script)
+            elif schema_editor.connection.vendor == "sqlite":
+                for statement in statements:
+                    schema_editor.execute(statement)
+
+        return apply
+
+    return RunPython(run(postgresql, sqlite), run(postgresql_reverse, sqlite_reverse))

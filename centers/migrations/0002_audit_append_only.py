@@ -7,6 +7,8 @@ with the hash chain (`manage.py verify_audit`) any tampering shows.
 
 from django.db import migrations
 
+from centers.migration_operations import run_vendor_sql
+
 RETENTION_DAYS = 183
 
 PG_FORWARD = f"""
@@ -42,22 +44,10 @@ SQLITE_REVERSE = [
 ]
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_FORWARD)
-    elif schema_editor.connection.vendor == "sqlite":
-        for statement in SQLITE_FORWARD:
-            schema_editor.execute(statement)
-
-
-def reverse(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_REVERSE)
-    elif schema_editor.connection.vendor == "sqlite":
-        for statement in SQLITE_REVERSE:
-            schema_editor.execute(statement)
-
-
 class Migration(migrations.Migration):
     dependencies = [("centers", "0001_initial")]
-    operations = [migrations.RunPython(forward, reverse)]
+    operations = [
+        run_vendor_sql(
+            postgresql=PG_FORWARD, postgresql_reverse=PG_REVERSE, sqlite=SQLITE_FORWARD, sqlite_reverse=SQLITE_REVERSE
+        )
+    ]
