@@ -22,7 +22,7 @@ from centers.audit import AuditEntry, audit_record, audit_record_many
 from centers.bulk import insert_rows
 from centers.models import Center, ConsentPurpose, PartnerInstitution, Resident, Role, Station, User
 from centers.policies import has_consent, has_role, resident_of
-from centers.selectors import crisis_team_on_duty
+from centers.selectors import DUTY_CRISIS_TEAM, on_duty
 from centers.services import consent_give
 
 from . import policies
@@ -642,7 +642,7 @@ def _alert_raise(*, case: Case, actor, reason: str, now, callback_phone: str = "
     )
     alert.save()
     subject, text = _alert_text(alert, CrisisAlert.Level.TEAM)
-    team = crisis_team_on_duty(center=case.center, at=now)
+    team = on_duty(center=case.center, duty=DUTY_CRISIS_TEAM, at=now)
     if team:
         _notify_users(users=team, center=case.center, now=now, subject=subject, text=text, alert=alert)
     else:

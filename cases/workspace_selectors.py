@@ -14,7 +14,7 @@ from django.utils import timezone
 from appointments.models import ACTIVE_Q, Appointment
 from appointments.selectors import coverage_gaps
 from centers.models import Center, User
-from centers.selectors import crisis_team_on_duty
+from centers.selectors import DUTY_CRISIS_TEAM, on_duty
 
 from . import policies
 from .models import Case, Consultation, FollowUp, Referral, ReferralStatus, Screening, Stage, Tier
@@ -128,7 +128,7 @@ def duty_coverage(*, user) -> list[dict]:
         out.append(
             {
                 "center": center,
-                "on_duty": crisis_team_on_duty(center=center, at=now),
+                "on_duty": on_duty(center=center, duty=DUTY_CRISIS_TEAM, at=now),
                 "gaps": coverage_gaps(center=center, start=now, end=now + dt.timedelta(hours=24)),
             }
         )
