@@ -22,6 +22,7 @@ from .models import (
     User,
 )
 from .policies import center_ids_for
+from .services import duty_shifts_end_ineligible
 
 admin.site.site_header = _("Fucheng portal administration")
 admin.site.site_title = _("Fucheng administration")
@@ -88,6 +89,11 @@ class UserAdmin(NotFoundOutsideScopeMixin, DjangoUserAdmin):
     search_fields = ("username", "display_name", "email")
     fieldsets = DjangoUserAdmin.fieldsets + ((_("Portal"), {"fields": ("display_name", "phone", "phone_verified")}),)
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not obj.is_active:  # a deactivated account's shifts end, as with account_deactivate
+            duty_shifts_end_ineligible(actor=request.user, user=obj)
+
     def get_queryset(self, request):
         qs = super().get_queryset(request)
         if request.user.is_superuser:
@@ -112,6 +118,11 @@ class MembershipAdmin(CenterScopedAdmin):
     list_display = ("user", "role", "center", "station", "is_active")
     list_filter = ("role", "center", "is_active")
     raw_id_fields = ("user",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not obj.is_active:  # a role withdrawn here ends the shifts it allowed, as on the staff page
+            duty_shifts_end_ineligible(actor=request.user, user=obj.user, center=obj.center)
 
 
 @admin.register(Resident)
