@@ -117,12 +117,12 @@ class CaseQuerySet(models.QuerySet):
         """Open cases past their response time without it: a general one unassigned, a serious or high-risk
         one without a first contact (the same test as Case.response_done)."""
         unmet = Q(tier=Tier.GENERAL, assigned_at__isnull=True) | Q(tier__gt=Tier.GENERAL, first_contact_at__isnull=True)
-        return self.open().filter(unmet, respond_by__lt=at)
+        return self.open().filter(unmet, respond_by__lte=at)
 
     def review_missed(self, at):
         """Open serious and high-risk cases past their expert-review time with no consultation asked."""
         asked = Consultation.objects.filter(case=OuterRef("pk"))
-        return self.open().filter(tier__gte=Tier.SERIOUS, expert_review_by__lt=at).exclude(Exists(asked))
+        return self.open().filter(tier__gte=Tier.SERIOUS, expert_review_by__lte=at).exclude(Exists(asked))
 
 
 def choice_label(choices: type[models.Choices], value):
