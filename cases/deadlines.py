@@ -18,7 +18,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from centers.models import Center, Role, User
 from centers.selectors import DUTY_CRISIS_TEAM, duty_gaps, on_duty
@@ -206,7 +206,11 @@ def coverage_digests_send(*, now=None) -> int:
         if not gaps or not supervisors:
             continue
         with translation.override(settings.LANGUAGE_CODE):
-            subject = _("The crisis team has %(count)s gaps in the coming 14 days") % {"count": len(gaps)}
+            subject = ngettext(
+                "The crisis team has %(count)d gap in the coming 14 days",
+                "The crisis team has %(count)d gaps in the coming 14 days",
+                len(gaps),
+            ) % {"count": len(gaps)}
             lines = [
                 f"{timezone.localtime(start):%Y-%m-%d %H:%M} – {timezone.localtime(end):%Y-%m-%d %H:%M}"
                 for start, end in gaps[:COVERAGE_LISTED]
