@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import Http404
@@ -22,6 +23,7 @@ from .models import (
     User,
 )
 from .policies import center_ids_for
+from .selectors import may_take_shift
 from .services import duty_shifts_end_ineligible
 
 admin.site.site_header = _("Fucheng portal administration")
@@ -150,11 +152,35 @@ class RoomAdmin(CenterScopedAdmin):
     list_display = ("name", "kind", "station", "center")
 
 
+class DutyShiftAdminForm(forms.ModelForm):
+    """The admin keeps the on-duty rule too: nobody the rule would not count is put on a shift."""
+
+    class Meta:
+        model = DutyShift
+        fields = ("center", "station", "kind", "user", "starts_at", "ends_at", "is_crisis_team")
+
+    def clean(self):
+        data = super().clean()
+        user, center = data.get("user"), data.get("center")
+        if (
+            user
+            and center
+            and not may_take_shift(
+                user=user, center=center, kind=data.get("kind"), is_crisis_team=bool(data.get("is_crisis_team"))
+            )
+        ):
+            self.add_error(
+                "user", _("This person may not take this duty: it needs an active account with a suitable role here.")
+            )
+        return data
+
+
 @admin.register(DutyShift)
 class DutyShiftAdmin(CenterScopedAdmin):
     list_display = ("user", "kind", "station", "starts_at", "ends_at", "is_crisis_team")
     list_filter = ("kind", "is_crisis_team")
     raw_id_fields = ("user",)
+    form = DutyShiftAdminForm
 
 
 @admin.register(AuditEvent)

@@ -229,3 +229,35 @@ def test_crisis_team_gaps_reach_both_supervisors_once_a_day_until_filled(center,
     with time_machine.travel(day3, tick=False):
         assert deadlines.coverage_digests_send() == 0
     assert digest.filter(channel="workspace", user=first).count() == 2
+
+
+def test_the_admin_keeps_the_rule_too(english, client_for, admin_user, center, official, counselor):
+    client = client_for(admin_user)
+    start = timezone.localtime(_later(5))  # the admin reads local time
+    form = {
+        "center": center.pk,
+        "station": "",
+        "kind": "online_hotline",
+        "starts_at_0": start.strftime("%Y-%m-%d"),
+        "starts_at_1": start.strftime("%H:%M:%S"),
+        "ends_at_0": (start + dt.timedelta(hours=8)).strftime("%Y-%m-%d"),
+        "ends_at_1": (start + dt.timedelta(hours=8)).strftime("%H:%M:%S"),
+        "is_crisis_team": "on",
+    }
+    response = client.post("/admin/centers/dutyshift/add/", {**form, "user": official.pk})
+    assert response.status_code == 200 and "This person may not take this duty" in response.content.decode()
+    assert not DutyShift.objects.exists()
+    client.post("/admin/centers/dutyshift/add/", {**form, "user": counselor.pk})
+    shift = DutyShift.objects.get(user=counselor)
+    # Deactivating the account in the admin ends the shift, as the service does.
+    data = {
+        "username": counselor.username,
+        "email": counselor.email,
+        "display_name": counselor.display_name,
+        "phone": counselor.phone,
+        "date_joined_0": counselor.date_joined.strftime("%Y-%m-%d"),
+        "date_joined_1": counselor.date_joined.strftime("%H:%M:%S"),
+    }  # is_active left out: unticked
+    response = client.post(f"/admin/centers/user/{counselor.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert not DutyShift.objects.filter(pk=shift.pk).exists()
