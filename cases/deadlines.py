@@ -15,6 +15,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -36,6 +37,7 @@ RESPONSE_GRACE = {
     Tier.GENERAL: dt.timedelta(hours=24),
 }
 REVIEW_GRACE = dt.timedelta(hours=4)
+CHASE_BATCH = 500  # cases per deadline and sweep run
 
 FIRST_CONTACT = "first_contact"
 CONTACT = "contact"
@@ -124,16 +126,35 @@ def _target(due, grace, now) -> int:
     return 0
 
 
-def deadlines_chase_due(*, now=None) -> int:
+def _response_step_due(now) -> Q:
+    """Missed response times with a step still to take now (the caller filters the missed ones)."""
+    second = Q(pk__in=[])
+    for tier, grace in RESPONSE_GRACE.items():
+        second |= Q(tier=tier, respond_by__lte=now - grace)
+    return Q(response_chase_level=0) | (Q(response_chase_level=RESPONSIBLE) & second)
+
+
+def _review_step_due(now) -> Q:
+    return Q(review_chase_level=0) | Q(review_chase_level=RESPONSIBLE, expert_review_by__lte=now - REVIEW_GRACE)
+
+
+def deadlines_chase_due(*, now=None, limit: int = CHASE_BATCH) -> int:
     """The sweep: take the steps that missed response times and expert reviews have come to. Returns how many
-    steps were taken. Running it twice takes none twice."""
+    steps were taken. Running it twice takes none twice. At most `limit` cases of each deadline per run, the
+    longest overdue first, so a backlog (the first run after a deployment) spreads over a few minutes."""
     now = now or timezone.now()
     taken = 0
     response_ids = list(
-        Case.objects.response_missed(now).filter(response_chase_level__lt=SUPERVISORS).values_list("pk", flat=True)
+        Case.objects.response_missed(now)
+        .filter(_response_step_due(now))
+        .order_by("respond_by")
+        .values_list("pk", flat=True)[:limit]
     )
     review_ids = list(
-        Case.objects.review_missed(now).filter(review_chase_level__lt=SUPERVISORS).values_list("pk", flat=True)
+        Case.objects.review_missed(now)
+        .filter(_review_step_due(now))
+        .order_by("expert_review_by")
+        .values_list("pk", flat=True)[:limit]
     )
     for pk in response_ids:
         with transaction.atomic():
@@ -141,7 +162,7 @@ def deadlines_chase_due(*, now=None) -> int:
                 Case.objects.response_missed(now)
                 .select_for_update(of=("self",))
                 .select_related("center")
-                .filter(pk=pk, response_chase_level__lt=SUPERVISORS)
+                .filter(_response_step_due(now), pk=pk)
                 .first()
             )
             if case is None:
@@ -159,7 +180,7 @@ def deadlines_chase_due(*, now=None) -> int:
                 Case.objects.review_missed(now)
                 .select_for_update(of=("self",))
                 .select_related("center")
-                .filter(pk=pk, review_chase_level__lt=SUPERVISORS)
+                .filter(_review_step_due(now), pk=pk)
                 .first()
             )
             if case is None:

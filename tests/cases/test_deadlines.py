@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cases import services, tasks
+from cases import deadlines, services, tasks
 from cases.models import Channel, Notification, Tier
 from centers.models import AuditEvent, DutyShift, Role, ShiftKind
 from tests.factories import ResidentFactory
@@ -178,3 +178,13 @@ def test_missed_deadlines_do_not_add_queries_per_case(client_for, center, statio
         page = client_for(supervisors[0]).get(reverse("cases:console")).content.decode()
         assert page.split('data-testid="missed-deadlines"')[1].split("</ul>")[0].count("<li") == 16
         assert _count(client_for(supervisors[0]), reverse("cases:console")) == console
+
+
+def test_a_backlog_is_chased_in_batches_longest_overdue_first(center, station, make_staff):
+    make_staff(Role.STATION_MANAGER, station=station)
+    cases = [_intake(center, station, at=T0 + dt.timedelta(minutes=m)) for m in (0, 10, 20)]
+    with time_machine.travel(T0 + dt.timedelta(hours=73), tick=False):
+        assert deadlines.deadlines_chase_due(limit=2) == 2
+        assert [c.pk for c in cases if _reached(c, "assignment", 1)] == [cases[0].pk, cases[1].pk]
+        assert deadlines.deadlines_chase_due(limit=2) == 1
+        assert deadlines.deadlines_chase_due(limit=2) == 0
