@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from centers.audit import audit_record
-from centers.models import Center, Role, Station, User
+from centers.models import Center, Membership, Role, Station, User
 from centers.policies import center_ids_for, has_role, station_ids_for
-from centers.selectors import DUTY_CRISIS_TEAM, duty_gaps
+from centers.selectors import DUTY_CRISIS_TEAM, duty_gaps, duty_roles_for_shift
 
 from . import ical, selectors, services
 from .forms import (
@@ -484,6 +484,17 @@ def _roster_page(request: HttpRequest, center, form: DutyShiftForm | None = None
         day_start = dt.datetime.combine(day, dt.time(), tzinfo=tz)
         day_end = day_start + dt.timedelta(days=1)
         days.append((day, [s for s in shifts if s.starts_at < day_end and s.ends_at > day_start]))
+    held: dict[int, set[str]] = {}
+    for user_id, role in Membership.objects.filter(
+        center=center, user_id__in={s.user_id for s in shifts}, is_active=True
+    ).values_list("user_id", "role"):
+        held.setdefault(user_id, set()).add(role)
+    not_counted = {  # shifts the on-duty rule ignores (planned before a role was withdrawn or the rule existed)
+        s.pk
+        for s in shifts
+        if not s.user.is_active
+        or not held.get(s.user_id, set()) & set(duty_roles_for_shift(kind=s.kind, is_crisis_team=s.is_crisis_team))
+    }
     supervisor = is_supervisor_of(request.user, center.pk)
     deletable = {
         s.pk
@@ -511,6 +522,7 @@ def _roster_page(request: HttpRequest, center, form: DutyShiftForm | None = None
             "start_day": start_day,
             "can_manage": can_manage_roster(request.user, center.pk),
             "deletable": deletable,
+            "not_counted": not_counted,
         },
         status=status,
     )
