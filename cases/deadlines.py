@@ -138,59 +138,46 @@ def _review_step_due(now) -> Q:
     return Q(review_chase_level=0) | Q(review_chase_level=RESPONSIBLE, expert_review_by__lte=now - REVIEW_GRACE)
 
 
+def _deadline_spec(deadline: str, now) -> dict:
+    """How one of the two deadlines reads: its missed cases with a step due now, its due field, its level field."""
+    if deadline == "response":
+        return {
+            "due": Case.objects.response_missed(now).filter(_response_step_due(now)),
+            "due_field": "respond_by",
+            "level_field": "response_chase_level",
+            "kind": lambda case: response_kind(case.tier),
+            "grace": lambda case: RESPONSE_GRACE[Tier(case.tier)],
+        }
+    return {
+        "due": Case.objects.review_missed(now).filter(_review_step_due(now)),
+        "due_field": "expert_review_by",
+        "level_field": "review_chase_level",
+        "kind": lambda case: EXPERT_REVIEW,
+        "grace": lambda case: REVIEW_GRACE,
+    }
+
+
 def deadlines_chase_due(*, now=None, limit: int = CHASE_BATCH) -> int:
     """The sweep: take the steps that missed response times and expert reviews have come to. Returns how many
     steps were taken. Running it twice takes none twice. At most `limit` cases of each deadline per run, the
     longest overdue first, so a backlog (the first run after a deployment) spreads over a few minutes."""
     now = now or timezone.now()
     taken = 0
-    response_ids = list(
-        Case.objects.response_missed(now)
-        .filter(_response_step_due(now))
-        .order_by("respond_by")
-        .values_list("pk", flat=True)[:limit]
-    )
-    review_ids = list(
-        Case.objects.review_missed(now)
-        .filter(_review_step_due(now))
-        .order_by("expert_review_by")
-        .values_list("pk", flat=True)[:limit]
-    )
-    for pk in response_ids:
-        with transaction.atomic():
-            case = (
-                Case.objects.response_missed(now)
-                .select_for_update(of=("self",))
-                .select_related("center")
-                .filter(_response_step_due(now), pk=pk)
-                .first()
-            )
-            if case is None:
-                continue  # done meanwhile, or another sweep took the step
-            target = _target(case.respond_by, RESPONSE_GRACE[Tier(case.tier)], now)
-            kind = response_kind(case.tier)
-            for step in range(case.response_chase_level + 1, target + 1):
-                _chase(case, kind=kind, due=case.respond_by, step=step, now=now)
-                taken += 1
-            if target > case.response_chase_level:
-                Case.objects.filter(pk=pk).update(response_chase_level=target)
-    for pk in review_ids:
-        with transaction.atomic():
-            case = (
-                Case.objects.review_missed(now)
-                .select_for_update(of=("self",))
-                .select_related("center")
-                .filter(_review_step_due(now), pk=pk)
-                .first()
-            )
-            if case is None:
-                continue
-            target = _target(case.expert_review_by, REVIEW_GRACE, now)
-            for step in range(case.review_chase_level + 1, target + 1):
-                _chase(case, kind=EXPERT_REVIEW, due=case.expert_review_by, step=step, now=now)
-                taken += 1
-            if target > case.review_chase_level:
-                Case.objects.filter(pk=pk).update(review_chase_level=target)
+    for deadline in ("response", "review"):
+        spec = _deadline_spec(deadline, now)
+        ids = list(spec["due"].order_by(spec["due_field"]).values_list("pk", flat=True)[:limit])
+        for pk in ids:
+            with transaction.atomic():
+                case = spec["due"].select_for_update(of=("self",)).select_related("center").filter(pk=pk).first()
+                if case is None:
+                    continue  # done meanwhile, or another sweep took the step
+                due, level = getattr(case, spec["due_field"]), getattr(case, spec["level_field"])
+                target = _target(due, spec["grace"](case), now)
+                for step in range(level + 1, target + 1):
+                    _chase(case, kind=spec["kind"](case), due=due, step=step, now=now)
+                    taken += 1
+                if target > level:
+                    Case.objects.filter(pk=pk).update(**{spec["level_field"]: target})
     return taken
 
 
