@@ -10,8 +10,9 @@ from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from centers.models import Center, DutyShift, Role, ShiftKind, Station, User
+from centers.models import Center, DutyShift, Role, Station, User
 from centers.policies import center_ids_for, has_role, station_ids_for
+from centers.selectors import DUTY_ONLINE_HOTLINE, duty_gaps
 
 from .models import (
     ACTIVE_Q,
@@ -300,21 +301,8 @@ def roster_shifts(*, center: Center, start: dt.datetime, end: dt.datetime) -> Qu
 
 
 def coverage_gaps(*, center: Center, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
-    """Spans in [start, end) when nobody holds the 24-hour online / hotline duty."""
-    spans = DutyShift.objects.filter(
-        center=center, kind=ShiftKind.ONLINE_HOTLINE, starts_at__lt=end, ends_at__gt=start
-    ).values_list("starts_at", "ends_at")
-    gaps = []
-    covered_until = start
-    for shift_start, shift_end in sorted(spans):
-        if shift_start > covered_until:
-            gaps.append((covered_until, shift_start))
-        covered_until = max(covered_until, shift_end)
-        if covered_until >= end:
-            break
-    if covered_until < end:
-        gaps.append((covered_until, end))
-    return gaps
+    """Spans in [start, end) when nobody eligible holds the 24-hour online / hotline duty (the on-duty rule)."""
+    return duty_gaps(center=center, duty=DUTY_ONLINE_HOTLINE, start=start, end=end)
 
 
 def duty_shift_for_staff(*, user, pk: int) -> DutyShift | None:

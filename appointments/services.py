@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from centers.audit import audit_record
 from centers.models import Center, DutyShift, Resident, Room, ShiftKind, Station, User
 from centers.policies import center_ids_for
+from centers.selectors import may_take_shift
 
 from .models import (
     ACTIVE_Q,
@@ -924,6 +925,24 @@ def calendar_feed_revoke(*, user: User) -> CalendarFeed:
 # --- Duty roster ----------------------------------------------------------------------------------
 
 
+def _shift_check_person(*, user: User, center: Center, kind: str, is_crisis_team: bool) -> None:
+    """Refuse, with a sentence naming the person, anyone the on-duty rule would not count for this shift."""
+    if may_take_shift(user=user, center=center, kind=kind, is_crisis_team=is_crisis_team):
+        return
+    if not user.is_active:
+        message = _("%(name)s's account is deactivated; only active accounts can be put on duty.")
+    elif center.pk not in center_ids_for(user):
+        message = _("%(name)s holds no role at this center any more.")
+    elif is_crisis_team or kind == ShiftKind.ONLINE_HOTLINE:
+        message = _(
+            "%(name)s cannot be put on the crisis team or on online and hotline duty: only a counselor or a "
+            "supervisor of this center can take it."
+        )
+    else:
+        message = _("%(name)s holds no role at this center that may take on-site duty.")
+    raise ValidationError({"user": message % {"name": user}})
+
+
 @transaction.atomic
 def duty_shift_create(
     *,
@@ -941,8 +960,7 @@ def duty_shift_create(
         raise PermissionDenied
     if kind == ShiftKind.ONLINE_HOTLINE and not can_manage_roster(actor, center.pk):
         raise PermissionDenied
-    if center.pk not in center_ids_for(user):
-        raise ValidationError({"user": _("This person has no role in the center.")})
+    _shift_check_person(user=user, center=center, kind=kind, is_crisis_team=is_crisis_team)
     shift = DutyShift(
         center=center,
         station=station,

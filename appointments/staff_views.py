@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from centers.audit import audit_record
-from centers.models import Center, Role, Station, User
+from centers.models import Center, Membership, Role, Station, User
 from centers.policies import center_ids_for, has_role, station_ids_for
+from centers.selectors import DUTY_CRISIS_TEAM, duty_gaps, duty_roles_for_shift
 
 from . import ical, selectors, services
 from .forms import (
@@ -470,12 +471,8 @@ def exception_add(request: HttpRequest) -> HttpResponse:
     return redirect(url)
 
 
-@login_required
-def roster(request: HttpRequest) -> HttpResponse:
-    """The duty roster of the coming two weeks, with gaps in the 24-hour coverage shown to the supervisor."""
-    center = _center_or_404(request)
-    if not can_view_roster(request.user, center.pk):
-        raise Http404
+def _roster_page(request: HttpRequest, center, form: DutyShiftForm | None = None, status: int = 200) -> HttpResponse:
+    """The roster of the two weeks from ?start=, with the add form (a refused one keeps what was typed)."""
     start_day = parse_day(request.GET.get("start"))
     tz = timezone.get_current_timezone()
     start = dt.datetime.combine(start_day, dt.time(), tzinfo=tz)
@@ -487,6 +484,17 @@ def roster(request: HttpRequest) -> HttpResponse:
         day_start = dt.datetime.combine(day, dt.time(), tzinfo=tz)
         day_end = day_start + dt.timedelta(days=1)
         days.append((day, [s for s in shifts if s.starts_at < day_end and s.ends_at > day_start]))
+    held: dict[int, set[str]] = {}
+    for user_id, role in Membership.objects.filter(
+        center=center, user_id__in={s.user_id for s in shifts}, is_active=True
+    ).values_list("user_id", "role"):
+        held.setdefault(user_id, set()).add(role)
+    not_counted = {  # shifts the on-duty rule ignores (planned before a role was withdrawn or the rule existed)
+        s.pk
+        for s in shifts
+        if not s.user.is_active
+        or not held.get(s.user_id, set()) & set(duty_roles_for_shift(kind=s.kind, is_crisis_team=s.is_crisis_team))
+    }
     supervisor = is_supervisor_of(request.user, center.pk)
     deletable = {
         s.pk
@@ -496,20 +504,12 @@ def roster(request: HttpRequest) -> HttpResponse:
         and (supervisor or s.kind != "online_hotline")
     }
     gap_from = max(start, timezone.now())
-    gaps = (
-        selectors.coverage_gaps(center=center, start=gap_from, end=end)
-        if is_supervisor_of(request.user, center.pk)
-        else None
-    )
-    staff = (
-        User.objects.filter(memberships__center=center, memberships__is_active=True).distinct().order_by("display_name")
-    )
-    form = (
-        DutyShiftForm(center=center, staff=staff)
-        if can_manage_roster(request.user, center.pk)
-        or has_role(request.user, Role.STATION_MANAGER, center_id=center.pk)
-        else None
-    )
+    gaps = selectors.coverage_gaps(center=center, start=gap_from, end=end) if supervisor else None
+    crisis_gaps = duty_gaps(center=center, duty=DUTY_CRISIS_TEAM, start=gap_from, end=end) if supervisor else None
+    if form is None and (
+        can_manage_roster(request.user, center.pk) or has_role(request.user, Role.STATION_MANAGER, center_id=center.pk)
+    ):
+        form = DutyShiftForm(center=center, staff=_roster_staff(center))
     return render(
         request,
         "appointments/roster.html",
@@ -517,12 +517,31 @@ def roster(request: HttpRequest) -> HttpResponse:
             "center": center,
             "days": days,
             "gaps": gaps,
+            "crisis_gaps": crisis_gaps,
             "form": form,
             "start_day": start_day,
             "can_manage": can_manage_roster(request.user, center.pk),
             "deletable": deletable,
+            "not_counted": not_counted,
         },
+        status=status,
     )
+
+
+def _roster_staff(center):
+    """Whom the add form offers: the center's staff; the service refuses those the on-duty rule would not count."""
+    return (
+        User.objects.filter(memberships__center=center, memberships__is_active=True).distinct().order_by("display_name")
+    )
+
+
+@login_required
+def roster(request: HttpRequest) -> HttpResponse:
+    """The duty roster of the coming two weeks, with gaps in the 24-hour coverage shown to the supervisor."""
+    center = _center_or_404(request)
+    if not can_view_roster(request.user, center.pk):
+        raise Http404
+    return _roster_page(request, center)
 
 
 @login_required
@@ -530,8 +549,9 @@ def roster(request: HttpRequest) -> HttpResponse:
 def roster_add(request: HttpRequest) -> HttpResponse:
     """Add a duty shift (supervisor: any; station manager: on-site duty at their station)."""
     center = _center_or_404(request)
-    staff = User.objects.filter(memberships__center=center, memberships__is_active=True).distinct()
-    form = DutyShiftForm(request.POST, center=center, staff=staff)
+    if not can_view_roster(request.user, center.pk):
+        raise Http404
+    form = DutyShiftForm(request.POST, center=center, staff=_roster_staff(center))
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -546,14 +566,17 @@ def roster_add(request: HttpRequest) -> HttpResponse:
                 is_crisis_team=data["is_crisis_team"],
             )
         except PermissionDenied:
-            messages.error(request, _("You may not plan this duty."))
+            form.add_error(None, _("You may not plan this duty."))
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc.messages)
         else:
             messages.success(request, _("Shift added."))
-    else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    return redirect("appointments:roster")
+            return redirect("appointments:roster")
+    return _roster_page(request, center, form=form, status=400)
 
 
 @login_required

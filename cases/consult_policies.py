@@ -11,31 +11,24 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils import timezone
 
-from centers.models import DutyShift, Role, ShiftKind
-from centers.policies import center_ids_for, has_role, resident_of
+from centers.models import Role
+from centers.policies import has_role, resident_of
+from centers.selectors import DUTY_ONLINE
+from centers.selectors import on_duty_center_ids as duty_center_ids
 
 from .consult_models import Conversation, ConversationStatus
 from .policies import supervised_center_ids
 
 
-def duty_shift_q(prefix: str = "") -> Q:
-    """Shifts that make someone part of the online duty team: the crisis team, or online and hotline duty."""
-    return Q(**{f"{prefix}is_crisis_team": True}) | Q(**{f"{prefix}kind": ShiftKind.ONLINE_HOTLINE})
-
-
 def on_duty_center_ids(user, at=None) -> set[int]:
-    """Centers where the user is on the online duty team now (and counsels or supervises there)."""
+    """Centers where the user is on the online duty team now, by the one on-duty rule (centers.selectors)."""
     if not has_role(user, Role.COUNSELOR, Role.SUPERVISOR):
         return set()
     at = at or timezone.now()
     cached = getattr(user, "_fucheng_duty_centers", None)
     if cached is not None and cached[0] == at:
         return cached[1]
-    ids = set(
-        DutyShift.objects.filter(duty_shift_q(), user=user, starts_at__lte=at, ends_at__gt=at).values_list(
-            "center_id", flat=True
-        )
-    ) & center_ids_for(user, [Role.COUNSELOR, Role.SUPERVISOR])
+    ids = duty_center_ids(user=user, duty=DUTY_ONLINE, at=at)
     user._fucheng_duty_centers = (at, ids)
     return ids
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from centers.audit import audit_record
 from centers.models import AuditOutcome, Resident
 from centers.policies import resident_of
+from centers.selectors import DUTY_ONLINE, on_duty
 
 from . import consult_policies as policies
 from .consult_models import Conversation, ConversationStatus, Handover, MessageKind
@@ -125,9 +126,7 @@ def conversation_subjects(*, user) -> list[Resident]:
 
 def on_duty_names(*, center) -> list[str]:
     """What a resident sees of who is on duty now: a title and family name only (王老师)."""
-    from .consult_services import duty_team
-
-    return [str(u.public_name) for u in duty_team(center=center, at=timezone.now())]
+    return [str(u.public_name) for u in on_duty(center=center, duty=DUTY_ONLINE, at=timezone.now())]
 
 
 def handovers(*, conversation: Conversation) -> list[Handover]:

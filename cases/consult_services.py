@@ -21,6 +21,7 @@ from centers.audit import audit_record
 from centers.consent import require_consent
 from centers.models import ConsentPurpose, DutyShift, Resident, Role, User
 from centers.policies import has_role
+from centers.selectors import DUTY_ONLINE, duty_kind_q, on_duty
 
 from . import consult_policies as policies
 from . import services as case_services
@@ -105,20 +106,6 @@ def _system_line(conversation: Conversation, event: str, *, actor=None, label: s
     )
     message.save()
     return message
-
-
-def duty_team(*, center, at) -> list[User]:
-    """The counselors on the online duty team at `at`: crisis-team shifts and online/hotline duty."""
-    shifts = (
-        DutyShift.objects.filter(policies.duty_shift_q(), center=center, starts_at__lte=at, ends_at__gt=at)
-        .select_related("user")
-        .order_by("starts_at", "pk")
-    )
-    seen: dict[int, User] = {}
-    for shift in shifts:
-        if shift.user.is_active:
-            seen.setdefault(shift.user_id, shift.user)
-    return list(seen.values())
 
 
 # --- the resident's side ------------------------------------------------------------------------------
@@ -319,7 +306,7 @@ def conversation_take(*, conversation: Conversation, actor: User) -> Conversatio
 
 def _next_on_duty(conversation: Conversation, *, at, exclude: int | None) -> User | None:
     """Who takes a conversation over: the duty team member with the fewest open conversations."""
-    team = [u for u in duty_team(center=conversation.center, at=at) if u.pk != exclude]
+    team = [u for u in on_duty(center=conversation.center, duty=DUTY_ONLINE, at=at) if u.pk != exclude]
     team = [u for u in team if has_role(u, Role.COUNSELOR, Role.SUPERVISOR, center_id=conversation.center_id)]
     if not team:
         return None
@@ -462,7 +449,7 @@ def conversations_alert_due(*, now=None) -> int:
             center = conversation.center
             for level in range(conversation.wait_alert_level + 1, target + 1):
                 subject, text = _wait_text(conversation, level, limit)
-                team = duty_team(center=center, at=now) if level == 1 else []
+                team = on_duty(center=center, duty=DUTY_ONLINE, at=now) if level == 1 else []
                 notify = {"center": center, "now": now, "subject": subject, "text": text, "level": level}
                 if team:
                     case_services._notify_users(users=team, conversation=conversation, **notify)
@@ -479,7 +466,7 @@ def conversations_alert_due(*, now=None) -> int:
                 "conversation.wait_alert",
                 conversation,
                 level=target,
-                on_duty=len(duty_team(center=center, at=now)),
+                on_duty=len(on_duty(center=center, duty=DUTY_ONLINE, at=now)),
             )
             changed += 1
     return changed
@@ -496,7 +483,7 @@ def conversations_hand_over_due(*, now=None) -> int:
         )
     )
     for pk, center_id, counselor_id, taken_at in rows:
-        shifts = DutyShift.objects.filter(policies.duty_shift_q(), center_id=center_id, user_id=counselor_id)
+        shifts = DutyShift.objects.filter(duty_kind_q(DUTY_ONLINE), center_id=center_id, user_id=counselor_id)
         if shifts.filter(starts_at__lte=now, ends_at__gt=now).exists():
             continue  # still on duty
         if not shifts.filter(ends_at__lte=now, ends_at__gt=taken_at or now).exists():
@@ -546,7 +533,6 @@ __all__ = [
     "conversation_take",
     "conversations_alert_due",
     "conversations_hand_over_due",
-    "duty_team",
     "message_send",
     "person_anonymise",
 ]

@@ -8,7 +8,7 @@ import json
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -113,6 +113,17 @@ class CaseQuerySet(models.QuerySet):
     def open(self):
         return self.exclude(stage=Stage.CLOSED)
 
+    def response_missed(self, at):
+        """Open cases past their response time without it: a general one unassigned, a serious or high-risk
+        one without a first contact (the same test as Case.response_done)."""
+        unmet = Q(tier=Tier.GENERAL, assigned_at__isnull=True) | Q(tier__gt=Tier.GENERAL, first_contact_at__isnull=True)
+        return self.open().filter(unmet, respond_by__lte=at)
+
+    def review_missed(self, at):
+        """Open serious and high-risk cases past their expert-review time with no consultation asked."""
+        asked = Consultation.objects.filter(case=OuterRef("pk"))
+        return self.open().filter(tier__gte=Tier.SERIOUS, expert_review_by__lte=at).exclude(Exists(asked))
+
 
 def choice_label(choices: type[models.Choices], value):
     """The label of a stored choice, for list rows: Django's get_FOO_display() rebuilds the field's choices
@@ -159,6 +170,9 @@ class Case(models.Model):
     first_contact_at = models.DateTimeField(_("first contact"), null=True, blank=True)
     expert_review_by = models.DateTimeField(_("expert review by"), null=True, blank=True)
     ever_high_risk = models.BooleanField(_("was ever high-risk"), default=False)
+    # How far a missed deadline has been chased: 0 not yet, 1 the responsible person, 2 the supervisors.
+    response_chase_level = models.PositiveSmallIntegerField(_("missed response chased"), default=0)
+    review_chase_level = models.PositiveSmallIntegerField(_("missed expert review chased"), default=0)
     pending_tier = models.PositiveSmallIntegerField(
         _("tier awaiting confirmation"), choices=Tier.choices, null=True, blank=True
     )
@@ -456,6 +470,11 @@ class CrisisAlert(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     callback_phone = models.CharField(_("call back on"), max_length=20, blank=True)
+    nobody_on_duty = models.BooleanField(
+        _("nobody eligible was on duty"),
+        default=False,
+        help_text=_("The alert went at once to the supervisors and the escalation contact."),
+    )
 
     class Meta:
         verbose_name = _("crisis alert")
@@ -517,6 +536,9 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # What a message that belongs to no alert, follow-up or conversation is about (a missed deadline, a
+    # consultation, a coverage digest): with the level, channel and address, it is sent once.
+    key = models.CharField(max_length=80, blank=True, default="")
 
     class Meta:
         verbose_name = _("notification")
@@ -538,6 +560,11 @@ class Notification(models.Model):
                 fields=["conversation", "level", "channel", "address"],
                 condition=Q(conversation__isnull=False),
                 name="notification_once_per_conversation_level",
+            ),
+            models.UniqueConstraint(
+                fields=["key", "level", "channel", "address"],
+                condition=~Q(key=""),
+                name="notification_once_per_key_level",
             ),
         ]
 

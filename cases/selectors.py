@@ -339,10 +339,8 @@ def expert_review_overdue(*, case: Case) -> bool:
 def cases_missing_expert_review(*, user) -> QuerySet[Case]:
     """The center's serious and high-risk cases past their expert-review time with no consultation asked."""
     return (
-        Case.objects.filter(center_id__in=policies.supervised_center_ids(user), tier__gte=Tier.SERIOUS)
-        .exclude(stage=Stage.CLOSED)
-        .filter(expert_review_by__lt=timezone.now())
-        .exclude(Exists(Consultation.objects.filter(case=OuterRef("pk"))))
+        Case.objects.review_missed(timezone.now())
+        .filter(center_id__in=policies.supervised_center_ids(user))
         .select_related("station")
         .order_by("expert_review_by")
     )

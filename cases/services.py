@@ -22,7 +22,7 @@ from centers.audit import AuditEntry, audit_record, audit_record_many
 from centers.bulk import insert_rows
 from centers.models import Center, ConsentPurpose, PartnerInstitution, Resident, Role, Station, User
 from centers.policies import has_consent, has_role, resident_of
-from centers.selectors import crisis_team_on_duty
+from centers.selectors import DUTY_CRISIS_TEAM, on_duty
 from centers.services import consent_give
 
 from . import policies
@@ -175,13 +175,32 @@ def _route(case: Case, actor, *, reason: str, now, callback_phone: str = "") -> 
     else:
         case.respond_by = case.opened_at + dt.timedelta(hours=72)
         route = "station_counselors" if case.station_id else "center_counselors"
+    case.response_chase_level = 0  # a new response time is chased from its own start
     case.updated_at = now
     case.full_clean()
     case.save()
     _event(case, actor, EventKind.ROUTED, to_value=route, at=now)
     if case.tier == Tier.HIGH_RISK:
         _alert_raise(case=case, actor=actor, reason=reason, now=now, callback_phone=callback_phone)
+    elif case.tier == Tier.SERIOUS:
+        _serious_intake_notify(case, now=now)
     _follow_up_schedule(case, now=now)
+
+
+def _serious_intake_notify(case: Case, *, now) -> None:
+    """A serious case is contacted within 24 hours: its counselors, else the crisis team on duty, else the
+    supervisors hear of it at once."""
+    people = list(case.counselors.filter(is_active=True)) or on_duty(center=case.center, duty=DUTY_CRISIS_TEAM, at=now)
+    people = people or _supervisors(case.center)
+    with translation.override(settings.LANGUAGE_CODE):
+        url = _absolute(reverse("cases:case_detail", args=[case.pk]))
+        subject = _("Serious case %(ref)s: contact the person within 24 hours") % {"ref": case.reference}
+        text = _("Contact the person by %(due)s and record the contact on the case: %(url)s") % {
+            "due": timezone.localtime(case.respond_by).strftime("%Y-%m-%d %H:%M"),
+            "url": url,
+        }
+    key = f"serious:{case.pk}:{int(case.respond_by.timestamp())}"
+    _notify_users(users=people, center=case.center, now=now, subject=str(subject), text=str(text), key=key)
 
 
 def _tier_apply(case: Case, *, tier: int, actor, reason: str, now, source: str, callback_phone: str = "") -> None:
@@ -550,8 +569,16 @@ def _supervisors(center) -> list[User]:
     )
 
 
+def _counselors(center) -> list[User]:
+    return list(
+        User.objects.filter(
+            memberships__center=center, memberships__role=Role.COUNSELOR, memberships__is_active=True, is_active=True
+        ).distinct()
+    )
+
+
 def _notify_users(
-    *, users, center, now, subject, text, alert=None, follow_up=None, level=0, conversation=None
+    *, users, center, now, subject, text, alert=None, follow_up=None, level=0, conversation=None, key: str = ""
 ) -> list[Notification]:
     rows: list[Notification] = []
     for user in users:
@@ -572,11 +599,12 @@ def _notify_users(
         follow_up=follow_up,
         level=level,
         conversation=conversation,
+        key=key,
     )
 
 
 def _notify_contact(
-    *, center, now, subject, text, alert=None, follow_up=None, level=0, conversation=None
+    *, center, now, subject, text, alert=None, follow_up=None, level=0, conversation=None, key: str = ""
 ) -> list[Notification]:
     rows = []
     if center.escalation_contact_email:
@@ -593,24 +621,26 @@ def _notify_contact(
         follow_up=follow_up,
         level=level,
         conversation=conversation,
+        key=key,
     )
 
 
 def _store_notifications(
-    rows, *, center, now, subject, text, alert, follow_up, level, conversation=None
+    rows, *, center, now, subject, text, alert, follow_up, level, conversation=None, key: str = ""
 ) -> list[Notification]:
     stored = []
     seen = set()
     for row in rows:
-        key = (row.channel, row.address)
-        if key in seen:
+        channel_address = (row.channel, row.address)
+        if channel_address in seen:
             continue
-        seen.add(key)
+        seen.add(channel_address)
         row.center = center
         row.alert = alert
         row.follow_up = follow_up
         row.conversation = conversation
         row.level = level
+        row.key = key
         row.subject = subject[:200]
         row.text = text
         row.created_at = now
@@ -618,6 +648,8 @@ def _store_notifications(
             lookup = {"alert": alert}
         elif follow_up is not None:
             lookup = {"follow_up": follow_up}
+        elif key:
+            lookup = {"key": key}
         else:
             lookup = {"conversation": conversation}
         if Notification.objects.filter(level=level, channel=row.channel, address=row.address, **lookup).exists():
@@ -637,20 +669,30 @@ def _alert_raise(*, case: Case, actor, reason: str, now, callback_phone: str = "
         return alert
     if reason not in {c[0] for c in CrisisAlert._meta.get_field("reason").choices}:
         reason = "judgement"
+    team = on_duty(center=case.center, duty=DUTY_CRISIS_TEAM, at=now)
     alert = CrisisAlert(
-        case=case, center=case.center, station=case.station, reason=reason, raised_at=now, callback_phone=callback_phone
+        case=case,
+        center=case.center,
+        station=case.station,
+        reason=reason,
+        raised_at=now,
+        callback_phone=callback_phone,
+        nobody_on_duty=not team,
     )
     alert.save()
     subject, text = _alert_text(alert, CrisisAlert.Level.TEAM)
-    team = crisis_team_on_duty(center=case.center, at=now)
     if team:
         _notify_users(users=team, center=case.center, now=now, subject=subject, text=text, alert=alert)
     else:
-        # Nobody on duty: straight to the supervisors and the center's escalation contact.
-        _notify_users(
+        # Nobody eligible on duty: straight to the supervisors and the center's escalation contact.
+        reached = _notify_users(
             users=_supervisors(case.center), center=case.center, now=now, subject=subject, text=text, alert=alert
         )
-        _notify_contact(center=case.center, now=now, subject=subject, text=text, alert=alert)
+        reached += _notify_contact(center=case.center, now=now, subject=subject, text=text, alert=alert)
+        if not reached:  # an alert never has zero recipients: every active counselor of the center
+            _notify_users(
+                users=_counselors(case.center), center=case.center, now=now, subject=subject, text=text, alert=alert
+            )
     _event(case, actor, EventKind.ALERT, to_value=reason, at=now)
     _audit(actor, "alert.raise", case, alert=alert.pk, on_duty=[u.pk for u in team])
     _enqueue("alert_dispatch", alert.pk)
@@ -1428,6 +1470,17 @@ def consultation_request(*, case: Case, expert: User, question: str, actor: User
     consultation.save()
     _event(case, actor, EventKind.CONSULTATION, to_value="requested", reason=str(expert))
     _audit(actor, "case.consult_request", case, consultation=consultation.pk, expert=expert.pk)
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Expert consultation asked on case %(ref)s") % {"ref": case.reference}
+        text = _("A counselor asks for your advice: %(url)s") % {"url": _absolute(reverse("cases:consultations"))}
+    _notify_users(
+        users=[expert],
+        center=case.center,
+        now=consultation.requested_at,
+        subject=str(subject),
+        text=str(text),
+        key=f"consultation:{consultation.pk}",
+    )  # the sweep sends the email and SMS within a minute
     return consultation
 
 

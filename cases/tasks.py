@@ -7,7 +7,7 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
-from . import services
+from . import deadlines, services
 
 
 @shared_task(name="cases.alert_dispatch")
@@ -18,7 +18,8 @@ def alert_dispatch(alert_id: int) -> int:
 
 @shared_task(name="cases.sweep")
 def sweep() -> dict:
-    """Every minute: take in first bookings, escalate alerts and overdue follow-ups by their timers, send what is unsent."""
+    """Every minute: take in first bookings, escalate alerts, overdue follow-ups and missed deadlines by their
+    timers, send the daily crisis-team coverage digest, send what is unsent."""
     from . import consult_services  # online conversations (issue 10)
 
     now = timezone.now()
@@ -26,6 +27,8 @@ def sweep() -> dict:
         "bookings_taken_in": services.case_intake_from_bookings(now=now),
         "alerts_escalated": services.alerts_escalate_due(now=now),
         "follow_ups_escalated": services.followups_escalate_due(now=now),
+        "deadlines_chased": deadlines.deadlines_chase_due(now=now),
+        "coverage_digests": deadlines.coverage_digests_send(now=now),
         "conversations_alerted": consult_services.conversations_alert_due(now=now),
         "conversations_handed_over": consult_services.conversations_hand_over_due(now=now),
         "sent": services.notifications_send(),

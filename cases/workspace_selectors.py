@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from appointments.models import ACTIVE_Q, Appointment
 from appointments.selectors import coverage_gaps
 from centers.models import Center, User
-from centers.selectors import crisis_team_on_duty
+from centers.selectors import DUTY_CRISIS_TEAM, duty_gaps, on_duty
 
 from . import policies
+from .deadlines import COVERAGE_DAYS, overdue_rows
 from .models import Case, Consultation, FollowUp, Referral, ReferralStatus, Screening, Stage, Tier
 
 LIMIT = 30
@@ -121,18 +122,40 @@ def caseload(*, user) -> list[dict]:
 
 
 def duty_coverage(*, user) -> list[dict]:
-    """Per supervised center: the crisis team on duty now and the online/hotline gaps in the next 24 hours."""
+    """Per supervised center: the crisis team on duty now, the online/hotline gaps in the next 24 hours and the
+    crisis-team gaps in the next 14 days (all by the one on-duty rule)."""
     now = timezone.now()
     out = []
     for center in Center.objects.filter(pk__in=policies.supervised_center_ids(user)).order_by("pk"):
         out.append(
             {
                 "center": center,
-                "on_duty": crisis_team_on_duty(center=center, at=now),
+                "on_duty": on_duty(center=center, duty=DUTY_CRISIS_TEAM, at=now),
                 "gaps": coverage_gaps(center=center, start=now, end=now + dt.timedelta(hours=24)),
+                "crisis_gaps": duty_gaps(
+                    center=center, duty=DUTY_CRISIS_TEAM, start=now, end=now + dt.timedelta(days=COVERAGE_DAYS)
+                ),
             }
         )
     return out
+
+
+def deadlines_overdue(*, user) -> list[dict]:
+    """Missed response times and expert reviews on open cases the user may see, oldest first (one query)."""
+    if not policies.is_case_worker(user):
+        return []
+    now = timezone.now()
+    late = Q(pk__in=Case.objects.response_missed(now).values("pk")) | Q(
+        pk__in=Case.objects.review_missed(now).values("pk")
+    )
+    cases = (
+        Case.objects.filter(late)
+        .filter(policies.case_visible_to(user))
+        .annotate(review_missed=Exists(Case.objects.review_missed(now).filter(pk=OuterRef("pk"))))
+        .select_related("station")
+        .order_by("respond_by")[:LIMIT]
+    )
+    return overdue_rows(cases, now=now)
 
 
 def screening_chart(screenings) -> dict:
@@ -155,6 +178,7 @@ __all__ = [
     "appointments_today",
     "caseload",
     "consultations_pending",
+    "deadlines_overdue",
     "duty_coverage",
     "new_intakes",
     "overdue_follow_ups",

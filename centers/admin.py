@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import Http404
@@ -22,6 +23,8 @@ from .models import (
     User,
 )
 from .policies import center_ids_for
+from .selectors import may_take_shift
+from .services import duty_shifts_end_ineligible
 
 admin.site.site_header = _("Fucheng portal administration")
 admin.site.site_title = _("Fucheng administration")
@@ -88,6 +91,11 @@ class UserAdmin(NotFoundOutsideScopeMixin, DjangoUserAdmin):
     search_fields = ("username", "display_name", "email")
     fieldsets = DjangoUserAdmin.fieldsets + ((_("Portal"), {"fields": ("display_name", "phone", "phone_verified")}),)
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not obj.is_active:  # a deactivated account's shifts end, as with account_deactivate
+            duty_shifts_end_ineligible(actor=request.user, user=obj)
+
     def get_queryset(self, request):
         qs = super().get_queryset(request)
         if request.user.is_superuser:
@@ -112,6 +120,11 @@ class MembershipAdmin(CenterScopedAdmin):
     list_display = ("user", "role", "center", "station", "is_active")
     list_filter = ("role", "center", "is_active")
     raw_id_fields = ("user",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not obj.is_active:  # a role withdrawn here ends the shifts it allowed, as on the staff page
+            duty_shifts_end_ineligible(actor=request.user, user=obj.user, center=obj.center)
 
 
 @admin.register(Resident)
@@ -139,11 +152,35 @@ class RoomAdmin(CenterScopedAdmin):
     list_display = ("name", "kind", "station", "center")
 
 
+class DutyShiftAdminForm(forms.ModelForm):
+    """The admin keeps the on-duty rule too: nobody the rule would not count is put on a shift."""
+
+    class Meta:
+        model = DutyShift
+        fields = ("center", "station", "kind", "user", "starts_at", "ends_at", "is_crisis_team")
+
+    def clean(self):
+        data = super().clean()
+        user, center = data.get("user"), data.get("center")
+        if (
+            user
+            and center
+            and not may_take_shift(
+                user=user, center=center, kind=data.get("kind"), is_crisis_team=bool(data.get("is_crisis_team"))
+            )
+        ):
+            self.add_error(
+                "user", _("This person may not take this duty: it needs an active account with a suitable role here.")
+            )
+        return data
+
+
 @admin.register(DutyShift)
 class DutyShiftAdmin(CenterScopedAdmin):
     list_display = ("user", "kind", "station", "starts_at", "ends_at", "is_crisis_team")
     list_filter = ("kind", "is_crisis_team")
     raw_id_fields = ("user",)
+    form = DutyShiftAdminForm
 
 
 @admin.register(AuditEvent)

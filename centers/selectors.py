@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from .models import AuditEvent, DutyShift, Membership, Resident, ShiftKind, Station, User
+from .models import AuditEvent, DutyShift, Membership, Resident, Role, ShiftKind, Station, User
 from .policies import can_read_audit, center_ids_for, resident_of, supervised_center_ids
 
 
@@ -71,27 +71,112 @@ def audit_event_list(
     return rows.order_by("-id")
 
 
-def duty_shifts_at(*, center, at, kind: str | None = None, crisis_team_only: bool = False) -> QuerySet[DutyShift]:
-    """Shifts of a center covering the moment `at` (organisational data, no personal records)."""
-    shifts = DutyShift.objects.filter(center=center, starts_at__lte=at, ends_at__gt=at).select_related(
-        "user", "station"
+# --- Who is on duty: the one rule ------------------------------------------------------------------------
+#
+# A duty is what a shift makes someone answer for. A person is on a duty at a center at a moment when they
+# have a shift of that duty there covering the moment, their account is active, and they hold at that
+# center an active role that may take the duty. Every caller (crisis alerts, online conversations, the
+# roster, coverage, the console) reads it here.
+
+DUTY_CRISIS_TEAM = "crisis_team"  # crisis-team shifts (else, when none, whoever holds online duty)
+DUTY_ONLINE = "online"  # who answers online conversations: the crisis team and online / hotline duty
+DUTY_ONLINE_HOTLINE = "online_hotline"  # the 24-hour online and hotline line itself (coverage)
+DUTY_ONSITE = "onsite"
+
+CLINICAL_DUTY_ROLES = (Role.COUNSELOR, Role.SUPERVISOR)
+DUTY_ROLES: dict[str, tuple[str, ...]] = {
+    DUTY_CRISIS_TEAM: CLINICAL_DUTY_ROLES,
+    DUTY_ONLINE: CLINICAL_DUTY_ROLES,
+    DUTY_ONLINE_HOTLINE: CLINICAL_DUTY_ROLES,
+    DUTY_ONSITE: (Role.COUNSELOR, Role.SUPERVISOR, Role.STATION_MANAGER, Role.VOLUNTEER),
+}
+
+
+def duty_kind_q(duty: str, prefix: str = "") -> Q:
+    """The shifts that count for a duty, by kind and crisis-team flag only (no eligibility)."""
+    crisis = Q(**{f"{prefix}is_crisis_team": True})
+    if duty == DUTY_CRISIS_TEAM:
+        return crisis
+    if duty == DUTY_ONLINE:
+        return crisis | Q(**{f"{prefix}kind": ShiftKind.ONLINE_HOTLINE})
+    if duty == DUTY_ONLINE_HOTLINE:
+        return Q(**{f"{prefix}kind": ShiftKind.ONLINE_HOTLINE})
+    if duty == DUTY_ONSITE:
+        return Q(**{f"{prefix}kind": ShiftKind.ONSITE})
+    raise ValueError(f"unknown duty {duty!r}")
+
+
+def duty_roles_for_shift(*, kind: str, is_crisis_team: bool) -> tuple[str, ...]:
+    """The roles that may take a shift of this kind (the strictest duty the shift makes someone part of)."""
+    if is_crisis_team or kind == ShiftKind.ONLINE_HOTLINE:
+        return CLINICAL_DUTY_ROLES
+    return DUTY_ROLES[DUTY_ONSITE]
+
+
+def may_take_shift(*, user: User, center, kind: str, is_crisis_team: bool) -> bool:
+    """Whether the person may be put on such a shift at this center: an active account holding there an
+    active role allowed to take the duty."""
+    if not user.is_active:
+        return False
+    roles = duty_roles_for_shift(kind=kind, is_crisis_team=is_crisis_team)
+    return Membership.objects.filter(user=user, center=center, role__in=roles, is_active=True).exists()
+
+
+def _eligible_q(roles: tuple[str, ...]) -> Q:
+    held = Membership.objects.filter(
+        user_id=OuterRef("user_id"), center_id=OuterRef("center_id"), role__in=roles, is_active=True
     )
-    if kind:
-        shifts = shifts.filter(kind=kind)
-    if crisis_team_only:
-        shifts = shifts.filter(is_crisis_team=True)
-    return shifts.order_by("starts_at", "pk")
+    return Q(user__is_active=True) & Q(Exists(held))
 
 
-def crisis_team_on_duty(*, center, at) -> list[User]:
-    """The people on the crisis team at `at`: crisis-team shifts first, else whoever holds online duty."""
-    shifts = list(duty_shifts_at(center=center, at=at, crisis_team_only=True))
-    if not shifts:
-        shifts = list(duty_shifts_at(center=center, at=at, kind=ShiftKind.ONLINE_HOTLINE))
+def duty_shifts(*, duty: str, center=None, at=None) -> QuerySet[DutyShift]:
+    """The shifts of a duty held by people eligible for it (at `at`, when given; of `center`, when given)."""
+    shifts = DutyShift.objects.filter(duty_kind_q(duty), _eligible_q(DUTY_ROLES[duty]))
+    if center is not None:
+        shifts = shifts.filter(center=center)
+    if at is not None:
+        shifts = shifts.filter(starts_at__lte=at, ends_at__gt=at)
+    return shifts
+
+
+def on_duty(*, center, duty: str, at) -> list[User]:
+    """The people on `duty` at `center` at the moment `at`, by the one rule, in shift order, each once.
+
+    The crisis team is the crisis-team shifts; when none covers the moment, whoever holds online duty."""
+    shifts = list(duty_shifts(duty=duty, center=center, at=at).select_related("user").order_by("starts_at", "pk"))
+    if not shifts and duty == DUTY_CRISIS_TEAM:
+        return on_duty(center=center, duty=DUTY_ONLINE_HOTLINE, at=at)
     seen: dict[int, User] = {}
     for shift in shifts:
         seen.setdefault(shift.user_id, shift.user)
     return list(seen.values())
+
+
+def on_duty_center_ids(*, user, duty: str, at) -> set[int]:
+    """The centers where the user is on `duty` at `at`, by the same rule (one query)."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return set(duty_shifts(duty=duty, at=at).filter(user=user).values_list("center_id", flat=True))
+
+
+def duty_gaps(*, center, duty: str, start, end) -> list[tuple]:
+    """Spans in [start, end) when nobody eligible holds `duty` at the center."""
+    spans = (
+        duty_shifts(duty=duty, center=center)
+        .filter(starts_at__lt=end, ends_at__gt=start)
+        .values_list("starts_at", "ends_at")
+    )
+    gaps = []
+    covered_until = start
+    for shift_start, shift_end in sorted(spans):
+        if shift_start > covered_until:
+            gaps.append((covered_until, shift_start))
+        covered_until = max(covered_until, shift_end)
+        if covered_until >= end:
+            break
+    if covered_until < end:
+        gaps.append((covered_until, end))
+    return gaps
 
 
 def supervised_center(*, user):

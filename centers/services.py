@@ -9,8 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .audit import audit_record
-from .models import Center, ConsentRecord, Membership, Resident, Station, User, generated_username
+from .models import Center, ConsentRecord, DutyShift, Membership, Resident, Station, User, generated_username
 from .policies import can_manage_staff, center_ids_for, forget_memberships, is_staff_member, resident_of
+from .selectors import may_take_shift
 
 
 @transaction.atomic
@@ -132,7 +133,48 @@ def membership_revoke(*, actor: User | None, membership: Membership) -> Membersh
         detail={"user": membership.user_id, "role": membership.role},
         actor_label=None if actor else "system",
     )
+    duty_shifts_end_ineligible(actor=actor, user=membership.user, center=membership.center)
     return membership
+
+
+@transaction.atomic
+def account_deactivate(*, actor: User | None, user: User) -> User:
+    """Deactivate a staff account: it can no longer sign in, and its current and future shifts end."""
+    if actor is not None and not any(can_manage_staff(actor, pk) for pk in center_ids_for(user)):
+        raise PermissionDenied
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        audit_record(actor=actor, action="account.deactivate", obj=user, actor_label=None if actor else "system")
+    duty_shifts_end_ineligible(actor=actor, user=user)
+    return user
+
+
+@transaction.atomic
+def duty_shifts_end_ineligible(*, actor: User | None, user: User, center: Center | None = None) -> int:
+    """End the shifts the on-duty rule no longer counts for the person (role withdrawn, account deactivated):
+    a future shift is removed, a running one ends now; past shifts stay on the record. Each is audited, and the
+    roster and the console show the gap it leaves. Returns how many shifts changed."""
+    now = timezone.now()
+    shifts = DutyShift.objects.select_for_update().filter(user=user, ends_at__gt=now)
+    if center is not None:
+        shifts = shifts.filter(center=center)
+    changed = 0
+    for shift in shifts.select_related("center"):
+        if may_take_shift(user=user, center=shift.center, kind=shift.kind, is_crisis_team=shift.is_crisis_team):
+            continue
+        detail = {"user": user.pk, "kind": shift.kind, "crisis_team": shift.is_crisis_team}
+        label = None if actor else "system"
+        if shift.starts_at >= now:
+            audit_record(actor=actor, action="duty_shift.delete", obj=shift, detail=detail, actor_label=label)
+            shift.delete()
+        else:
+            shift.ends_at = now
+            shift.save(update_fields=["ends_at"])
+            audit_record(actor=actor, action="duty_shift.end", obj=shift, detail=detail, actor_label=label)
+        changed += 1
+    return changed
 
 
 @transaction.atomic

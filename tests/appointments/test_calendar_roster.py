@@ -9,7 +9,7 @@ from django.utils import timezone
 from appointments.models import CalendarFeed
 from appointments.services import appointment_book, duty_shift_create
 from centers.models import DutyShift, Role, ShiftKind
-from centers.selectors import crisis_team_on_duty
+from centers.selectors import DUTY_CRISIS_TEAM, on_duty
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +86,7 @@ def test_the_supervisor_sees_gaps_in_24_hour_coverage(client_for, supervisor, co
     page = client_for(supervisor).get(reverse("appointments:roster")).content.decode()
     assert 'data-testid="coverage-gaps"' in page
     assert _at(3, 16).strftime("%Y-%m-%d 16:00") in page
-    assert crisis_team_on_duty(center=center, at=_at(1, 9)) == [supervisor]
+    assert on_duty(center=center, duty=DUTY_CRISIS_TEAM, at=_at(1, 9)) == [supervisor]
 
 
 def test_full_coverage_reads_covered(client_for, supervisor, counselor, center):

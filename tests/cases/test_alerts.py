@@ -109,7 +109,12 @@ def test_the_beat_sweep_with_a_frozen_clock(person, center, duty_at_t0, supervis
         second = tasks.sweep()
     assert first["alerts_escalated"] == 1 and second["alerts_escalated"] == 0
     assert second["sent"] == 0
-    assert len(mail.outbox) == 2  # the team's email at raise, the supervisor's at escalation; each once
+    alert_subjects = set(Notification.objects.filter(alert__isnull=False).values_list("subject", flat=True))
+    # the team's email at raise, the supervisor's at escalation; each once
+    assert len([m for m in mail.outbox if m.subject in alert_subjects]) == 2
+    # and, the crisis team having gaps in the coming 14 days, the supervisor's daily coverage digest, once
+    assert first["coverage_digests"] == 1 and second["coverage_digests"] == 0
+    assert len(mail.outbox) == 3
 
 
 def test_centers_tune_their_timers(person, center, duty_at_t0, supervisor):
