@@ -33,6 +33,7 @@ from .models import (
     TAG_FOLLOW_UP_DAYS,
     TIER_FOLLOW_UP_DAYS,
     TRANSITIONS,
+    CallbackRequest,
     Case,
     CaseEvent,
     CaseNote,
@@ -551,7 +552,7 @@ def _supervisors(center) -> list[User]:
 
 
 def _notify_users(
-    *, users, center, now, subject, text, alert=None, follow_up=None, level=0, conversation=None
+    *, users, center, now, subject, text, alert=None, follow_up=None, level=0, conversation=None, callback_request=None
 ) -> list[Notification]:
     rows: list[Notification] = []
     for user in users:
@@ -572,11 +573,12 @@ def _notify_users(
         follow_up=follow_up,
         level=level,
         conversation=conversation,
+        callback_request=callback_request,
     )
 
 
 def _notify_contact(
-    *, center, now, subject, text, alert=None, follow_up=None, level=0, conversation=None
+    *, center, now, subject, text, alert=None, follow_up=None, level=0, conversation=None, callback_request=None
 ) -> list[Notification]:
     rows = []
     if center.escalation_contact_email:
@@ -593,11 +595,12 @@ def _notify_contact(
         follow_up=follow_up,
         level=level,
         conversation=conversation,
+        callback_request=callback_request,
     )
 
 
 def _store_notifications(
-    rows, *, center, now, subject, text, alert, follow_up, level, conversation=None
+    rows, *, center, now, subject, text, alert, follow_up, level, conversation=None, callback_request=None
 ) -> list[Notification]:
     stored = []
     seen = set()
@@ -610,12 +613,15 @@ def _store_notifications(
         row.alert = alert
         row.follow_up = follow_up
         row.conversation = conversation
+        row.callback_request = callback_request
         row.level = level
         row.subject = subject[:200]
         row.text = text
         row.created_at = now
-        if alert is not None:
-            lookup = {"alert": alert}
+        if callback_request is not None:
+            lookup = {"callback_request": callback_request}
+        elif alert is not None:
+            lookup = {"alert": alert, "callback_request": None}
         elif follow_up is not None:
             lookup = {"follow_up": follow_up}
         else:
@@ -627,13 +633,63 @@ def _store_notifications(
     return stored
 
 
+def _alert_team_notify(alert: CrisisAlert, *, now, subject: str, text: str, callback_request=None) -> list[User]:
+    """Notify the crisis team on duty, or with nobody on duty the supervisors and the escalation contact."""
+    team = crisis_team_on_duty(center=alert.center, at=now)
+    rows = {"center": alert.center, "now": now, "subject": subject, "text": text, "alert": alert}
+    if team:
+        _notify_users(users=team, callback_request=callback_request, **rows)
+    else:
+        # Nobody on duty: straight to the supervisors and the center's escalation contact.
+        _notify_users(users=_supervisors(alert.center), callback_request=callback_request, **rows)
+        _notify_contact(callback_request=callback_request, **rows)
+    if callback_request is not None and alert.level >= CrisisAlert.Level.SUPERVISOR:
+        # The alert already went past the team without an answer: the supervisors hear of the new request too.
+        _notify_users(users=_supervisors(alert.center), callback_request=callback_request, **rows)
+    return team
+
+
+def _is_person_signal(actor) -> bool:
+    """A signal from the person (or their guardian, or a visitor without an account), not from staff at work."""
+    return not getattr(actor, "is_authenticated", False) or not policies.is_case_worker(actor)
+
+
+def _callback_request_add(alert: CrisisAlert, *, source: str, phone: str, now) -> CallbackRequest:
+    if source not in CallbackRequest.Source.values:
+        source = CallbackRequest.Source.HELP_NOW
+    request = CallbackRequest(alert=alert, source=source, phone=phone[:20], requested_at=now)
+    request.full_clean()
+    request.save()
+    return request
+
+
+def _repeat_text(alert: CrisisAlert, count: int) -> tuple[str, str]:
+    with translation.override(settings.LANGUAGE_CODE):
+        url = _absolute(reverse("cases:case_detail", args=[alert.case_id]))
+        subject = _("Crisis alert: case %(ref)s asked for help again (request %(count)s), still not acknowledged") % {
+            "ref": alert.case.reference,
+            "count": count,
+        }
+        text = _("Open the case, acknowledge the alert and call the person back now: %(url)s") % {"url": url}
+    return str(subject), str(text)
+
+
 def _alert_raise(*, case: Case, actor, reason: str, now, callback_phone: str = "") -> CrisisAlert:
-    """One open alert per case: a new acute signal on a case with an open alert re-uses it."""
+    """One open alert per case. A person's new acute signal on a case with an open alert adds a callback
+    request to it and notifies the team again; a staff member's judgement on an open alert adds nothing."""
+    person_signal = _is_person_signal(actor) and reason != "judgement"
     alert = CrisisAlert.objects.select_for_update().filter(case=case, acknowledged_at__isnull=True).first()
     if alert is not None:
         if callback_phone and not alert.callback_phone:
             alert.callback_phone = callback_phone
             alert.save(update_fields=["callback_phone"])
+        if person_signal:
+            request = _callback_request_add(alert, source=reason, phone=callback_phone, now=now)
+            subject, text = _repeat_text(alert, alert.requests.count())
+            team = _alert_team_notify(alert, now=now, subject=subject, text=text, callback_request=request)
+            _event(case, actor, EventKind.ALERT, to_value=reason, reason=_("Asked again for help"), at=now)
+            _audit(actor, "alert.repeat", case, alert=alert.pk, request=request.pk, on_duty=[u.pk for u in team])
+            _enqueue("alert_dispatch", alert.pk)
         return alert
     if reason not in {c[0] for c in CrisisAlert._meta.get_field("reason").choices}:
         reason = "judgement"
@@ -641,16 +697,10 @@ def _alert_raise(*, case: Case, actor, reason: str, now, callback_phone: str = "
         case=case, center=case.center, station=case.station, reason=reason, raised_at=now, callback_phone=callback_phone
     )
     alert.save()
+    if person_signal:
+        _callback_request_add(alert, source=reason, phone=callback_phone, now=now)
     subject, text = _alert_text(alert, CrisisAlert.Level.TEAM)
-    team = crisis_team_on_duty(center=case.center, at=now)
-    if team:
-        _notify_users(users=team, center=case.center, now=now, subject=subject, text=text, alert=alert)
-    else:
-        # Nobody on duty: straight to the supervisors and the center's escalation contact.
-        _notify_users(
-            users=_supervisors(case.center), center=case.center, now=now, subject=subject, text=text, alert=alert
-        )
-        _notify_contact(center=case.center, now=now, subject=subject, text=text, alert=alert)
+    team = _alert_team_notify(alert, now=now, subject=subject, text=text)
     _event(case, actor, EventKind.ALERT, to_value=reason, at=now)
     _audit(actor, "alert.raise", case, alert=alert.pk, on_duty=[u.pk for u in team])
     _enqueue("alert_dispatch", alert.pk)
