@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from centers.audit import AuditEntry, audit_record, audit_record_many
-from centers.models import AuditOutcome, PartnerInstitution, Resident, Role, User
+from centers.models import AuditOutcome, Center, PartnerInstitution, Resident, Role, User
 from centers.policies import has_role, resident_of
 
 from . import policies
@@ -158,6 +158,11 @@ def case_alerts(*, case: Case) -> QuerySet[CrisisAlert]:
         .prefetch_related("requests")
         .order_by("-raised_at")
     )
+
+
+def visitor_callback_centers():
+    """The centers a visitor without an account may ask to be called back by (public: names only)."""
+    return Center.objects.order_by("pk").only("pk", "name")
 
 
 def my_callback_requests(*, user, now=None) -> list[CallbackRequest]:

@@ -18,9 +18,10 @@ from django.views.decorators.http import require_GET, require_POST
 from centers.consent import consent_text
 from centers.models import ConsentPurpose, Resident, Role
 from centers.policies import has_consent, has_role, resident_of
+from centers.security import client_ip
 from centers.services import resident_create_by_staff
 
-from . import forms, policies, selectors, services
+from . import callback_services, forms, policies, selectors, services
 from .instruments import INSTRUMENTS, instrument_get
 from .models import TRANSITIONS, CrisisPhase, FollowUpKind, Stage, Tier
 
@@ -70,13 +71,34 @@ def help_now(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, help_now_next_steps(form.cleaned_data["phone"]))
                 return redirect("cases:help_now")
-    elif request.method == "POST":
+    elif not request.user.is_authenticated:
+        return _visitor_callback(request)
+    elif request.method == "POST":  # staff: the callback is for the people the center serves
         return redirect(f"{reverse('account_login')}?next={reverse('cases:help_now')}")
     return render(
         request,
         "cases/help_now.html",
         {"form": form, "resident": resident, "my_requests": selectors.my_callback_requests(user=request.user)},
     )
+
+
+def _visitor_callback(request: HttpRequest) -> HttpResponse:
+    """A visitor without an account leaves a number (and a name if they like) for an urgent callback."""
+    form = forms.VisitorCallbackForm(request.POST or None, centers=selectors.visitor_callback_centers())
+    if request.method == "POST" and form.is_valid():
+        try:
+            callback = callback_services.visitor_callback_request(
+                center=form.cleaned_data["center"],
+                phone=form.cleaned_data["phone"],
+                name=form.cleaned_data["name"],
+                client_address=client_ip(request),
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, help_now_next_steps(callback.phone))
+            return redirect("cases:help_now")
+    return render(request, "cases/help_now.html", {"visitor_form": form}, status=400 if form.errors else 200)
 
 
 def help_now_next_steps(phone: str) -> str:

@@ -17,8 +17,8 @@ def test_anonymous_visitors_get_the_hotlines_and_a_sign_in_link(client):
     assert reverse("account_login") in page
 
 
-def test_anonymous_post_asks_to_sign_in_and_creates_nothing(client):
-    response = client.post(reverse("cases:help_now"), {"phone": "13812341234"})
+def test_a_staff_member_posting_is_asked_to_sign_in_as_a_resident_and_creates_nothing(client_for, counselor):
+    response = client_for(counselor).post(reverse("cases:help_now"), {"phone": "13812341234"})
     assert response.status_code == 302 and reverse("account_login") in response["Location"]
     assert not Case.objects.exists()
 
