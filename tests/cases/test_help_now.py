@@ -106,3 +106,19 @@ def test_two_residents_asking_twice_each_see_their_own_requests_and_the_counselo
         case = Case.objects.get(resident=person)
         detail = client_for(on_duty).get(reverse("cases:case_detail", args=[case.pk])).content.decode()
         assert detail.count('data-testid="callback-request"') == 2 and "再次求助" in detail
+
+
+def test_an_acute_self_screening_while_the_alert_is_open_is_a_new_request(resident, second_resident, on_duty):
+    from cases import services
+    from centers.models import ConsentPurpose
+    from centers.services import consent_give
+
+    from .conftest import ASQ_ACUTE
+
+    for person in (resident, second_resident):
+        consent_give(resident=person, purpose=ConsentPurpose.SCREENING, actor=person.user)
+        services.help_now_request(actor=person.user, phone=person.phone, resident=person)
+        services.screening_submit(resident=person, instrument="asq", answers=ASQ_ACUTE, actor=person.user)
+        alert = CrisisAlert.objects.get(case__resident=person)
+        assert [r.source for r in alert.requests.all()] == ["help_now", "screening"]
+    assert _team_rows(on_duty).count() == 4
