@@ -1717,6 +1717,7 @@ def person_anonymise(*, resident: Resident, actor) -> None:
         Consultation.objects.filter(case=case).update(question="-", advice="")
         Reassessment.objects.filter(case=case).update(rationale="-")
         CrisisAlert.objects.filter(case=case).update(callback_phone="")
+        CallbackRequest.objects.filter(alert__case=case).update(phone="", client_key="")
         FollowUp.objects.filter(case=case).update(outcome="")
         _audit(actor, "case.anonymise", case)
     Screening.objects.filter(resident=resident).update(answers={})

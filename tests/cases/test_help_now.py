@@ -122,3 +122,14 @@ def test_an_acute_self_screening_while_the_alert_is_open_is_a_new_request(reside
         alert = CrisisAlert.objects.get(case__resident=person)
         assert [r.source for r in alert.requests.all()] == ["help_now", "screening"]
     assert _team_rows(on_duty).count() == 4
+
+
+def test_erasing_a_person_blanks_the_numbers_of_their_callback_requests(resident, on_duty):
+    from cases import services
+
+    services.help_now_request(actor=resident.user, phone="13500001111", resident=resident)
+    services.help_now_request(actor=resident.user, phone="13500002222", resident=resident)
+    services.person_anonymise(resident=resident, actor=None)
+    alert = CrisisAlert.objects.get(case__resident=resident)
+    assert alert.requests.count() == 2  # the requests and their times stay for the record ...
+    assert set(alert.requests.values_list("phone", flat=True)) == {""}  # ... the numbers go
