@@ -84,7 +84,7 @@ def help_now(request: HttpRequest) -> HttpResponse:
 
 def _visitor_callback(request: HttpRequest) -> HttpResponse:
     """A visitor without an account leaves a number (and a name if they like) for an urgent callback."""
-    form = forms.VisitorCallbackForm(request.POST or None, centers=selectors.visitor_callback_centers())
+    form = forms.VisitorCallbackForm(_posted(request), centers=selectors.visitor_callback_centers())
     if request.method == "POST" and form.is_valid():
         try:
             callback = callback_services.visitor_callback_request(
