@@ -151,6 +151,7 @@ class SystemEvent(models.TextChoices):
     HANDED_OVER = "handed_over", _("Your counselor changed")
     CLOSED = "closed", _("The conversation was closed")
     BLOCKED = "blocked", _("The conversation was blocked")
+    CRISIS_ALERTED = "crisis_alerted", _("The crisis counselors on duty have been alerted")
 
 
 class Message(models.Model):

@@ -34,10 +34,11 @@ from .consult_models import (
     Handover,
     Message,
     MessageKind,
+    RiskCategory,
     SystemEvent,
 )
 from .models import Case, Channel, EventKind, Tier
-from .risk_phrases import risk_categories
+from .risk_phrases import raises_alert, risk_categories
 
 SYSTEM = "system"
 
@@ -158,16 +159,46 @@ def _add_resident_message(conversation: Conversation, *, actor, text: str, now) 
     conversation.last_message_at = now
     conversation.resident_read_upto = message.pk
     fields = ["last_message_at", "resident_read_upto"]
+    alert = False
     if found:
         new = [c for c in found if c not in conversation.risk_categories]
         if not conversation.risk_flagged or new:
+            alert = raises_alert(new)
             conversation.risk_flagged = True
             conversation.risk_flagged_at = conversation.risk_flagged_at or now
             conversation.risk_categories = [*conversation.risk_categories, *new]
             fields += ["risk_flagged", "risk_flagged_at", "risk_categories"]
             _audit(actor, "conversation.risk", conversation, message=message.pk, categories=found)
     conversation.save(update_fields=fields)
+    if alert:
+        _risk_alert(conversation, actor=actor, categories=found, now=now)
     return message
+
+
+def _risk_alert(conversation: Conversation, *, actor, categories: list[str], now) -> None:
+    """A risk phrase raises a high-risk crisis alert at once, through the same intake and alert as "help now"
+    (a person's case opened or joined at high risk); the conversation is linked to the case and shows the
+    person that the crisis team was alerted. New risk categories later in the conversation alert again."""
+    resident = conversation.resident
+    labels = ", ".join(str(RiskCategory(c).label) for c in categories)
+    case, _created = case_services.case_intake(
+        resident=resident,
+        center=conversation.center,
+        station=conversation.station,
+        channel=Channel.ONLINE_CONSULT,
+        source=_("Risk phrase in online conversation %(ref)s") % {"ref": conversation.reference},
+        actor=actor,
+        tier=Tier.HIGH_RISK,
+        reason=_("Risk phrase in an online message (%(categories)s)") % {"categories": labels},
+        callback_phone=resident.phone or getattr(actor, "phone", "") or "",
+        ref=f"conversation:{conversation.pk}",
+    )
+    if conversation.case_id != case.pk:
+        conversation.case = case
+        conversation.save(update_fields=["case"])
+        case_services._event(case, actor, EventKind.CONVERSATION, to_value=str(conversation.pk), at=now)
+    _system_line(conversation, SystemEvent.CRISIS_ALERTED, now=now)
+    _audit(actor, "conversation.crisis_alert", conversation, case=case.pk, categories=categories)
 
 
 @transaction.atomic

@@ -63,6 +63,34 @@ class HelpNowForm(forms.Form):
     )
 
 
+class VisitorCallbackForm(forms.Form):
+    """A visitor without an account: a number to call back (mobile or landline) and, if they like, a name.
+
+    The number is checked by the service (one rule for the page and any other caller); the center is asked
+    for only where the portal serves more than one."""
+
+    phone = forms.CharField(
+        label=_("Number to call you back on"),
+        max_length=20,
+        help_text=_("A mobile number or a landline with its area code, e.g. 13812341234 or 028-88880000."),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    name = forms.CharField(
+        label=_("Your name or how we should address you (optional)"),
+        max_length=60,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    center = forms.ModelChoiceField(label=_("Center near you"), queryset=None, empty_label=None)
+
+    def __init__(self, *args, centers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["center"].queryset = centers
+        if len(centers) == 1:
+            self.fields["center"].widget = forms.HiddenInput()
+            self.fields["center"].initial = centers[0].pk
+
+
 class IntakeForm(forms.Form):
     """Staff open (or add to) a case for a person who called, walked in, or was reported or referred."""
 

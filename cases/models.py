@@ -507,6 +507,41 @@ class CrisisAlert(models.Model):
         )
 
 
+class CallbackRequest(models.Model):
+    """A person's request to be called back, on the crisis alert it raised or joined.
+
+    The first acute signal raises the alert; each further one while the alert is open (a second "help
+    now", an acute screening, a risk phrase, a visitor's callback) is a new row the counselor sees with its
+    time, and notifies the team again. A visitor's request also keeps a keyed hash of the client address,
+    never the address itself, so requests can be counted per address.
+    """
+
+    class Source(models.TextChoices):
+        HELP_NOW = "help_now", _('"I need help now" request')
+        SCREENING = "screening", _("Acute screening")
+        ONLINE_CONSULT = "online_consult", _("Risk phrase in an online conversation")
+        HOTLINE = "hotline", _("Hotline call")
+        VISITOR = "visitor", _("Callback request without an account")
+
+    alert = models.ForeignKey(CrisisAlert, on_delete=models.CASCADE, related_name="requests")
+    source = models.CharField(_("source"), max_length=30, choices=Source.choices)
+    phone = models.CharField(_("call back on"), max_length=20, blank=True)
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    client_key = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("callback request")
+        verbose_name_plural = _("callback requests")
+        ordering = ["requested_at", "pk"]
+        indexes = [
+            models.Index(fields=["phone", "requested_at"], name="callback_phone_time"),
+            models.Index(fields=["client_key", "requested_at"], name="callback_client_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"callback request {self.pk} alert {self.alert_id}"
+
+
 class Notification(models.Model):
     """An outgoing message, stored before it is sent: the sweep sends what is unsent, once."""
 
@@ -524,6 +559,9 @@ class Notification(models.Model):
     )
     conversation = models.ForeignKey(
         "Conversation", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    callback_request = models.ForeignKey(
+        CallbackRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
     level = models.PositiveSmallIntegerField(default=0)
     channel = models.CharField(max_length=10, choices=ChannelKind.choices)
@@ -548,8 +586,13 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["alert", "level", "channel", "address"],
-                condition=Q(alert__isnull=False),
+                condition=Q(alert__isnull=False, callback_request__isnull=True),
                 name="notification_once_per_alert_level",
+            ),
+            models.UniqueConstraint(
+                fields=["callback_request", "channel", "address"],
+                condition=Q(callback_request__isnull=False),
+                name="notification_once_per_callback_request",
             ),
             models.UniqueConstraint(
                 fields=["follow_up", "level", "channel", "address"],

@@ -1,164 +1,80 @@
-"""The maintained list of risk phrases for online conversations (issue 10), Chinese and English.
+"""Risk phrases for online conversations, Chinese (simplified and traditional) and English.
 
-A match only lifts the conversation to the top of the queue and marks it; the counselor, not this list,
-decides the tier. The list errs towards flagging, but a single word is never enough: "笑死我了",
-"killing time" or "dead line" must not raise an alarm. Two mechanisms keep harmless text quiet:
-
-- phrases, not words: "想死" or "kill myself", never "死" or "kill" alone;
-- harmless idioms (``HARMLESS``) are removed before matching, so "想死你了" (I miss you so much) or
-  "kill them with kindness" do not match "想死" or "kill them".
-
-To maintain: add a phrase to its category with a test in tests/consult/test_risk_phrases.py, and add any
-harmless idiom it would wrongly catch to HARMLESS with a no-alarm test.
+The phrases are data, in ``risk_phrases.toml`` beside this module: maintainers change that file, not this
+code. A match marks a message and its conversation; a match in one of the alerting categories
+(``ALERT_CATEGORIES``) also raises a high-risk crisis alert at once. Harmless idioms ("笑死我了",
+"想死你了", "this joke kills me") are removed before matching, and a single word is never a phrase.
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
 import unicodedata
+from functools import cache
+from pathlib import Path
 
 from .consult_models import RiskCategory
 
-# Chinese: plain substrings (Chinese has no word boundaries; each phrase is specific on its own).
-ZH_PHRASES: dict[str, tuple[str, ...]] = {
-    RiskCategory.SUICIDE: (
-        "自杀",
-        "想死",
-        "不想活",
-        "活不下去",
-        "活着没意思",
-        "活着没有意义",
-        "轻生",
-        "寻死",
-        "结束生命",
-        "结束自己的生命",
-        "了结自己",
-        "了断自己",
-        "一了百了",
-        "跳楼",
-        "跳河",
-        "上吊",
-        "喝农药",
-        "烧炭",
-        "遗书",
-        "安眠药全吃",
-        "吞药",
-        "不如死了",
-        "死了算了",
-        "去死",
-    ),
-    RiskCategory.SELF_HARM: ("自残", "自伤", "割腕", "伤害自己", "划自己", "割自己", "打自己"),
-    RiskCategory.HARM_OTHERS: (
-        "杀了他",
-        "杀了她",
-        "杀了他们",
-        "杀了你",
-        "弄死他",
-        "弄死她",
-        "捅死",
-        "砍死",
-        "同归于尽",
-        "报复社会",
-        "想杀人",
-        "杀人",
-    ),
-    RiskCategory.ABUSE: (
-        "家暴",
-        "家庭暴力",
-        "被打",
-        "他打我",
-        "她打我",
-        "爸爸打我",
-        "妈妈打我",
-        "性侵",
-        "强奸",
-        "猥亵",
-        "虐待",
-        "被欺负",
-        "霸凌",
-    ),
-}
+DATA_FILE = Path(__file__).with_name("risk_phrases.toml")
 
-# English: regular expressions on whole words (matched case-insensitively after normalising).
-EN_PATTERNS: dict[str, tuple[str, ...]] = {
-    RiskCategory.SUICIDE: (
-        r"\bsuicid(?:e|al)\b",
-        r"\bkill(?:ing)? myself\b",
-        r"\b(?:want|wanna|going|gonna|plan(?:ning)?) (?:to )?die\b",
-        r"\bend (?:my life|it all)\b",
-        r"\btake my (?:own )?life\b",
-        r"\b(?:do not|don't|dont) want to (?:live|be alive|wake up)\b",
-        r"\bno reason to live\b",
-        r"\bbetter off dead\b",
-        r"\boverdos(?:e|ing)\b",
-        r"\bhang myself\b",
-        r"\bjump (?:off|from) (?:a|the) (?:bridge|building|roof)\b",
-    ),
-    RiskCategory.SELF_HARM: (
-        r"\bself[- ]?harm(?:ing)?\b",
-        r"\b(?:hurt|hurting|cut|cutting|burn|burning|harm|harming) myself\b",
-    ),
-    RiskCategory.HARM_OTHERS: (
-        r"\bkill (?:him|her|them|you|my \w+)\b",
-        r"\b(?:hurt|shoot|stab) (?:him|her|them|someone|people)\b",
-        r"\bmake (?:him|her|them) pay\b",
-    ),
-    RiskCategory.ABUSE: (
-        r"\babus(?:e|ed|es|ing|ive)\b",
-        r"\b(?:he|she|they|dad|father|mum|mom|mother|husband|wife|boyfriend|girlfriend|partner) "
-        r"(?:hits|hit|beats|beat|kicks|kicked|chokes|choked) me\b",
-        r"\brap(?:e|ed)\b",
-        r"\bmolest(?:ed|s|ing)?\b",
-        r"\bdomestic violence\b",
-    ),
-}
 
-# Harmless idioms removed before matching (Chinese substrings; English regular expressions).
-HARMLESS_ZH: tuple[str, ...] = (
-    "想死你",  # 想死你了: I miss you so much
-    "想死我了",  # (someone) misses me so much
-    "杀人游戏",  # a party game
-    "自杀式袭击",  # news about attacks, not the writer
-    "被打扰",  # disturbed
-    "被打动",  # moved (by a story)
-    "被打败",  # beaten (in a game)
-    "被打断",  # interrupted
-    "被打击",  # discouraged
-    "打自己的脸",  # contradict oneself
-    "打自己脸",
-)
-HARMLESS_EN: tuple[str, ...] = (
-    r"\bkill them with kindness\b",
-    r"\bkill(?:ing)? time\b",
-    r"\bsuicide squad\b",
-    r"\bdrug abuse awareness\b",
-    r"\bkill you with kindness\b",
-    r"\b(?:going|gonna) to die (?:of|from) (?:embarrassment|boredom|laughter|laughing)\b",
-)
+@cache
+def _data() -> dict:
+    with DATA_FILE.open("rb") as handle:
+        data = tomllib.load(handle)
+    pairs = data["traditional"]["map"].split()
+    traditional = str.maketrans({pair[0]: pair[1] for pair in pairs if len(pair) == 2})
+    categories = {}
+    for category in RiskCategory.values:
+        section = data.get(category, {})
+        categories[category] = (
+            tuple(section.get("zh", ())),
+            tuple(re.compile(p) for p in section.get("zh_patterns", ())),
+            tuple(re.compile(p) for p in section.get("en", ())),
+        )
+    return {
+        "traditional": traditional,
+        "categories": categories,
+        "harmless_zh": tuple(sorted(data["harmless"]["zh"], key=len, reverse=True)),
+        "harmless_en": tuple(re.compile(p) for p in data["harmless"]["en"]),
+        "alert": tuple(data["alert"]["categories"]),
+    }
 
-_EN = {category: tuple(re.compile(p) for p in patterns) for category, patterns in EN_PATTERNS.items()}
-_HARMLESS_EN = tuple(re.compile(p) for p in HARMLESS_EN)
+
+def alert_categories() -> tuple[str, ...]:
+    """The categories whose phrases raise a high-risk crisis alert at once."""
+    return _data()["alert"]
 
 
 def normalise(text: str) -> str:
-    """Full-width to half-width, lower case, straight apostrophes, single spaces; no spaces between Chinese."""
+    """Full-width to half-width, lower case, traditional to simplified, straight apostrophes, single spaces,
+    no spaces or joiners between Chinese characters ("想 死", "自-杀" still read as the phrase)."""
     text = unicodedata.normalize("NFKC", text or "").lower().replace("\u2019", "'")
+    text = text.translate(_data()["traditional"])
     text = re.sub(r"\s+", " ", text)
-    # "想 死" or "自-杀" still read as the phrase: drop spaces and joiners between CJK characters.
     return re.sub(r"(?<=[\u4e00-\u9fff])[\s\-_.·*]+(?=[\u4e00-\u9fff])", "", text)
 
 
 def risk_categories(text: str) -> list[str]:
     """The risk categories a message touches (in the order of RiskCategory), or [] for none."""
+    data = _data()
     text = normalise(text)
-    for idiom in HARMLESS_ZH:
+    for idiom in data["harmless_zh"]:
         text = text.replace(idiom, " ")
-    for pattern in _HARMLESS_EN:
+    for pattern in data["harmless_en"]:
         text = pattern.sub(" ", text)
     found = []
-    for category in RiskCategory.values:
-        if any(phrase in text for phrase in ZH_PHRASES.get(category, ())) or any(
-            pattern.search(text) for pattern in _EN.get(category, ())
+    for category, (phrases, zh_patterns, en_patterns) in data["categories"].items():
+        if (
+            any(phrase in text for phrase in phrases)
+            or any(pattern.search(text) for pattern in zh_patterns)
+            or any(pattern.search(text) for pattern in en_patterns)
         ):
             found.append(category)
     return found
+
+
+def raises_alert(categories: list[str]) -> bool:
+    """Whether a message in these categories raises a high-risk crisis alert at once."""
+    return any(category in alert_categories() for category in categories)

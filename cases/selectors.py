@@ -10,11 +10,12 @@ from django.http import Http404
 from django.utils import timezone
 
 from centers.audit import AuditEntry, audit_record, audit_record_many
-from centers.models import AuditOutcome, PartnerInstitution, Resident, Role, User
+from centers.models import AuditOutcome, Center, PartnerInstitution, Resident, Role, User
 from centers.policies import has_role, resident_of
 
 from . import policies
 from .models import (
+    CallbackRequest,
     Case,
     CaseEvent,
     CaseNote,
@@ -152,7 +153,34 @@ def _notes_of(case: Case) -> list[CaseNote]:
 
 
 def case_alerts(*, case: Case) -> QuerySet[CrisisAlert]:
-    return case.alerts.select_related("acknowledged_by", "first_contact_by").order_by("-raised_at")
+    return (
+        case.alerts.select_related("acknowledged_by", "first_contact_by")
+        .prefetch_related("requests")
+        .order_by("-raised_at")
+    )
+
+
+def visitor_callback_centers():
+    """The centers a visitor without an account may ask to be called back by (public: names only)."""
+    return Center.objects.order_by("pk").only("pk", "name")
+
+
+def my_callback_requests(*, user, now=None) -> list[CallbackRequest]:
+    """The signed-in person's own callback requests (and their children's) of the last day that nobody
+    has called back on yet, oldest first, so the help page can say what happens next."""
+    me = resident_of(user)
+    if me is None:
+        return []
+    now = now or timezone.now()
+    return list(
+        CallbackRequest.objects.filter(
+            Q(alert__case__resident=me) | Q(alert__case__resident__guardian=me),
+            alert__first_contact_at__isnull=True,
+            requested_at__gte=now - dt.timedelta(hours=24),
+        )
+        .select_related("alert")
+        .order_by("requested_at", "pk")
+    )
 
 
 def case_referrals(*, case: Case) -> QuerySet[Referral]:
@@ -229,6 +257,7 @@ def alerts_for_user(*, user) -> QuerySet[CrisisAlert]:
         CrisisAlert.objects.filter(acknowledged_at__isnull=True)
         .filter(Q(Exists(reached)) | Q(case_id__in=policies.visible_case_ids(user)))
         .select_related("case", "station")
+        .prefetch_related("requests")
         .order_by("raised_at")
     )
 

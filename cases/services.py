@@ -33,6 +33,7 @@ from .models import (
     TAG_FOLLOW_UP_DAYS,
     TIER_FOLLOW_UP_DAYS,
     TRANSITIONS,
+    CallbackRequest,
     Case,
     CaseEvent,
     CaseNote,
@@ -578,7 +579,18 @@ def _counselors(center) -> list[User]:
 
 
 def _notify_users(
-    *, users, center, now, subject, text, alert=None, follow_up=None, level=0, conversation=None, key: str = ""
+    *,
+    users,
+    center,
+    now,
+    subject,
+    text,
+    alert=None,
+    follow_up=None,
+    level=0,
+    conversation=None,
+    key: str = "",
+    callback_request=None,
 ) -> list[Notification]:
     rows: list[Notification] = []
     for user in users:
@@ -600,11 +612,22 @@ def _notify_users(
         level=level,
         conversation=conversation,
         key=key,
+        callback_request=callback_request,
     )
 
 
 def _notify_contact(
-    *, center, now, subject, text, alert=None, follow_up=None, level=0, conversation=None, key: str = ""
+    *,
+    center,
+    now,
+    subject,
+    text,
+    alert=None,
+    follow_up=None,
+    level=0,
+    conversation=None,
+    key: str = "",
+    callback_request=None,
 ) -> list[Notification]:
     rows = []
     if center.escalation_contact_email:
@@ -622,11 +645,23 @@ def _notify_contact(
         level=level,
         conversation=conversation,
         key=key,
+        callback_request=callback_request,
     )
 
 
 def _store_notifications(
-    rows, *, center, now, subject, text, alert, follow_up, level, conversation=None, key: str = ""
+    rows,
+    *,
+    center,
+    now,
+    subject,
+    text,
+    alert,
+    follow_up,
+    level,
+    conversation=None,
+    key: str = "",
+    callback_request=None,
 ) -> list[Notification]:
     stored = []
     seen = set()
@@ -639,13 +674,16 @@ def _store_notifications(
         row.alert = alert
         row.follow_up = follow_up
         row.conversation = conversation
+        row.callback_request = callback_request
         row.level = level
         row.key = key
         row.subject = subject[:200]
         row.text = text
         row.created_at = now
-        if alert is not None:
-            lookup = {"alert": alert}
+        if callback_request is not None:
+            lookup = {"callback_request": callback_request}
+        elif alert is not None:
+            lookup = {"alert": alert, "callback_request": None}
         elif follow_up is not None:
             lookup = {"follow_up": follow_up}
         elif key:
@@ -659,13 +697,65 @@ def _store_notifications(
     return stored
 
 
+def _alert_team_notify(alert: CrisisAlert, *, now, subject: str, text: str, callback_request=None) -> list[User]:
+    """Notify the crisis team on duty, or with nobody on duty the supervisors and the escalation contact."""
+    team = on_duty(center=alert.center, duty=DUTY_CRISIS_TEAM, at=now)
+    rows = {"center": alert.center, "now": now, "subject": subject, "text": text, "alert": alert}
+    if team:
+        _notify_users(users=team, callback_request=callback_request, **rows)
+    else:
+        # Nobody eligible on duty: straight to the supervisors and the center's escalation contact.
+        reached = _notify_users(users=_supervisors(alert.center), callback_request=callback_request, **rows)
+        reached += _notify_contact(callback_request=callback_request, **rows)
+        if not reached:  # an alert never has zero recipients: every active counselor of the center
+            _notify_users(users=_counselors(alert.center), callback_request=callback_request, **rows)
+    if callback_request is not None and alert.level >= CrisisAlert.Level.SUPERVISOR:
+        # The alert already went past the team without an answer: the supervisors hear of the new request too.
+        _notify_users(users=_supervisors(alert.center), callback_request=callback_request, **rows)
+    return team
+
+
+def _is_person_signal(actor) -> bool:
+    """A signal from the person (or their guardian, or a visitor without an account), not from staff at work."""
+    return not getattr(actor, "is_authenticated", False) or not policies.is_case_worker(actor)
+
+
+def _callback_request_add(alert: CrisisAlert, *, source: str, phone: str, now) -> CallbackRequest:
+    if source not in CallbackRequest.Source.values:
+        source = CallbackRequest.Source.HELP_NOW
+    request = CallbackRequest(alert=alert, source=source, phone=phone[:20], requested_at=now)
+    request.full_clean()
+    request.save()
+    return request
+
+
+def _repeat_text(alert: CrisisAlert, count: int) -> tuple[str, str]:
+    with translation.override(settings.LANGUAGE_CODE):
+        url = _absolute(reverse("cases:case_detail", args=[alert.case_id]))
+        subject = _("Crisis alert: case %(ref)s asked for help again (request %(count)s), still not acknowledged") % {
+            "ref": alert.case.reference,
+            "count": count,
+        }
+        text = _("Open the case, acknowledge the alert and call the person back now: %(url)s") % {"url": url}
+    return str(subject), str(text)
+
+
 def _alert_raise(*, case: Case, actor, reason: str, now, callback_phone: str = "") -> CrisisAlert:
-    """One open alert per case: a new acute signal on a case with an open alert re-uses it."""
+    """One open alert per case. A person's new acute signal on a case with an open alert adds a callback
+    request to it and notifies the team again; a staff member's judgement on an open alert adds nothing."""
+    person_signal = _is_person_signal(actor) and reason != "judgement"
     alert = CrisisAlert.objects.select_for_update().filter(case=case, acknowledged_at__isnull=True).first()
     if alert is not None:
         if callback_phone and not alert.callback_phone:
             alert.callback_phone = callback_phone
             alert.save(update_fields=["callback_phone"])
+        if person_signal:
+            request = _callback_request_add(alert, source=reason, phone=callback_phone, now=now)
+            subject, text = _repeat_text(alert, alert.requests.count())
+            team = _alert_team_notify(alert, now=now, subject=subject, text=text, callback_request=request)
+            _event(case, actor, EventKind.ALERT, to_value=reason, reason=_("Asked again for help"), at=now)
+            _audit(actor, "alert.repeat", case, alert=alert.pk, request=request.pk, on_duty=[u.pk for u in team])
+            _enqueue("alert_dispatch", alert.pk)
         return alert
     if reason not in {c[0] for c in CrisisAlert._meta.get_field("reason").choices}:
         reason = "judgement"
@@ -680,19 +770,10 @@ def _alert_raise(*, case: Case, actor, reason: str, now, callback_phone: str = "
         nobody_on_duty=not team,
     )
     alert.save()
+    if person_signal:
+        _callback_request_add(alert, source=reason, phone=callback_phone, now=now)
     subject, text = _alert_text(alert, CrisisAlert.Level.TEAM)
-    if team:
-        _notify_users(users=team, center=case.center, now=now, subject=subject, text=text, alert=alert)
-    else:
-        # Nobody eligible on duty: straight to the supervisors and the center's escalation contact.
-        reached = _notify_users(
-            users=_supervisors(case.center), center=case.center, now=now, subject=subject, text=text, alert=alert
-        )
-        reached += _notify_contact(center=case.center, now=now, subject=subject, text=text, alert=alert)
-        if not reached:  # an alert never has zero recipients: every active counselor of the center
-            _notify_users(
-                users=_counselors(case.center), center=case.center, now=now, subject=subject, text=text, alert=alert
-            )
+    _alert_team_notify(alert, now=now, subject=subject, text=text)
     _event(case, actor, EventKind.ALERT, to_value=reason, at=now)
     _audit(actor, "alert.raise", case, alert=alert.pk, on_duty=[u.pk for u in team])
     _enqueue("alert_dispatch", alert.pk)
@@ -1728,6 +1809,7 @@ def person_anonymise(*, resident: Resident, actor) -> None:
         Consultation.objects.filter(case=case).update(question="-", advice="")
         Reassessment.objects.filter(case=case).update(rationale="-")
         CrisisAlert.objects.filter(case=case).update(callback_phone="")
+        CallbackRequest.objects.filter(alert__case=case).update(phone="", client_key="")
         FollowUp.objects.filter(case=case).update(outcome="")
         _audit(actor, "case.anonymise", case)
     Screening.objects.filter(resident=resident).update(answers={})

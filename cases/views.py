@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,9 +18,10 @@ from django.views.decorators.http import require_GET, require_POST
 from centers.consent import consent_text
 from centers.models import ConsentPurpose, Resident, Role
 from centers.policies import has_consent, has_role, resident_of
+from centers.security import client_ip
 from centers.services import resident_create_by_staff
 
-from . import forms, policies, selectors, services
+from . import callback_services, forms, policies, selectors, services
 from .instruments import INSTRUMENTS, instrument_get
 from .models import TRANSITIONS, CrisisPhase, FollowUpKind, Stage, Tier
 
@@ -56,7 +58,7 @@ def _case_worker_required(request: HttpRequest) -> None:
 
 
 def help_now(request: HttpRequest) -> HttpResponse:
-    """Hotlines for everyone; a signed-in resident can also ask for an urgent callback."""
+    """Hotlines for everyone; a signed-in resident can also ask for an urgent callback (again, if need be)."""
     resident = resident_of(request.user)
     form = None
     if resident is not None:
@@ -67,16 +69,46 @@ def help_now(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:
-                messages.success(
-                    request,
-                    _(
-                        "We have your request. A counselor on duty will call you back as soon as possible, usually within minutes."
-                    ),
-                )
+                messages.success(request, help_now_next_steps(form.cleaned_data["phone"]))
                 return redirect("cases:help_now")
-    elif request.method == "POST":
+    elif not request.user.is_authenticated:
+        return _visitor_callback(request)
+    elif request.method == "POST":  # staff: the callback is for the people the center serves
         return redirect(f"{reverse('account_login')}?next={reverse('cases:help_now')}")
-    return render(request, "cases/help_now.html", {"form": form, "resident": resident})
+    return render(
+        request,
+        "cases/help_now.html",
+        {"form": form, "resident": resident, "my_requests": selectors.my_callback_requests(user=request.user)},
+    )
+
+
+def _visitor_callback(request: HttpRequest) -> HttpResponse:
+    """A visitor without an account leaves a number (and a name if they like) for an urgent callback."""
+    form = forms.VisitorCallbackForm(_posted(request), centers=selectors.visitor_callback_centers())
+    if request.method == "POST" and form.is_valid():
+        try:
+            callback = callback_services.visitor_callback_request(
+                center=form.cleaned_data["center"],
+                phone=form.cleaned_data["phone"],
+                name=form.cleaned_data["name"],
+                client_address=client_ip(request),
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, help_now_next_steps(callback.phone))
+            return redirect("cases:help_now")
+    return render(request, "cases/help_now.html", {"visitor_form": form}, status=400 if form.errors else 200)
+
+
+def help_now_next_steps(phone: str) -> str:
+    """What happens after a callback request, honestly: no promise of how soon, and the hotlines meanwhile."""
+    return _(
+        "We have your request and have alerted the counselors on duty. A counselor will call you back on "
+        "%(phone)s as soon as one is free; we cannot promise how soon. Keep your phone with you. If you are in "
+        "danger, do not wait: call 110 or 120 now. You can also call 12356 or our center's 24-hour number "
+        "%(center)s at any time."
+    ) % {"phone": phone, "center": settings.CENTER_HOTLINE}
 
 
 # --- the resident's self-check -----------------------------------------------------------------------

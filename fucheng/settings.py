@@ -230,6 +230,8 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# A refused form gets a page in the visitor's language with the hotlines (fucheng/errors.py).
+CSRF_FAILURE_VIEW = "fucheng.errors.csrf_failure"
 SESSION_COOKIE_AGE = 60 * 60 * 12
 STAFF_IDLE_TIMEOUT_SECONDS = int(env("FUCHENG_STAFF_IDLE_SECONDS", "1800") or 1800)
 if PRODUCTION:

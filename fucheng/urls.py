@@ -27,3 +27,9 @@ if settings.FUCHENG_BENCH:
     from fucheng import bench_views
 
     urlpatterns.insert(0, path("bench/baseline/<int:pk>/", bench_views.baseline, name="bench_baseline"))
+
+# Error pages in the visitor's language with the hotlines; the 500 page renders with the database down.
+handler400 = "fucheng.errors.bad_request"
+handler403 = "fucheng.errors.permission_denied"
+handler404 = "fucheng.errors.page_not_found"
+handler500 = "fucheng.errors.server_error"

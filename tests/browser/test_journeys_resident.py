@@ -175,10 +175,9 @@ def test_a_resident_presses_i_need_help_now_and_the_team_on_duty_is_alerted(
     screenshot(page, "resident-help-now-phone")
     callback.get_by_role("button", name=zh("Call me back now")).click()
     page.wait_for_load_state()
-    assert (
-        zh("We have your request. A counselor on duty will call you back as soon as possible, usually within minutes.")
-        in page.locator("main").inner_text()
-    )
+    main = page.locator("main").inner_text()
+    assert "我们已收到您的请求" in main and "我们无法保证具体多久" in main
+    assert page.get_by_test_id("my-callback-request").count() == 1
     assert_fits_phone(page)
     alert = CrisisAlert.objects.get(case__resident=resident)
     assert alert.acknowledged_at is None

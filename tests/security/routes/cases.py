@@ -64,10 +64,9 @@ def _case_action(name: str, post: int = 400, allow=CASE_WORKERS, **kwargs):
 
 
 ROUTES = [
-    # Everyone: hotlines; a signed-in resident may ask for an urgent callback (others are asked to sign in as one).
-    route(
-        "cases:help_now", EVERYONE, anonymous=200, post=LOGIN, status={"resident:POST": 200, "anonymous:POST": LOGIN}
-    ),
+    # Everyone: hotlines; a signed-in resident or a visitor without an account may ask for an urgent callback
+    # (an empty form is refused with its reasons); signed-in staff are asked to sign in as a resident.
+    route("cases:help_now", EVERYONE, anonymous=200, post=LOGIN, status={"resident:POST": 200, "anonymous:POST": 400}),
     # The resident's self-check, for themselves or a child in their care.
     route("cases:self_check", {"resident"}, post=200),
     route("cases:self_check_consent", {"resident"}, post=200, target=_person),
