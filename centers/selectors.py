@@ -8,9 +8,17 @@ from .models import AuditEvent, DutyShift, Membership, Resident, ShiftKind, Stat
 from .policies import can_read_audit, center_ids_for, resident_of, supervised_center_ids
 
 
-def station_list_public() -> QuerySet[Station]:
-    """Stations anyone may see (name, address, phone), for choosing where to go."""
-    return Station.objects.filter(is_active=True, center__isnull=False).select_related("center")
+def station_list_public(*, center=None) -> QuerySet[Station]:
+    """Stations anyone may see (name, address, phone), for choosing where to go; one center's only when given."""
+    stations = Station.objects.filter(is_active=True, center__isnull=False).select_related("center")
+    return stations.filter(center=center) if center is not None else stations
+
+
+def center_public(*, code: str):
+    """A center as anyone may see it (its public page), or None."""
+    from .models import Center
+
+    return Center.objects.filter(code=code).first()
 
 
 def resident_for_user(*, user) -> Resident | None:

@@ -7,7 +7,9 @@ app_name = "centers"
 urlpatterns = [
     path("", views.home, name="home"),
     path("help/", views.crisis, name="crisis"),
+    path("c/<slug:code>/", views.center_home, name="center_home"),
     path("home/", views.landing, name="landing"),
+    path("act-for/", views.acting_center_choose, name="acting_center_choose"),
     path("me/", views.resident_home, name="resident_home"),
     path("me/", include("centers.privacy_urls")),
     path("station/", views.station_home, name="station_home"),
