@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.app_settings import EmailVerificationMethod
-from allauth.account.stages import EmailVerificationStage
+from allauth.account.stages import EmailVerificationStage, PhoneVerificationStage
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
@@ -27,6 +27,38 @@ class SignupEmailVerificationStage(EmailVerificationStage):
         return super().handle()
 
 
+class SignupPhoneVerificationStage(PhoneVerificationStage):
+    """The code is asked for at sign-up. Later sign-ins by email are not held up by an unconfirmed
+    number: it simply signs nobody in (get_user_by_phone) and receives nothing until confirmed on the
+    "change phone" page; staff numbers are entered by their supervisor."""
+
+    def handle(self):
+        if not self.login.signup:
+            return None, True
+        return super().handle()
+
+
+def _tell_demo_user_where_messages_go(kind: str) -> None:
+    """In the demo (console channels) nothing really goes out: say on the page where the code or link is."""
+    from allauth.core import context
+    from django.conf import settings
+    from django.contrib import messages
+    from django.utils.translation import gettext as _
+
+    backend = settings.SMS_BACKEND if kind == "sms" else settings.EMAIL_BACKEND
+    request = context.request
+    if request is None or getattr(request, "_told_where_messages_go", False):
+        return
+    if not backend.endswith((".ConsoleSMSBackend", ".console.EmailBackend")):
+        return
+    request._told_where_messages_go = True
+    text = _(
+        "This is a demo: no text message or email really goes out. The code and the confirmation link are "
+        "printed in the console where the portal runs (the lines starting “SMS to”)."
+    )
+    messages.info(request, text)
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         return landing_url_for(request.user)
@@ -37,14 +69,19 @@ class AccountAdapter(DefaultAccountAdapter):
         if not user.username:
             user.username = generated_username("resident")
 
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        _tell_demo_user_where_messages_go("email")
+        super().send_mail(template_prefix, email, context)
+
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return True
 
     def get_login_stages(self) -> list[str]:
-        return [
-            "centers.adapters.SignupEmailVerificationStage" if path.endswith(".EmailVerificationStage") else path
-            for path in super().get_login_stages()
-        ]
+        ours = {
+            "allauth.account.stages.EmailVerificationStage": "centers.adapters.SignupEmailVerificationStage",
+            "allauth.account.stages.PhoneVerificationStage": "centers.adapters.SignupPhoneVerificationStage",
+        }
+        return [ours.get(path, path) for path in super().get_login_stages()]
 
     # Lockout (ACCOUNT_RATE_LIMITS["login_failed"]): count failures per account, not per typed
     # string, so an email and a mobile number of the same person share one counter, and a
@@ -108,13 +145,16 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_verification_code_sms(self, user: User, phone: str, code: str, **kwargs) -> None:
         sign = sms_signature_for(user)
+        _tell_demo_user_where_messages_go("sms")
         sms_send(phone=phone, text=f"【{sign}】验证码 {code}，15分钟内有效。请勿告诉他人。")
 
     def send_unknown_account_sms(self, phone: str, **kwargs) -> None:
+        _tell_demo_user_where_messages_go("sms")
         sms_send(phone=phone, text=f"【{sms_signature_for(None)}】此号码尚未注册。")
 
     def send_account_already_exists_sms(self, phone: str, **kwargs) -> None:
         owner = self.get_user_by_phone(phone)
+        _tell_demo_user_where_messages_go("sms")
         if owner is None:  # the email address given with this number has an account, the number has none
             text = "有人用此号码申请注册，但所填的邮箱已有账号，注册未完成。如不是您本人，请忽略本短信。"
         else:

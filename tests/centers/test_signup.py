@@ -38,6 +38,12 @@ def sign_up(station, *, full_name: str, email: str = "", phone: str = "", client
     return client, client.post(reverse("account_signup"), data, follow=True)
 
 
+def main_of(response, typed: str) -> str:
+    """The page's main part with what the person typed and the form's token blanked out."""
+    html = response.content.decode().split("<main", 1)[1].split("</main>", 1)[0].replace(typed, "TYPED")
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+
 def code_sent_to(outbox, phone: str) -> str:
     texts = [m["text"] for m in outbox if m["phone"] == phone]
     assert texts, f"no SMS to {phone}"
@@ -126,9 +132,7 @@ def test_sign_up_with_a_registered_number_looks_the_same_and_tells_the_owner(sta
     _, taken = sign_up(station, full_name="冒名者", phone="13912340001")
 
     assert fresh.redirect_chain == taken.redirect_chain == [(reverse("account_verify_phone"), 302)]
-    fresh_main = fresh.content.decode().split("<main", 1)[1].replace("13912340002", "NUMBER")
-    taken_main = taken.content.decode().split("<main", 1)[1].replace("13912340001", "NUMBER")
-    assert fresh_main.split("csrfmiddlewaretoken")[0] == taken_main.split("csrfmiddlewaretoken")[0]
+    assert main_of(fresh, "13912340002") == main_of(taken, "13912340001")
     to_owner = [m["text"] for m in sms_outbox if m["phone"] == "13912340001"]
     assert len(to_owner) == 1 and "已有账号" in to_owner[0] and "验证码" not in to_owner[0]
     assert not Resident.objects.filter(full_name="冒名者").exists()
@@ -144,9 +148,7 @@ def test_sign_up_with_a_registered_email_looks_the_same_and_tells_the_owner(stat
     _, taken = sign_up(station, full_name="冒名者", email="lin.xiaoyu@example.cn")
 
     assert fresh.redirect_chain == taken.redirect_chain
-    fresh_main = fresh.content.decode().split("<main", 1)[1].replace("wang.jianguo@example.cn", "ADDRESS")
-    taken_main = taken.content.decode().split("<main", 1)[1].replace("lin.xiaoyu@example.cn", "ADDRESS")
-    assert fresh_main.split("csrfmiddlewaretoken")[0] == taken_main.split("csrfmiddlewaretoken")[0]
+    assert main_of(fresh, "wang.jianguo@example.cn") == main_of(taken, "lin.xiaoyu@example.cn")
     to_owner = [m for m in mail.outbox if m.to == ["lin.xiaoyu@example.cn"]]
     assert len(to_owner) == 1 and "/accounts/confirm-email/" not in to_owner[0].body
     assert not Resident.objects.filter(full_name="冒名者").exists()
@@ -162,9 +164,20 @@ def test_a_number_typed_but_never_confirmed_does_not_block_its_owner(station, sm
     assert Resident.objects.get(full_name="冒名者").phone == ""
 
 
-def test_an_unverified_number_cannot_sign_in_by_itself(station, sms_outbox):
-    sign_up(station, full_name="陈静", phone="13912340001")
-    client = Client()
-    response = client.post(reverse("account_login"), {"login": "13912340001", "password": PASSWORD})
-    assert client.get(reverse("centers:resident_home")).status_code == 302
-    assert response.status_code in (200, 302)
+def test_an_unverified_number_signs_nobody_in_a_verified_one_does(station, sms_outbox):
+    sign_up(station, full_name="陈静", phone="13912340001")  # leaves before typing the code
+    first, _ = sign_up(station, full_name="赵磊", phone="13912340002")
+    reach_my_page(first, sms_outbox, phone="13912340002")
+
+    refused = Client()
+    response = refused.post(reverse("account_login"), {"login": "13912340001", "password": PASSWORD})
+    assert response.status_code == 200 and refused.get(reverse("centers:resident_home")).status_code == 302
+    admitted = Client()
+    admitted.post(reverse("account_login"), {"login": "13912340002", "password": PASSWORD})
+    assert "赵磊" in admitted.get(reverse("centers:resident_home")).content.decode()
+
+
+def test_the_code_page_tells_the_demo_user_where_the_code_appears(station, settings):
+    settings.SMS_BACKEND = "centers.notify.ConsoleSMSBackend"
+    _, response = sign_up(station, full_name="陈静", phone="13912340001")
+    assert "验证码和确认链接会显示在运行本门户的控制台中" in response.content.decode()
