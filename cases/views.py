@@ -282,6 +282,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
                     phone=data["phone"],
                     station=data["station"],
                     birth_date=data["birth_date"],
+                    create_anyway=data["create_anyway"],
                 )
                 case, created = services.case_intake(
                     resident=resident,

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet, UniqueConstraint
+from django.utils.translation import gettext as _
 
 from .models import ConsentRecord, Resident, Station
 from .policies import center_ids_for
@@ -31,6 +32,17 @@ def resident_lookalikes(
     if exclude_pk is not None:
         rows = rows.exclude(pk=exclude_pk)
     return rows.select_related("station").order_by("pk")
+
+
+def lookalike_message(match: Resident) -> str:
+    """What staff read when a new record would duplicate `match`: who it looks like, and the two ways on."""
+    facts = [match.station.name if match.station_id else "", match.masked_phone]
+    if match.birth_date:
+        facts.append(_("born %(year)s") % {"year": match.birth_date.year})
+    return _(
+        "This looks like %(name)s (%(facts)s), already registered. Use that record (choose them, or give their "
+        "number), or tick “Someone else: create a new record”."
+    ) % {"name": match.full_name, "facts": ", ".join(fact for fact in facts if fact)}
 
 
 def resident_for_merge(*, user, pk: int) -> Resident | None:

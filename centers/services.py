@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from .audit import audit_record
 from .models import Center, ConsentRecord, Membership, Resident, Station, User, generated_username
 from .policies import can_manage_staff, center_ids_for, forget_memberships, is_staff_member, resident_of
+from .record_selectors import lookalike_message, resident_lookalikes
 from .record_services import resident_link_signup
 
 
@@ -74,10 +75,23 @@ def resident_create_by_staff(
     birth_date=None,
     gender: str = "",
     guardian: Resident | None = None,
+    create_anyway: bool = False,
 ) -> Resident:
-    """Staff register a walk-in or hotline caller who has no account."""
+    """Staff register a walk-in or hotline caller who has no account. One record per person: when the
+    center already keeps someone with this number, or with this name, birth year and station, that record
+    is offered instead (a ValidationError naming them, code "lookalike"), unless staff confirm it is
+    someone else (`create_anyway`)."""
     if center.pk not in center_ids_for(actor):
         raise PermissionDenied
+    if not create_anyway:
+        match = resident_lookalikes(
+            center_id=center.pk, full_name=full_name, birth_date=birth_date, station=station, phone=phone
+        ).first()
+        if match is not None:
+            raise ValidationError(
+                {"full_name": lookalike_message(match)},
+                code="lookalike",
+            )
     resident = Resident(
         center=center,
         station=station,

@@ -18,6 +18,7 @@ urlpatterns = [
     path("audit/verify/", views.audit_verify_view, name="audit_verify"),
     path("staff/", staff_views.staff_list, name="staff_list"),
     path("staff/new/", staff_views.staff_create, name="staff_create"),
+    path("residents/merge/", include("centers.record_urls")),
     path("staff/<int:pk>/revoke/", staff_views.staff_revoke, name="staff_revoke"),
     path("community/", include("centers.community_urls")),
     path("evaluations/", include("centers.evaluation_urls")),  # issue 5
