@@ -63,7 +63,9 @@ def acting_center(user, session=None) -> Center | None:
     choices = staff_center_choices(user)
     if choices:
         wanted = session.get(ACTING_CENTER_SESSION_KEY) if session is not None else None
-        return next((center for center in choices if center.pk == wanted), choices[0])
+        # Until they choose: the first center they joined the portal's records with (lowest id), as
+        # the staff pages that act for one center pick it.
+        return next((center for center in choices if center.pk == wanted), min(choices, key=lambda c: c.pk))
     resident = resident_of(user)
     return resident.center if resident is not None else None
 
