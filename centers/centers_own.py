@@ -56,6 +56,16 @@ def staff_center_choices(user) -> list[Center]:
     return sorted(seen.values(), key=lambda center: (center.name, center.pk))
 
 
+def preferred_center(user, center_ids) -> Center | None:
+    """Of the centers a staff page may act for (`center_ids`), the one the person chose in the top bar,
+    else the first (lowest id); None when there are none."""
+    if not center_ids:
+        return None
+    chosen = getattr(user, "acting_center_id", None)
+    pk = chosen if chosen in center_ids else min(center_ids)
+    return Center.objects.filter(pk=pk).first()
+
+
 def acting_center(user, session=None) -> Center | None:
     """The center a signed-in person's pages and messages belong to; None for a visitor."""
     if user is None or not getattr(user, "is_authenticated", False):
@@ -63,6 +73,7 @@ def acting_center(user, session=None) -> Center | None:
     choices = staff_center_choices(user)
     if choices:
         wanted = session.get(ACTING_CENTER_SESSION_KEY) if session is not None else None
+        wanted = wanted if wanted is not None else getattr(user, "acting_center_id", None)
         # Until they choose: the first center they joined the portal's records with (lowest id), as
         # the staff pages that act for one center pick it.
         return next((center for center in choices if center.pk == wanted), min(choices, key=lambda c: c.pk))

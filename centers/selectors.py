@@ -103,11 +103,10 @@ def crisis_team_on_duty(*, center, at) -> list[User]:
 
 
 def supervised_center(*, user):
-    """The center a supervisor manages (the first, if several), or None."""
-    from .models import Center
+    """The center a supervisor manages (the one they act for, if several), or None."""
+    from .centers_own import preferred_center
 
-    ids = supervised_center_ids(user)
-    return Center.objects.filter(pk__in=ids).order_by("pk").first() if ids else None
+    return preferred_center(user, supervised_center_ids(user))
 
 
 def staff_memberships_of_center(*, user, center) -> QuerySet[Membership]:

@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "centers.middleware.StaffIdleTimeoutMiddleware",
     "centers.middleware.NoStoreForSignedInMiddleware",
+    "centers.middleware.ActingCenterMiddleware",
 ]
 
 ROOT_URLCONF = "fucheng.urls"

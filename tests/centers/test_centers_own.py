@@ -71,6 +71,9 @@ def test_staff_in_two_centers_choose_the_one_they_act_for(client_for, two_center
     after = client.get(reverse("centers:resident_home"))
     assert "028-2222-0000" in strip_of(after) and "028-1111-0000" not in strip_of(after)
     assert AuditEvent.objects.filter(action="center.act_for", actor=both, center_id_at=far.center.pk).exists()
+    # The staff pages act for the chosen center too.
+    staff_page = client.get(reverse("centers:staff_list")).content.decode()
+    assert f"{far.center.name}</h1>" in staff_page
 
 
 def test_a_center_without_a_role_cannot_be_chosen(client_for, two_centers, make_staff):
