@@ -51,7 +51,9 @@ class SMSChannel:
         for person in (resident, resident.guardian):
             if person is None:
                 continue
-            phone = person.phone or (person.user.phone if person.user_id else "")
+            # An account's number receives texts only once its owner confirmed it by the sign-up code.
+            verified = person.user.phone if person.user_id and person.user.phone_verified else ""
+            phone = person.phone or verified
             if phone:
                 return phone
         return ""

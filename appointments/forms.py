@@ -178,6 +178,11 @@ class StaffBookForm(StyledForm):
     resident = forms.ModelChoiceField(label=_("Person"), queryset=Resident.objects.none(), required=False)
     new_name = forms.CharField(label=_("Or a new person: name"), required=False, max_length=60)
     new_phone = forms.CharField(label=_("New person: mobile number"), required=False, max_length=11)
+    create_anyway = forms.BooleanField(
+        label=_("Someone else: create a new record"),
+        required=False,
+        help_text=_("Only when the portal says the new person looks like someone registered and it is not them."),
+    )
     channel = forms.ChoiceField(label=_("Booked through"), choices=STAFF_CHANNELS)
     reason = forms.CharField(
         label=_("Reason (optional)"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})

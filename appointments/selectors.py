@@ -193,9 +193,10 @@ def counselors_of_center(*, center: Center) -> QuerySet[User]:
 
 
 def staff_center(*, user) -> Center | None:
-    """The center a staff member books and plans for (the first, if several)."""
-    ids = center_ids_for(user, [Role.COUNSELOR, Role.STATION_MANAGER, Role.SUPERVISOR])
-    return Center.objects.filter(pk__in=ids).order_by("pk").first() if ids else None
+    """The center a staff member books and plans for (the one they act for, if several)."""
+    from centers.centers_own import preferred_center  # centers imports nothing of appointments: no cycle
+
+    return preferred_center(user, center_ids_for(user, [Role.COUNSELOR, Role.STATION_MANAGER, Role.SUPERVISOR]))
 
 
 def counselor_day(*, user, counselor: User, day: dt.date) -> QuerySet[Appointment]:

@@ -393,8 +393,10 @@ def appointment_book_by_staff(
     reason: str = "",
     visit_address: str = "",
     now: dt.datetime | None = None,
+    create_anyway: bool = False,
 ) -> Appointment:
-    """Staff book a phone, walk-in or hotline request, registering a person without an account on the way.
+    """Staff book a phone, walk-in or hotline request, registering a person without an account on the way
+    (unless they look like someone registered: see resident_create_by_staff).
     One transaction: if the time is gone, no stray person record is left behind."""
     from centers.services import resident_create_by_staff
 
@@ -404,7 +406,12 @@ def appointment_book_by_staff(
         raise PermissionDenied
     if resident is None:
         resident = resident_create_by_staff(
-            actor=actor, center=slot.center, full_name=new_name.strip(), phone=new_phone.strip(), station=slot.station
+            actor=actor,
+            center=slot.center,
+            full_name=new_name.strip(),
+            phone=new_phone.strip(),
+            station=slot.station,
+            create_anyway=create_anyway,
         )
     return appointment_book(
         slot=slot,

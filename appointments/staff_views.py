@@ -251,6 +251,7 @@ def staff_book_confirm(request: HttpRequest, slot_id: int) -> HttpResponse:
                 new_phone=data["new_phone"],
                 reason=data["reason"],
                 visit_address=data.get("visit_address", ""),
+                create_anyway=data["create_anyway"],
             )
         except services.SlotTaken:
             alternatives = selectors.slots_nearest_free(slot=slot, online=False)

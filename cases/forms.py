@@ -107,6 +107,11 @@ class IntakeForm(forms.Form):
         label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     station = forms.ModelChoiceField(label=_("Station"), queryset=None, required=False)
+    create_anyway = forms.BooleanField(
+        label=_("Someone else: create a new record"),
+        required=False,
+        help_text=_("Only when the portal says the new person looks like someone registered and it is not them."),
+    )
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
     source = forms.CharField(label=_("Source (who reported or referred)"), max_length=120, required=False)
     summary = forms.CharField(label=_("Presenting concern"), widget=forms.Textarea(attrs={"rows": 3}), required=False)

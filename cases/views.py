@@ -314,6 +314,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
                     phone=data["phone"],
                     station=data["station"],
                     birth_date=data["birth_date"],
+                    create_anyway=data["create_anyway"],
                 )
                 case, created = services.case_intake(
                     resident=resident,
@@ -342,11 +343,11 @@ def case_new(request: HttpRequest) -> HttpResponse:
 
 
 def _acting_center(request: HttpRequest):
-    from centers.models import Center
+    """The center a counselor or supervisor acts for: the one chosen in the top bar, else their first."""
+    from centers.centers_own import preferred_center
     from centers.policies import center_ids_for
 
-    ids = center_ids_for(request.user, [Role.COUNSELOR, Role.SUPERVISOR])
-    center = Center.objects.filter(pk__in=ids).order_by("pk").first()
+    center = preferred_center(request.user, center_ids_for(request.user, [Role.COUNSELOR, Role.SUPERVISOR]))
     if center is None:
         raise Http404
     return center

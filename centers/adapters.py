@@ -3,12 +3,60 @@
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.app_settings import EmailVerificationMethod
+from allauth.account.stages import EmailVerificationStage, PhoneVerificationStage
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from .centers_own import sms_signature_for
 from .models import User, generated_username
 from .notify import sms_send
 from .policies import landing_url_for
+from .services import resident_phone_verified, user_phone_release_unverified
+
+
+class SignupEmailVerificationStage(EmailVerificationStage):
+    """At sign-up, every email address gets the same "we sent you a message" page, whether it is
+    new (a confirmation link) or already registered (a note to the owner): the page tells nobody
+    which addresses have accounts. Later sign-ins keep the optional verification."""
+
+    def handle(self):
+        user_email = getattr(self.login.user, "email", "") if self.login.user else ""
+        if self.login.signup and (self.login.email or user_email):
+            self.login.email_verification = EmailVerificationMethod.MANDATORY
+        return super().handle()
+
+
+class SignupPhoneVerificationStage(PhoneVerificationStage):
+    """The code is asked for at sign-up. Later sign-ins by email are not held up by an unconfirmed
+    number: it simply signs nobody in (get_user_by_phone) and receives nothing until confirmed on the
+    "change phone" page; staff numbers are entered by their supervisor."""
+
+    def handle(self):
+        if not self.login.signup:
+            return None, True
+        return super().handle()
+
+
+def _tell_demo_user_where_messages_go(kind: str) -> None:
+    """In the demo (console channels) nothing really goes out: say on the page where the code or link is."""
+    from allauth.core import context
+    from django.conf import settings
+    from django.contrib import messages
+    from django.utils.translation import gettext as _
+
+    backend = settings.SMS_BACKEND if kind == "sms" else settings.EMAIL_BACKEND
+    request = context.request
+    if request is None or getattr(request, "_told_where_messages_go", False):
+        return
+    if not backend.endswith((".ConsoleSMSBackend", ".console.EmailBackend")):
+        return
+    request._told_where_messages_go = True
+    text = _(
+        "This is a demo: no text message or email really goes out. The code and the confirmation link are "
+        "printed in the console where the portal runs (the lines starting “SMS to”)."
+    )
+    messages.info(request, text)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -21,8 +69,19 @@ class AccountAdapter(DefaultAccountAdapter):
         if not user.username:
             user.username = generated_username("resident")
 
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        _tell_demo_user_where_messages_go("email")
+        super().send_mail(template_prefix, email, context)
+
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return True
+
+    def get_login_stages(self) -> list[str]:
+        ours = {
+            "allauth.account.stages.EmailVerificationStage": "centers.adapters.SignupEmailVerificationStage",
+            "allauth.account.stages.PhoneVerificationStage": "centers.adapters.SignupPhoneVerificationStage",
+        }
+        return [ours.get(path, path) for path in super().get_login_stages()]
 
     # Lockout (ACCOUNT_RATE_LIMITS["login_failed"]): count failures per account, not per typed
     # string, so an email and a mobile number of the same person share one counter, and a
@@ -65,7 +124,11 @@ class AccountAdapter(DefaultAccountAdapter):
             **kwargs,
         )
 
+    # A number belongs to an account only once its owner has typed the code we sent to it
+    # (ACCOUNT_PHONE_VERIFICATION_ENABLED): an unverified number neither signs in nor receives
+    # messages, and does not stop its real owner from signing up with it.
     def set_phone(self, user: User, phone: str, verified: bool) -> None:
+        user_phone_release_unverified(phone=phone, keep=user)
         user.phone = phone
         user.phone_verified = verified
         user.save(update_fields=["phone", "phone_verified"])
@@ -74,17 +137,26 @@ class AccountAdapter(DefaultAccountAdapter):
         return (user.phone, user.phone_verified) if user.phone else None
 
     def set_phone_verified(self, user: User, phone: str) -> None:
-        user.phone_verified = True
-        user.save(update_fields=["phone_verified"])
+        resident_phone_verified(user=user, phone=phone)
+        user.phone, user.phone_verified = phone, True
 
     def get_user_by_phone(self, phone: str):
-        return User.objects.filter(phone=phone).order_by("pk").first()
+        return User.objects.filter(phone=phone, phone_verified=True).order_by("pk").first()
 
     def send_verification_code_sms(self, user: User, phone: str, code: str, **kwargs) -> None:
-        sms_send(phone=phone, text=f"【阜城心理】验证码 {code}，15分钟内有效。")
+        sign = sms_signature_for(user)
+        _tell_demo_user_where_messages_go("sms")
+        sms_send(phone=phone, text=f"【{sign}】验证码 {code}，15分钟内有效。请勿告诉他人。")
 
     def send_unknown_account_sms(self, phone: str, **kwargs) -> None:
-        sms_send(phone=phone, text="【阜城心理】此号码尚未注册。")
+        _tell_demo_user_where_messages_go("sms")
+        sms_send(phone=phone, text=f"【{sms_signature_for(None)}】此号码尚未注册。")
 
     def send_account_already_exists_sms(self, phone: str, **kwargs) -> None:
-        sms_send(phone=phone, text="【阜城心理】此号码已注册，可直接登录。")
+        owner = self.get_user_by_phone(phone)
+        _tell_demo_user_where_messages_go("sms")
+        if owner is None:  # the email address given with this number has an account, the number has none
+            text = "有人用此号码申请注册，但所填的邮箱已有账号，注册未完成。如不是您本人，请忽略本短信。"
+        else:
+            text = "有人用此号码申请注册，而此号码已有账号。如是您本人，请直接登录或找回密码；如不是，请忽略本短信。"
+        sms_send(phone=phone, text=f"【{sms_signature_for(owner)}】{text}")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from allauth.account.forms import SignupForm
+from allauth.account.utils import filter_users_by_email
 from django import forms
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +33,14 @@ class ResidentSignupForm(SignupForm):
         if not name:
             raise forms.ValidationError(_("Please enter your name."))
         return name
+
+    def validate_unique_email(self, value: str) -> str:
+        # allauth hides a registered address only under mandatory email verification; ours is optional
+        # after sign-up, so say nothing here either: the owner gets an email, the page is the same.
+        if filter_users_by_email(value):
+            self.account_already_exists = True
+            return value
+        return super().validate_unique_email(value)
 
     def clean(self):
         cleaned = super().clean()

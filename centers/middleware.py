@@ -190,3 +190,21 @@ class AuditDeniedMiddleware:
                 detail={"path": request.path[:200], "method": request.method, "status": response.status_code},
             )
         return response
+
+
+class ActingCenterMiddleware:
+    """Staff in several centers act for the one they chose (centers_own, kept in the session): the
+    choice rides on request.user, so the selectors that pick "the center a staff member acts for"
+    (centers_own.preferred_center) see it without a request argument."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from .centers_own import ACTING_CENTER_SESSION_KEY
+
+        session = getattr(request, "session", None)
+        chosen = session.get(ACTING_CENTER_SESSION_KEY) if session is not None else None
+        if chosen is not None and request.user.is_authenticated:
+            request.user.acting_center_id = chosen
+        return self.get_response(request)

@@ -71,6 +71,12 @@ class Center(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     hotline = models.CharField(_("24-hour hotline"), max_length=20)
+    sms_signature = models.CharField(
+        _("SMS signature"),
+        max_length=12,
+        blank=True,
+        help_text=_("The name in 【】 at the start of every text message, as registered with the SMS provider."),
+    )
     escalation_contact_name = models.CharField(_("escalation contact"), max_length=60, blank=True)
     escalation_contact_phone = models.CharField(_("escalation contact phone"), max_length=20, blank=True)
     escalation_contact_email = models.EmailField(_("escalation contact email"), blank=True)

@@ -33,7 +33,10 @@ class LocmemSMSBackend:
 
 
 def sms_send(*, phone: str, text: str) -> None:
-    import_string(settings.SMS_BACKEND)().send(phone=phone, text=text)
+    """Send one SMS, signed with the 【signature】 of the recipient's own center (centers_own)."""
+    from .centers_own import signed_sms_text  # centers_own reads models, which import this module's app
+
+    import_string(settings.SMS_BACKEND)().send(phone=phone, text=signed_sms_text(phone=phone, text=text))
 
 
 def email_send(*, to: str, subject: str, text: str) -> None:

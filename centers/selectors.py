@@ -8,9 +8,17 @@ from .models import AuditEvent, DutyShift, Membership, Resident, Role, ShiftKind
 from .policies import can_read_audit, center_ids_for, resident_of, supervised_center_ids
 
 
-def station_list_public() -> QuerySet[Station]:
-    """Stations anyone may see (name, address, phone), for choosing where to go."""
-    return Station.objects.filter(is_active=True, center__isnull=False).select_related("center")
+def station_list_public(*, center=None) -> QuerySet[Station]:
+    """Stations anyone may see (name, address, phone), for choosing where to go; one center's only when given."""
+    stations = Station.objects.filter(is_active=True, center__isnull=False).select_related("center")
+    return stations.filter(center=center) if center is not None else stations
+
+
+def center_public(*, code: str):
+    """A center as anyone may see it (its public page), or None."""
+    from .models import Center
+
+    return Center.objects.filter(code=code).first()
 
 
 def resident_for_user(*, user) -> Resident | None:
@@ -180,11 +188,10 @@ def duty_gaps(*, center, duty: str, start, end) -> list[tuple]:
 
 
 def supervised_center(*, user):
-    """The center a supervisor manages (the first, if several), or None."""
-    from .models import Center
+    """The center a supervisor manages (the one they act for, if several), or None."""
+    from .centers_own import preferred_center
 
-    ids = supervised_center_ids(user)
-    return Center.objects.filter(pk__in=ids).order_by("pk").first() if ids else None
+    return preferred_center(user, supervised_center_ids(user))
 
 
 def staff_memberships_of_center(*, user, center) -> QuerySet[Membership]:

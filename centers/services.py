@@ -11,17 +11,58 @@ from django.utils.translation import gettext as _
 from .audit import audit_record
 from .models import Center, ConsentRecord, DutyShift, Membership, Resident, Station, User, generated_username
 from .policies import can_manage_staff, center_ids_for, forget_memberships, is_staff_member, resident_of
+from .record_selectors import lookalike_message, resident_lookalikes
+from .record_services import resident_link_signup
 from .selectors import may_take_shift
 
 
 @transaction.atomic
 def resident_register_self(*, user: User, full_name: str, station: Station) -> Resident:
-    """A person who signed up gets their resident record; called by the sign-up form."""
-    resident = Resident(center=station.center, station=station, user=user, full_name=full_name, phone=user.phone)
+    """A person who signed up gets their resident record; called by the sign-up form. The record takes
+    the mobile number only once it is verified (resident_phone_verified): until then no message goes there."""
+    resident = Resident(
+        center=station.center,
+        station=station,
+        user=user,
+        full_name=full_name,
+        phone=user.phone if user.phone_verified else "",
+    )
     resident.full_clean()
     resident.save()
     audit_record(actor=user, action="resident.register", obj=resident)
     return resident
+
+
+@transaction.atomic
+def user_phone_release_unverified(*, phone: str, keep: User) -> int:
+    """A number nobody has verified belongs to nobody: when someone signs up with it (or adds it),
+    other accounts that typed it but never confirmed it lose it. Returns how many lost it."""
+    others = User.objects.filter(phone=phone, phone_verified=False).exclude(pk=keep.pk)
+    released = list(others.values_list("pk", flat=True))
+    if released:
+        User.objects.filter(pk__in=released).update(phone="")
+        Resident.objects.filter(user_id__in=released, phone=phone).update(phone="")
+        for pk in released:
+            audit_record(
+                actor=None, action="user.phone_released", object_type="centers.user", object_id=pk, actor_label="system"
+            )
+    return len(released)
+
+
+@transaction.atomic
+def resident_phone_verified(*, user: User, phone: str) -> User:
+    """The person typed the code sent to `phone`: the number is theirs. Their resident record takes it, or,
+    when staff already keep a record with this number at their center, that record becomes theirs."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.phone = phone
+    user.phone_verified = True
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["phone", "phone_verified"])
+    audit_record(actor=user, action="user.phone_verified", obj=user)
+    resident = Resident.objects.filter(user=user).first()
+    if resident is not None:
+        resident_link_signup(resident=resident, phone=phone)
+    return user
 
 
 @transaction.atomic
@@ -35,10 +76,23 @@ def resident_create_by_staff(
     birth_date=None,
     gender: str = "",
     guardian: Resident | None = None,
+    create_anyway: bool = False,
 ) -> Resident:
-    """Staff register a walk-in or hotline caller who has no account."""
+    """Staff register a walk-in or hotline caller who has no account. One record per person: when the
+    center already keeps someone with this number, or with this name, birth year and station, that record
+    is offered instead (a ValidationError naming them, code "lookalike"), unless staff confirm it is
+    someone else (`create_anyway`)."""
     if center.pk not in center_ids_for(actor):
         raise PermissionDenied
+    if not create_anyway:
+        match = resident_lookalikes(
+            center_id=center.pk, full_name=full_name, birth_date=birth_date, station=station, phone=phone
+        ).first()
+        if match is not None:
+            raise ValidationError(
+                {"full_name": lookalike_message(match)},
+                code="lookalike",
+            )
     resident = Resident(
         center=center,
         station=station,

@@ -7,7 +7,9 @@ app_name = "centers"
 urlpatterns = [
     path("", views.home, name="home"),
     path("help/", views.crisis, name="crisis"),
+    path("c/<slug:code>/", views.center_home, name="center_home"),
     path("home/", views.landing, name="landing"),
+    path("act-for/", views.acting_center_choose, name="acting_center_choose"),
     path("me/", views.resident_home, name="resident_home"),
     path("me/", include("centers.privacy_urls")),
     path("station/", views.station_home, name="station_home"),
@@ -17,6 +19,7 @@ urlpatterns = [
     path("session/state/", views.session_state, name="session_state"),
     path("staff/", staff_views.staff_list, name="staff_list"),
     path("staff/new/", staff_views.staff_create, name="staff_create"),
+    path("residents/merge/", include("centers.record_urls")),
     path("staff/<int:pk>/revoke/", staff_views.staff_revoke, name="staff_revoke"),
     path("community/", include("centers.community_urls")),
     path("evaluations/", include("centers.evaluation_urls")),  # issue 5

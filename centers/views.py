@@ -18,16 +18,30 @@ from fucheng.celery import app as celery_app
 
 from .audit import audit_record, audit_verify, role_display
 from .audit_forms import AuditFilterForm
-from .models import Role
+from .models import Role, Station
 from .policies import can_read_audit, can_view_dashboard, has_role, landing_url_for, resident_of
-from .selectors import audit_event_list, resident_wards, staff_memberships, station_list_public
+from .selectors import audit_event_list, center_public, resident_wards, staff_memberships, station_list_public
 
 logger = logging.getLogger(__name__)
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The public front page: what the center offers and how to get help now."""
-    return render(request, "centers/home.html", {"stations": station_list_public()})
+    """The public front page of the person's own center (a visitor: the default one): what it offers,
+    its stations, and how to get help now."""
+    from .centers_own import numbers_for_request
+
+    center = numbers_for_request(request).center
+    stations = station_list_public(center=center) if center is not None else Station.objects.none()
+    return render(request, "centers/home.html", {"stations": stations, "center": center})
+
+
+def center_home(request: HttpRequest, code: str) -> HttpResponse:
+    """One center's public page: its own stations and its own 24-hour number."""
+    center = center_public(code=code)
+    if center is None:
+        raise Http404
+    request.viewed_center = center
+    return render(request, "centers/home.html", {"stations": station_list_public(center=center), "center": center})
 
 
 def crisis(request: HttpRequest) -> HttpResponse:
@@ -136,3 +150,20 @@ def session_state(request: HttpRequest) -> JsonResponse:
     """Polled by idle.js on staff pages: is this person still signed in? (An expired staff session never
     gets here: the idle middleware signs it out and answers with the sign-in page's address.)"""
     return JsonResponse({"signed_in": request.user.is_authenticated})
+
+
+@login_required
+@require_POST
+def acting_center_choose(request: HttpRequest) -> HttpResponse:
+    """Staff with roles in several centers choose the one they act for; kept in the session."""
+    from .centers_own import ACTING_CENTER_SESSION_KEY, staff_center_choices
+
+    wanted = request.POST.get("center", "")
+    center = next((c for c in staff_center_choices(request.user) if str(c.pk) == wanted), None)
+    if center is None:
+        messages.error(request, _("You have no role in that center."))
+        return redirect(landing_url_for(request.user))
+    request.session[ACTING_CENTER_SESSION_KEY] = center.pk
+    audit_record(actor=request.user, action="center.act_for", obj=center, center_id=center.pk)
+    messages.success(request, _("You are now acting for %(center)s.") % {"center": center.name})
+    return redirect(landing_url_for(request.user))

@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "centers.middleware.StaffIdleTimeoutMiddleware",
     "centers.middleware.NoStoreForSignedInMiddleware",
+    "centers.middleware.ActingCenterMiddleware",
 ]
 
 ROOT_URLCONF = "fucheng.urls"
@@ -204,7 +205,11 @@ ACCOUNT_FORMS = {"signup": "centers.forms.ResidentSignupForm"}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "optional"
-ACCOUNT_PHONE_VERIFICATION_ENABLED = False
+# A mobile number is verified by an SMS code before it signs in or receives messages; at sign-up an
+# email address is confirmed by a link (centers.adapters.SignupEmailVerificationStage).
+ACCOUNT_PHONE_VERIFICATION_ENABLED = True
+ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
@@ -338,9 +343,13 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- The portal ------------------------------------------------------------------
-# Crisis hotlines shown on every page; the center's own number comes from the
-# environment so a deployment sets it once.
+# Crisis hotlines shown on every page. Each center's own 24-hour number and SMS signature are the
+# center's (Center.hotline, Center.sms_signature; centers/centers_own.py); these stand in for a
+# visitor when no center is set up, and when the database cannot be read.
 CENTER_HOTLINE = env("FUCHENG_CENTER_HOTLINE", "028-8888-0000")
+SMS_SIGNATURE = env("FUCHENG_SMS_SIGNATURE", "阜城心理")
+# The center a visitor's pages belong to (its code); empty: the first center.
+DEFAULT_CENTER_CODE = env("FUCHENG_DEFAULT_CENTER", "")
 CRISIS_HOTLINES = [
     {"number": "12356", "label": _("National psychological assistance hotline")},
     {"number": "110", "label": _("Police, immediate danger")},

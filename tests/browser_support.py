@@ -72,3 +72,33 @@ def sign_in_staff(page, login: str, password: str) -> None:
     page.fill("input[name=code]", totp_code())
     page.click("main button[type=submit]")
     page.wait_for_load_state()
+
+
+def sms_code_sent_to(phone: str) -> str:
+    """The newest verification code texted to `phone`, read from the test SMS outbox (settings.SMS_BACKEND
+    must be centers.notify.LocmemSMSBackend: the `sms_outbox` fixture of tests/browser/conftest.py)."""
+    import re
+
+    from centers.notify import LocmemSMSBackend
+
+    for message in reversed(LocmemSMSBackend.outbox):
+        found = re.search(r"验证码 (\d{6})", message["text"]) if message["phone"] == phone else None
+        if found:
+            return found.group(1)
+    raise AssertionError(f"no code was texted to {phone}: {LocmemSMSBackend.outbox}")
+
+
+def sign_up_by_phone(page, *, station, full_name: str, phone: str, password: str) -> None:
+    """A stranger signs up through the real form with a mobile number, receives the code by SMS, types it
+    and reaches their page."""
+    page.goto("/accounts/signup/")
+    page.fill("input[name=full_name]", full_name)
+    page.select_option("select[name=station]", str(station.pk))
+    page.fill("input[name=phone]", phone)
+    page.fill("input[name=password1]", password)
+    page.fill("input[name=password2]", password)
+    page.click("form[action='/accounts/signup/'] button[type=submit]")
+    page.wait_for_url("**/accounts/phone/verify/")
+    page.fill("input[name=code]", sms_code_sent_to(phone))
+    page.click("form[action='/accounts/phone/verify/'] button[type=submit]:not([form])")
+    page.wait_for_url("**/me/")

@@ -3,6 +3,7 @@
 import pytest
 
 from centers.models import Role
+from tests.browser_support import sign_up_by_phone
 from tests.factories import totp_code
 
 from .conftest import screenshot, sign_in
@@ -33,14 +34,7 @@ def test_a_counselor_signs_in_and_lands_on_the_workspace(page, make_staff, stati
 
 
 def test_a_resident_signs_up_with_a_mobile_number(page, station):
-    page.goto("/accounts/signup/")
-    page.fill("input[name=full_name]", "陈小明")
-    page.select_option("select[name=station]", str(station.pk))
-    page.fill("input[name=phone]", "13912345678")
-    page.fill("input[name=password1]", "quiet-river-2026")
-    page.fill("input[name=password2]", "quiet-river-2026")
-    page.click("form[action='/accounts/signup/'] button[type=submit]")
-    page.wait_for_url("**/me/")
+    sign_up_by_phone(page, station=station, full_name="陈小明", phone="13912345678", password="quiet-river-2026")
     assert "陈小明" in page.content()
     assert "139****5678" in page.content()
 

@@ -15,6 +15,7 @@ from appointments.services import waitlist_offer_slot
 from cases.models import CrisisAlert, Screening
 from centers.models import DutyShift, Resident, Role, ShiftKind
 from tests.appointments.factories import SlotFactory, at
+from tests.browser_support import sms_code_sent_to
 
 from .checks import assert_fits_phone, zh, zh_label
 from .conftest import screenshot, sign_in
@@ -36,6 +37,11 @@ def test_a_resident_signs_up_screens_books_moves_cancels_and_waits(phone_page, s
     page.fill("input[name=password1]", password)
     page.fill("input[name=password2]", password)
     page.click("form[action='/accounts/signup/'] button[type=submit]")
+    # The number is theirs once they type the code texted to it.
+    page.wait_for_url("**/accounts/phone/verify/")
+    assert_fits_phone(page)
+    page.fill("input[name=code]", sms_code_sent_to("13912345678"))
+    page.click("form[action='/accounts/phone/verify/'] button[type=submit]:not([form])")
     page.wait_for_url("**/me/")
     assert page.get_by_test_id("page-title").inner_text() == zh("My page")
     main = page.locator("main").inner_text()

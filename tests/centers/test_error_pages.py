@@ -86,8 +86,15 @@ def database_down():
 
 def test_500_with_the_database_down_for_a_visitor(database_down):
     client = Client(raise_request_exception=False)
-    page = _helps(client.get(reverse("centers:home")), 500)  # the home page reads the stations
+    page = _helps(client.get(reverse("account_signup")), 500)  # the sign-up form lists the stations
     assert "我们这边出了问题" in page
+
+
+def test_the_front_page_still_shows_the_hotlines_with_the_database_down(database_down):
+    response = Client(raise_request_exception=False).get(reverse("centers:home"))
+    assert response.status_code == 200
+    for number in HOTLINES:
+        assert number in response.content.decode()
 
 
 def test_500_with_the_database_down_for_a_signed_in_resident(resident, settings):

@@ -42,6 +42,7 @@ def test_a_resident_lands_on_their_own_page(client, resident_user, password):
 
 def test_a_resident_can_sign_in_with_a_mobile_number(client, resident_user, password):
     resident_user.phone = "13812341234"
+    resident_user.phone_verified = True  # a number signs in only once confirmed (tests/centers/test_signup.py)
     resident_user.save()
     response = client.post(reverse("account_login"), {"login": "13812341234", "password": password})
     assert response["Location"] == reverse("centers:resident_home")

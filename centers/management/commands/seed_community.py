@@ -27,14 +27,14 @@ DEMO_DOMAIN = "demo.fucheng.cn"
 
 # (full name, phone, station code): extra residents so that one workshop fills up and has a waiting list
 EXTRA_RESIDENTS = [
-    ("赵雪梅", "13800000011", "xinhua"),
-    ("钱志远", "13800000012", "xinhua"),
-    ("孙晓燕", "13800000013", "xinhua"),
-    ("李建国", "13800000014", "xinhua"),
-    ("周桂兰", "13800000015", "dongfeng"),
-    ("吴海波", "13800000016", "dongfeng"),
-    ("郑丽娟", "13800000017", "dongfeng"),
-    ("王春生", "13800000018", "guangming"),
+    ("赵雪梅", "13800000021", "xinhua"),
+    ("钱志远", "13800000022", "xinhua"),
+    ("孙晓燕", "13800000023", "xinhua"),
+    ("李建国", "13800000024", "xinhua"),
+    ("周桂兰", "13800000025", "dongfeng"),
+    ("吴海波", "13800000026", "dongfeng"),
+    ("郑丽娟", "13800000027", "dongfeng"),
+    ("王春生", "13800000028", "guangming"),
 ]
 
 

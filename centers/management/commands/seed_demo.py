@@ -121,6 +121,7 @@ class Command(BaseCommand):
                 "name": "阜城街道心理健康服务中心",
                 "address": "阜城街道人民路 88 号",
                 "hotline": "028-8888-0000",
+                "sms_signature": "阜城心理",
                 "escalation_contact_name": "街道应急值班室",
                 "escalation_contact_phone": "028-8888-0110",
                 "escalation_contact_email": f"duty@{DEMO_DOMAIN}",
@@ -208,8 +209,13 @@ class Command(BaseCommand):
                     center=center, station=stations[station_code], full_name=name, phone=phone, birth_date=birth
                 )
                 if key:
+                    # Demo residents stand for people who confirmed their number long ago.
                     user = User.objects.create_user(
-                        username=f"resident-{key}", email=demo_email(key), password=DEMO_PASSWORD, phone=phone
+                        username=f"resident-{key}",
+                        email=demo_email(key),
+                        password=DEMO_PASSWORD,
+                        phone=phone,
+                        phone_verified=True,
                     )
                     resident.user = user
                 resident.full_clean()
@@ -278,3 +284,8 @@ class Command(BaseCommand):
         for key, label in rows:
             self.stdout.write(f"  {demo_email(key):32} {label}")
         self.stdout.write(f"  {'13800000001':32} 居民 resident (sign in with the mobile number)")
+        self.stdout.write(
+            "Signing up a new resident: the demo sends no real text messages or emails. The SMS code"
+            " (“验证码”) and the email confirmation link are printed in this console, in the log of the"
+            " web server (lines starting “SMS to …”), and the code page says so too."
+        )

@@ -27,8 +27,19 @@ def _ward(world, scope):
     return Target(kwargs={"resident_pk": child.pk}, secrets=() if scope == "own" else (child.full_name,))
 
 
+def _center(world, scope):
+    """A center's public page: anyone may open any center's."""
+    return Target(kwargs={"code": world.station_for(scope).center.code})
+
+
 ROUTES = [
     route("centers:home", EVERYONE, anonymous=200, post=200),
+    route("centers:center_home", EVERYONE, anonymous=200, post=200, target=_center, scoped=False),
+    # Staff in several centers choose the one they act for (a refusal also ends in a redirect).
+    route("centers:acting_center_choose", SIGNED_IN, get=None, post=302),
+    # Merging two records of one person: supervisors; without two chosen records the confirm page sends back.
+    route("centers:resident_merge_find", {"supervisor"}, post=200),
+    route("centers:resident_merge_confirm", {"supervisor"}, get=302, post=302),
     route("centers:crisis", EVERYONE, anonymous=200, post=200),
     route("centers:landing", SIGNED_IN, get=302, post=302),
     route("centers:resident_home", SIGNED_IN, post=200),
