@@ -25,7 +25,7 @@ from centers.policies import has_consent, has_role, resident_of
 from centers.selectors import crisis_team_on_duty
 from centers.services import consent_give
 
-from . import policies
+from . import policies, selectors
 from .instruments import Result, instrument_get
 from .models import (
     POST_CLOSURE_FOLLOW_UP_DAYS,
@@ -364,7 +364,8 @@ def case_set_tier(*, case: Case, tier: int, actor: User, reason: str) -> Case:
     now = _now()
     if tier == case.tier:
         raise ValidationError({"tier": _("The case already has this tier.")})
-    if case.tier == Tier.HIGH_RISK and tier < case.tier and not policies.can_supervise(actor, case):
+    if case.tier == Tier.HIGH_RISK and tier < case.tier:
+        # Four eyes: whoever proposes (a supervisor too), a second person confirms (case_confirm_tier).
         case.pending_tier = tier
         case.pending_tier_reason = reason[:300]
         case.pending_tier_by = actor
@@ -385,11 +386,17 @@ def case_set_tier(*, case: Case, tier: int, actor: User, reason: str) -> Case:
 
 @transaction.atomic
 def case_confirm_tier(*, case: Case, actor: User, approve: bool, reason: str = "") -> Case:
-    """A supervisor confirms (or refuses) a counselor's proposal to lower a high-risk case."""
-    _require(policies.can_supervise(actor, case))
+    """A second person confirms (or refuses) a proposal to lower a high-risk case: a supervisor of the center
+    or its deputy, never the proposer (four eyes)."""
     case = _lock(case)
     if case.pending_tier is None:
         raise ValidationError(_("No lower tier is waiting for confirmation."))
+    _require_second_person(
+        case,
+        actor=actor,
+        first_person_id=case.pending_tier_by_id,
+        own=_("You proposed leaving high-risk yourself: a second person must confirm it."),
+    )
     now = _now()
     if approve:
         text = f"{case.pending_tier_reason}\n{reason}".strip()
@@ -414,6 +421,34 @@ def case_confirm_tier(*, case: Case, actor: User, approve: bool, reason: str = "
         )
         _audit(actor, "case.tier_refuse", case)
     return case
+
+
+def _second_signers_text(case: Case, first_person_id: int | None) -> str:
+    """Who can give the second signature, by name, for a refusal: or what the center must set up first."""
+    people = selectors.second_signers(case=case, first_person_id=first_person_id)
+    if people:
+        return _("It can be given by: %(names)s.") % {"names": "、".join(str(p) for p in people)}
+    return _(
+        "Nobody else can give it yet: the center has no other supervisor and no deputy. "
+        "Ask the center's administrator to name a deputy in the center's settings."
+    )
+
+
+def _require_second_person(case: Case, *, actor: User, first_person_id: int | None, own: str) -> None:
+    """Four eyes: refuse the proposer with the names of who can decide; refuse anyone else not entitled."""
+    if policies.can_second_sign(actor, case, first_person_id=first_person_id):
+        return
+    if actor.pk == first_person_id and policies.can_work_case(actor, case):
+        raise ValidationError(f"{own} {_second_signers_text(case, first_person_id)}")
+    if policies.can_work_case(actor, case):
+        raise ValidationError(
+            "%s %s"
+            % (
+                _("This needs a supervisor of the center (or its deputy) other than the person who asked."),
+                _second_signers_text(case, first_person_id),
+            )
+        )
+    raise PermissionDenied
 
 
 # --- workflow --------------------------------------------------------------------------------------
@@ -1524,18 +1559,38 @@ def case_close(*, case: Case, actor: User, summary: str) -> Case:
         errors.append(_("Re-assess the person first (a new screening or a structured judgement)."))
     if case.alerts.filter(acknowledged_at__isnull=True).exists():
         errors.append(_("A crisis alert on this case is still open."))
+    if case.tier == Tier.HIGH_RISK:
+        errors.append(
+            "%s %s"
+            % (
+                _(
+                    "The case is still high-risk: it cannot be closed. Lower the tier first; leaving high-risk "
+                    "needs a second person's confirmation."
+                ),
+                _second_signers_text(case, actor.pk),
+            )
+        )
+    latest = case.reassessments.order_by("-at", "-pk").first()
+    if latest is not None and latest.judged_tier == Tier.HIGH_RISK:
+        errors.append(
+            _(
+                "The latest re-assessment judged the person high-risk: the case cannot be closed. "
+                "Re-assess again when the risk has passed."
+            )
+        )
     if errors:
         raise ValidationError(errors)
     now = _now()
     case.closure_summary = summary
-    if case.ever_high_risk and not policies.can_supervise(actor, case):
+    if case.ever_high_risk:
+        # Four eyes, whoever closes (a supervisor too): a second person signs off (case_sign_off).
         case.closure_requested_at = now
         case.closure_requested_by = actor
         case.save(update_fields=["closure_summary", "closure_requested_at", "closure_requested_by"])
         _event(case, actor, EventKind.CLOSURE_REQUESTED, reason=summary, at=now)
         _audit(actor, "case.close_request", case)
         return case
-    return _close(case, actor=actor, now=now, signed=case.ever_high_risk)
+    return _close(case, actor=actor, now=now, signed=False)
 
 
 def _close(case: Case, *, actor, now, signed: bool) -> Case:
@@ -1568,11 +1623,17 @@ def _close(case: Case, *, actor, now, signed: bool) -> Case:
 
 @transaction.atomic
 def case_sign_off(*, case: Case, actor: User) -> Case:
-    """The supervisor signs off the closure of a (once) high-risk case."""
-    _require(policies.can_supervise(actor, case))
+    """A second person signs off the closure of a (once) high-risk case: a supervisor of the center or its
+    deputy, never the person who closed it (four eyes)."""
     case = _lock(case)
     if case.closure_requested_at is None or not case.is_open:
         raise ValidationError(_("No closure is waiting for sign-off."))
+    _require_second_person(
+        case,
+        actor=actor,
+        first_person_id=case.closure_requested_by_id,
+        own=_("You closed this case yourself: a second person must sign off the closure."),
+    )
     return _close(case, actor=actor, now=_now(), signed=True)
 
 

@@ -403,6 +403,16 @@ def _case_context(request: HttpRequest, case, *, notes: list | None = None, **fo
             phases=CrisisPhase.choices,
             panels=_action_panels(case, open_panel=request.GET.get("panel"), forms_given=forms_given),
         )
+    if can_work and case.is_open and case.pending_tier is not None:
+        context.update(
+            can_confirm_tier=policies.can_second_sign(user, case, first_person_id=case.pending_tier_by_id),
+            tier_signers=selectors.second_signers(case=case, first_person_id=case.pending_tier_by_id),
+        )
+    if can_work and case.is_open and case.closure_requested_at is not None:
+        context.update(
+            can_sign_off=policies.can_second_sign(user, case, first_person_id=case.closure_requested_by_id),
+            closure_signers=selectors.second_signers(case=case, first_person_id=case.closure_requested_by_id),
+        )
     if context["can_read_notes"]:
         context["notes"] = notes if notes is not None else selectors.case_notes(user=user, case=case)
     context.update(forms_given)

@@ -62,7 +62,7 @@ def test_leaving_high_risk_needs_the_supervisor(open_case, counselor, supervisor
     services.case_set_tier(case=open_case, tier=Tier.SERIOUS, actor=counselor, reason="危机已解除")
     open_case.refresh_from_db()
     assert open_case.tier == Tier.HIGH_RISK and open_case.pending_tier == Tier.SERIOUS
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError, match="You proposed leaving high-risk yourself"):
         services.case_confirm_tier(case=open_case, actor=counselor, approve=True)
     services.case_confirm_tier(case=open_case, actor=supervisor, approve=True, reason="同意")
     open_case.refresh_from_db()
