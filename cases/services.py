@@ -441,13 +441,8 @@ def _require_second_person(case: Case, *, actor: User, first_person_id: int | No
     if actor.pk == first_person_id and policies.can_work_case(actor, case):
         raise ValidationError(f"{own} {_second_signers_text(case, first_person_id)}")
     if policies.can_work_case(actor, case):
-        raise ValidationError(
-            "%s %s"
-            % (
-                _("This needs a supervisor of the center (or its deputy) other than the person who asked."),
-                _second_signers_text(case, first_person_id),
-            )
-        )
+        needed = _("This needs a supervisor of the center (or its deputy) other than the person who asked.")
+        raise ValidationError(f"{needed} {_second_signers_text(case, first_person_id)}")
     raise PermissionDenied
 
 
@@ -1560,16 +1555,11 @@ def case_close(*, case: Case, actor: User, summary: str) -> Case:
     if case.alerts.filter(acknowledged_at__isnull=True).exists():
         errors.append(_("A crisis alert on this case is still open."))
     if case.tier == Tier.HIGH_RISK:
-        errors.append(
-            "%s %s"
-            % (
-                _(
-                    "The case is still high-risk: it cannot be closed. Lower the tier first; leaving high-risk "
-                    "needs a second person's confirmation."
-                ),
-                _second_signers_text(case, actor.pk),
-            )
+        still = _(
+            "The case is still high-risk: it cannot be closed. Lower the tier first; leaving high-risk "
+            "needs a second person's confirmation."
         )
+        errors.append(f"{still} {_second_signers_text(case, actor.pk)}")
     latest = case.reassessments.order_by("-at", "-pk").first()
     if latest is not None and latest.judged_tier == Tier.HIGH_RISK:
         errors.append(

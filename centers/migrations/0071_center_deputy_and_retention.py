@@ -7,20 +7,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('centers', '0070_evaluations'),
+        ("centers", "0070_evaluations"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='center',
-            name='deputy_supervisor',
-            field=models.ForeignKey(blank=True, help_text='A counselor or supervisor of this center (center-wide) who may confirm leaving high-risk and sign off closures when the only supervisor proposed them.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='deputy for four-eyes decisions'),
+            model_name="center",
+            name="deputy_supervisor",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="A counselor or supervisor of this center (center-wide) who may confirm leaving high-risk and sign off closures when the only supervisor proposed them.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="deputy for four-eyes decisions",
+            ),
         ),
         migrations.AddField(
-            model_name='center',
-            name='record_retention_years',
-            field=models.PositiveSmallIntegerField(default=10, help_text='How long a closed counseling record is kept; erasure requests cannot remove it before then.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(50)], verbose_name='counseling record retention (years)'),
+            model_name="center",
+            name="record_retention_years",
+            field=models.PositiveSmallIntegerField(
+                default=10,
+                help_text="How long a closed counseling record is kept; erasure requests cannot remove it before then.",
+                validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(50)],
+                verbose_name="counseling record retention (years)",
+            ),
         ),
     ]

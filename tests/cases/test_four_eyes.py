@@ -151,9 +151,7 @@ def test_self_sign_off_is_refused_and_a_second_supervisor_signs_off(
     assert AuditEvent.objects.filter(action="case.close", actor=second_supervisor).exists()
 
 
-def test_sign_off_through_the_pages_with_two_supervisors(
-    open_case, counselor, supervisor, second_supervisor, on_duty
-):
+def test_sign_off_through_the_pages_with_two_supervisors(open_case, counselor, supervisor, second_supervisor, on_duty):
     case = _lowered(_high_risk_in_follow_up(open_case, counselor, on_duty), counselor, second_supervisor)
     services.reassessment_record(case=case, actor=counselor, judged_tier=Tier.GENERAL, rationale="稳定")
     first, second = _client(supervisor), _client(second_supervisor)
