@@ -293,6 +293,10 @@ class EventKind(models.TextChoices):
     CONSENT = "consent", _("Consent recorded")
     GROUP = "group", _("Service group changed")
     CONVERSATION = "conversation", _("Online conversation linked")
+    ERASURE = "erasure", _("The person asked for erasure: the record is kept")
+    SAFETY_PLAN = "safety_plan", _("Safety plan saved")
+    EMERGENCY_CONTACT = "emergency_contact", _("Emergency contact recorded")
+    EMERGENCY_CONTACT_USED = "emergency_contact_used", _("Emergency contact contacted")
 
 
 class CaseEvent(models.Model):
@@ -377,6 +381,10 @@ def event_value_label(kind: str, value: str) -> str:
         EventKind.NOTE,
         EventKind.GROUP,
         EventKind.CONSENT,
+        EventKind.ERASURE,
+        EventKind.SAFETY_PLAN,
+        EventKind.EMERGENCY_CONTACT,
+        EventKind.EMERGENCY_CONTACT_USED,
     ):
         return ""  # ids and codes that mean nothing to a reader
     return value

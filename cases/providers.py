@@ -96,4 +96,17 @@ def person_anonymise(*, resident, actor) -> None:
     anonymise(resident=resident, actor=actor)
 
 
-__all__ = ["group_open_work", "user_open_work", "station_figures", "person_export", "person_anonymise"]
+def person_record_hold(*, resident) -> list[dict]:
+    from .erasure import record_holds
+
+    return record_holds(resident=resident)
+
+
+__all__ = [
+    "group_open_work",
+    "user_open_work",
+    "station_figures",
+    "person_export",
+    "person_anonymise",
+    "person_record_hold",
+]

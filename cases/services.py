@@ -1708,8 +1708,15 @@ def weekly_series_compute(*, week_start: dt.date) -> int:
 
 @transaction.atomic
 def person_anonymise(*, resident: Resident, actor) -> None:
-    """Blank the free text the case records hold about the person; figures stay for statistics."""
-    cases = list(Case.objects.filter(resident=resident))
+    """Blank the free text the case records hold about the person; figures stay for statistics. A case that
+    must be kept (open, or closed inside the retention period: cases.erasure) keeps its clinical record, and
+    its counselors and the supervisors are told."""
+    from .erasure import erasure_record_kept, held_case_ids
+
+    held = held_case_ids(resident=resident)
+    if held:
+        erasure_record_kept(resident=resident, actor=actor, case_ids=held)
+    cases = list(Case.objects.filter(resident=resident).exclude(pk__in=held))
     for case in cases:
         Case.objects.filter(pk=case.pk).update(summary="", closure_summary="", source="")
         CaseNote.objects.filter(case=case).update(body="")
@@ -1720,7 +1727,7 @@ def person_anonymise(*, resident: Resident, actor) -> None:
         CrisisAlert.objects.filter(case=case).update(callback_phone="")
         FollowUp.objects.filter(case=case).update(outcome="")
         _audit(actor, "case.anonymise", case)
-    Screening.objects.filter(resident=resident).update(answers={})
+    Screening.objects.filter(resident=resident).exclude(case_id__in=held).update(answers={})
 
 
 def case_intake_from_bookings(*, now: dt.datetime | None = None, lookback: dt.timedelta = dt.timedelta(days=2)) -> int:

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from centers.consent import consent_text
 from centers.models import ConsentPurpose, Resident, Role
-from centers.policies import has_consent, has_role, resident_of
+from centers.policies import can_record_erasure, has_consent, has_role, resident_of
+from centers.privacy import latest_erasure_request
 from centers.services import resident_create_by_staff
 
 from . import forms, policies, selectors, services
@@ -385,6 +386,8 @@ def _case_context(request: HttpRequest, case, *, notes: list | None = None, **fo
         "instruments": INSTRUMENTS.values(),
         "counselors": case.counselors.all(),
         "expert_review_overdue": selectors.expert_review_overdue(case=case),
+        "erasure": latest_erasure_request(resident=case.resident),
+        "can_record_erasure": can_work and can_record_erasure(user, case.resident),
     }
     if can_work:
         context.update(

@@ -618,5 +618,8 @@ class ConsentRecord(models.Model):
 # The community side (issue 9): training, workshops, volunteer tasks.
 from .community_models import *  # noqa: E402, F403
 
+# Erasure requests and what they kept.
+from .erasure_models import *  # noqa: E402, F403
+
 # Station evaluations and the officials' summary tables (issue 5).
 from .evaluation_models import *  # noqa: E402, F403

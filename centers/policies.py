@@ -113,3 +113,14 @@ def has_consent(resident, purpose: str) -> bool:
 
 # The community side (issue 9); other apps call centers.policies.volunteer_is_cleared.
 from .community_policies import volunteer_is_cleared  # noqa: E402, F401
+
+
+def can_record_erasure(user, resident) -> bool:
+    """Staff record an erasure request only for a child (under 18) or a person without an account (who cannot
+    ask through the portal); a counselor or supervisor of the person's center does it."""
+    if not has_role(user, Role.COUNSELOR, Role.SUPERVISOR, center_id=resident.center_id):
+        return False
+    if resident.anonymised_at is not None:
+        return False
+    age = resident.age
+    return resident.user_id is None or (age is not None and age < 18)

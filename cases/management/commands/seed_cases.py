@@ -166,6 +166,11 @@ class Command(BaseCommand):
         if tier == Tier.SERIOUS and stage == Stage.FOLLOW_UP:
             FollowUp.objects.open().filter(case=case).update(due_at=timezone.now() - dt.timedelta(days=2))
         if stage == Stage.CLOSED or (tier == Tier.HIGH_RISK and stage == Stage.FOLLOW_UP):
+            if case.tier == Tier.HIGH_RISK:
+                # Four eyes: the counselor proposes leaving high-risk, the supervisor confirms.
+                services.case_set_tier(case=case, tier=Tier.SERIOUS, actor=counselor, reason="演示：危机已解除")
+                services.case_confirm_tier(case=case, actor=staff["supervisor"], approve=True, reason="同意")
+                case.refresh_from_db()
             services.reassessment_record(
                 case=case,
                 actor=counselor,
