@@ -372,6 +372,8 @@ def event_value_label(kind: str, value: str) -> str:
             return f"OC{int(value):06d}"
         if kind == EventKind.CONSULTATION:
             return str(CONSULTATION_EVENT_LABELS[value])
+        if kind == EventKind.SAFETY_PLAN:
+            return str(_("version %(n)d") % {"n": int(value)})
     except (KeyError, ValueError):
         return value
     if kind in (
@@ -382,7 +384,6 @@ def event_value_label(kind: str, value: str) -> str:
         EventKind.GROUP,
         EventKind.CONSENT,
         EventKind.ERASURE,
-        EventKind.SAFETY_PLAN,
         EventKind.EMERGENCY_CONTACT,
         EventKind.EMERGENCY_CONTACT_USED,
     ):
@@ -788,3 +789,6 @@ class WeeklyRiskSummary(models.Model):
 
 # Online consultation with the counselor on duty (issue 10).
 from .consult_models import *  # noqa: E402, F403
+
+# The safety plan and emergency contacts of a case.
+from .safety_models import *  # noqa: E402, F403

@@ -23,6 +23,7 @@ from centers.services import resident_create_by_staff
 from . import forms, policies, selectors, services
 from .instruments import INSTRUMENTS, instrument_get
 from .models import TRANSITIONS, CrisisPhase, FollowUpKind, Stage, Tier
+from .safety_selectors import safety_plan_current
 
 # How many of the most urgent cases the workspace queue shows; the case list has the rest, with filters.
 WORKSPACE_QUEUE = 20
@@ -392,6 +393,7 @@ def _case_context(request: HttpRequest, case, *, notes: list | None = None, **fo
     if can_work:
         context.update(
             referrals=selectors.case_referrals(case=case),
+            safety_plan=safety_plan_current(case=case),
             follow_ups=selectors.case_follow_ups(case=case),
             reassessments=selectors.case_reassessments(case=case),
             confirm_form=forms.ConfirmTierForm(),
