@@ -117,8 +117,16 @@ from .community_policies import volunteer_is_cleared  # noqa: E402, F401
 
 def can_record_erasure(user, resident) -> bool:
     """Staff record an erasure request only for a child (under 18) or a person without an account (who cannot
-    ask through the portal); a counselor or supervisor of the person's center does it."""
-    if not has_role(user, Role.COUNSELOR, Role.SUPERVISOR, center_id=resident.center_id):
+    ask through the portal); the center's supervisor or a counselor of the person's station (or center-wide)."""
+    in_scope = any(
+        m.center_id == resident.center_id
+        and (
+            m.role == Role.SUPERVISOR
+            or (m.role == Role.COUNSELOR and (m.station_id is None or m.station_id == resident.station_id))
+        )
+        for m in memberships_of(user)
+    )
+    if not in_scope:
         return False
     if resident.anonymised_at is not None:
         return False
