@@ -80,6 +80,8 @@ def person_export(*, resident) -> dict:
                     {"due_at": f.due_at.isoformat(), "done_at": f.done_at.isoformat() if f.done_at else None}
                     for f in c.follow_ups.all()
                 ],
+                # The person's own plan (written with them), the version in force.
+                "safety_plan": _safety_plan_export(c),
             }
             for c in cases
         ],
@@ -87,6 +89,17 @@ def person_export(*, resident) -> dict:
             {"instrument": s.instrument, "taken_at": s.taken_at.isoformat(), "score": s.score, "answers": s.answers}
             for s in screenings
         ],
+    }
+
+
+def _safety_plan_export(case) -> dict | None:
+    plan = case.safety_plans.order_by("-version").first()
+    if plan is None:
+        return None
+    return {
+        "version": plan.version,
+        "saved_at": plan.created_at.isoformat(),
+        **{step["name"]: step["text"] for step in plan.steps},
     }
 
 

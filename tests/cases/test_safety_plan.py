@@ -206,3 +206,13 @@ def test_emergency_contacts_through_the_pages(first, counselor, other_counselor,
     page = client.get(case.get_absolute_url()).content.decode()
     assert "Emergency contact contacted" in page and "母亲已到场" in page
     assert _client(other_counselor).get(use_url).status_code == 404
+
+
+def test_the_persons_download_holds_their_current_plan(first, second, counselor, center):
+    case = _case_for(first, counselor, center)
+    _case_for(second, counselor, center)
+    services.safety_plan_save(case=case, actor=counselor, steps=STEPS, written_with_person=True)
+    mine = _client(first.user).get(reverse("centers:my_data_download")).json()
+    assert mine["cases"][0]["safety_plan"]["safe_environment"] == STEPS["safe_environment"]
+    theirs = _client(second.user).get(reverse("centers:my_data_download")).json()
+    assert theirs["cases"][0]["safety_plan"] is None
