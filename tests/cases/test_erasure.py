@@ -108,6 +108,7 @@ def test_the_counselor_still_opens_the_case_after_the_person_asked_for_erasure(f
     assert response.status_code == 200
     assert "会谈记录甲" in page and "赵一" in page and "13600000001" in page
     assert 'data-testid="erasure-banner"' in page
+    assert 'data-testid="consent-missing"' not in page  # the banner says why the consents are gone
 
 
 def test_two_residents_ask_for_erasure_through_the_page_and_are_told_what_is_kept(
