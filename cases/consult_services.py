@@ -35,6 +35,7 @@ from .consult_models import (
     MessageKind,
     SystemEvent,
 )
+from .erasure import held_case_ids
 from .models import Case, Channel, EventKind, Tier
 from .risk_phrases import risk_categories
 
@@ -526,8 +527,6 @@ def conversations_hand_over_due(*, now=None) -> int:
 def person_anonymise(*, resident, actor) -> None:
     """Erasure: close the person's open conversations and blank their text; the rows (and figures) stay.
     A conversation linked to a case that erasure keeps (cases.erasure) is part of that record and keeps its text."""
-    from .erasure import held_case_ids
-
     Conversation.objects.filter(resident=resident, status__in=ACTIVE_STATUSES).update(
         status=ConversationStatus.CLOSED, closed_at=_now()
     )

@@ -57,7 +57,7 @@ def held_case_ids(*, resident: Resident) -> set[int]:
 def erasure_record_kept(*, resident: Resident, actor, case_ids: set[int]) -> None:
     """For cases.services.person_anonymise, inside its transaction: the kept cases get a timeline entry and an
     audit row, and their counselors and the center's supervisors a notice (workspace row and email)."""
-    from .services import _absolute, _audit, _event, _supervisors
+    from .services import _absolute, _audit, _event, _supervisors  # services imports this module
 
     now = timezone.now()
     for case in Case.objects.filter(pk__in=case_ids).select_related("center").prefetch_related("counselors"):

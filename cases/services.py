@@ -26,6 +26,7 @@ from centers.selectors import crisis_team_on_duty
 from centers.services import consent_give
 
 from . import policies, selectors
+from .erasure import erasure_record_kept, held_case_ids
 from .instruments import Result, instrument_get
 from .models import (
     POST_CLOSURE_FOLLOW_UP_DAYS,
@@ -388,6 +389,7 @@ def case_set_tier(*, case: Case, tier: int, actor: User, reason: str) -> Case:
 def case_confirm_tier(*, case: Case, actor: User, approve: bool, reason: str = "") -> Case:
     """A second person confirms (or refuses) a proposal to lower a high-risk case: a supervisor of the center
     or its deputy, never the proposer (four eyes)."""
+    _require(policies.can_work_case(actor, case))
     case = _lock(case)
     if case.pending_tier is None:
         raise ValidationError(_("No lower tier is waiting for confirmation."))
@@ -1615,6 +1617,7 @@ def _close(case: Case, *, actor, now, signed: bool) -> Case:
 def case_sign_off(*, case: Case, actor: User) -> Case:
     """A second person signs off the closure of a (once) high-risk case: a supervisor of the center or its
     deputy, never the person who closed it (four eyes)."""
+    _require(policies.can_work_case(actor, case))
     case = _lock(case)
     if case.closure_requested_at is None or not case.is_open:
         raise ValidationError(_("No closure is waiting for sign-off."))
@@ -1711,8 +1714,6 @@ def person_anonymise(*, resident: Resident, actor) -> None:
     """Blank the free text the case records hold about the person; figures stay for statistics. A case that
     must be kept (open, or closed inside the retention period: cases.erasure) keeps its clinical record, and
     its counselors and the supervisors are told."""
-    from .erasure import erasure_record_kept, held_case_ids
-
     held = held_case_ids(resident=resident)
     if held:
         erasure_record_kept(resident=resident, actor=actor, case_ids=held)
