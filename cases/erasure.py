@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from centers.models import Resident
 
-from .models import Case, EventKind, FollowUp, Notification
+from .models import Case, EventKind, FollowUp
 
 
 def _add_years(moment: dt.datetime, years: int) -> dt.datetime:
@@ -57,43 +57,16 @@ def held_case_ids(*, resident: Resident) -> set[int]:
 def erasure_record_kept(*, resident: Resident, actor, case_ids: set[int]) -> None:
     """For cases.services.person_anonymise, inside its transaction: the kept cases get a timeline entry and an
     audit row, and their counselors and the center's supervisors a notice (workspace row and email)."""
-    from .services import _absolute, _audit, _event, _supervisors  # services imports this module
+    from .services import _absolute, _audit, _event, _notice, _supervisors  # services imports this module
 
     now = timezone.now()
     for case in Case.objects.filter(pk__in=case_ids).select_related("center").prefetch_related("counselors"):
         _event(case, actor, EventKind.ERASURE, to_value="record_kept", at=now)
         _audit(actor, "case.erasure_record_kept", case, resident=resident.pk)
-        people = {user.pk: user for user in [*case.counselors.all(), *_supervisors(case.center)] if user.is_active}
         with translation.override(settings.LANGUAGE_CODE):
             subject = _("Case %(ref)s: the person asked for erasure; the record is kept") % {"ref": case.reference}
             text = _(
                 "Their consents and the contact details not needed for safety were removed; the case, its notes "
                 "and screenings stay, readable as before. Contact the person only as their care needs: %(url)s"
             ) % {"url": _absolute(reverse("cases:case_detail", args=[case.pk]))}
-        rows = []
-        for user in people.values():
-            rows.append(
-                Notification(
-                    center=case.center,
-                    channel=Notification.ChannelKind.WORKSPACE,
-                    user=user,
-                    address=f"user:{user.pk}",
-                    subject=str(subject)[:200],
-                    text=str(text),
-                    created_at=now,
-                    sent_at=now,
-                )
-            )
-            if user.email:
-                rows.append(
-                    Notification(
-                        center=case.center,
-                        channel=Notification.ChannelKind.EMAIL,
-                        user=user,
-                        address=user.email,
-                        subject=str(subject)[:200],
-                        text=str(text),
-                        created_at=now,
-                    )
-                )
-        Notification.objects.bulk_create(rows)
+        _notice(case, [*case.counselors.all(), *_supervisors(case.center)], subject=subject, text=text, now=now)

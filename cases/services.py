@@ -380,6 +380,7 @@ def case_set_tier(*, case: Case, tier: int, actor: User, reason: str) -> Case:
             reason=reason,
         )
         _audit(actor, "case.tier_propose", case, to_tier=tier)
+        _ask_second_person(case, actor=actor, closure=False, now=now)
         return case
     _tier_apply(case, tier=tier, actor=actor, reason=reason, now=now, source="judgement")
     return case
@@ -657,6 +658,42 @@ def _store_notifications(
         row.save()
         stored.append(row)
     return stored
+
+
+def _notice(case: Case, people, *, subject: str, text: str, now) -> None:
+    """A notice about a case (no alert, no deadline): a workspace row and an email for each active person once,
+    sent by the outbox sweep."""
+    rows = []
+    for user in {user.pk: user for user in people if user.is_active}.values():
+        common = {"center": case.center, "user": user, "subject": str(subject)[:200], "text": str(text)}
+        rows.append(
+            Notification(
+                channel=Notification.ChannelKind.WORKSPACE,
+                address=f"user:{user.pk}",
+                created_at=now,
+                sent_at=now,
+                **common,
+            )
+        )
+        if user.email:
+            rows.append(
+                Notification(channel=Notification.ChannelKind.EMAIL, address=user.email, created_at=now, **common)
+            )
+    Notification.objects.bulk_create(rows)
+
+
+def _ask_second_person(case: Case, *, actor: User, closure: bool, now) -> None:
+    """Four eyes: tell those who may give the second signature that a decision waits for them."""
+    with translation.override(settings.LANGUAGE_CODE):
+        url = _absolute(reverse("cases:case_detail", args=[case.pk]))
+        if closure:
+            subject = _("Case %(ref)s: a closure waits for your sign-off") % {"ref": case.reference}
+            text = _("%(by)s closed the case; sign off the closure on the case page: %(url)s")
+        else:
+            subject = _("Case %(ref)s: leaving high-risk waits for your confirmation") % {"ref": case.reference}
+            text = _("%(by)s proposes to lower the tier; confirm or refuse on the case page: %(url)s")
+        text = text % {"by": actor, "url": url}
+    _notice(case, selectors.second_signers(case=case, first_person_id=actor.pk), subject=subject, text=text, now=now)
 
 
 def _alert_raise(*, case: Case, actor, reason: str, now, callback_phone: str = "") -> CrisisAlert:
@@ -1581,6 +1618,7 @@ def case_close(*, case: Case, actor: User, summary: str) -> Case:
         case.save(update_fields=["closure_summary", "closure_requested_at", "closure_requested_by"])
         _event(case, actor, EventKind.CLOSURE_REQUESTED, reason=summary, at=now)
         _audit(actor, "case.close_request", case)
+        _ask_second_person(case, actor=actor, closure=True, now=now)
         return case
     return _close(case, actor=actor, now=now, signed=False)
 

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from cases import services
-from cases.models import Case, EventKind, Stage, Tier
+from cases.models import Case, EventKind, Notification, Stage, Tier
 from centers.middleware import LAST_SEEN_KEY
 from centers.models import AuditEvent, Role
 
@@ -199,3 +199,18 @@ def test_the_deputy_must_be_a_center_wide_counselor_or_supervisor(center, make_s
         center.deputy_supervisor = person
         with pytest.raises(ValidationError, match="deputy must be an active counselor or supervisor"):
             center.full_clean()
+
+
+def test_those_who_may_decide_are_told_and_the_proposer_is_not(
+    open_case, counselor, supervisor, second_supervisor, on_duty
+):
+    case = _high_risk_in_follow_up(open_case, counselor, on_duty)
+    services.case_set_tier(case=case, tier=Tier.SERIOUS, actor=supervisor, reason="好转")
+    asked = Notification.objects.filter(subject__contains=case.reference, subject__icontains="leaving high-risk")
+    assert {row.user for row in asked} == {second_supervisor}
+    assert set(asked.values_list("channel", flat=True)) == {"workspace", "email"}
+    services.case_confirm_tier(case=Case.objects.get(pk=case.pk), actor=second_supervisor, approve=True)
+    services.reassessment_record(case=case, actor=counselor, judged_tier=Tier.GENERAL, rationale="稳定")
+    services.case_close(case=Case.objects.get(pk=case.pk), actor=counselor, summary="结案")
+    sign_off = Notification.objects.filter(subject__contains=case.reference, subject__icontains="sign-off")
+    assert {row.user for row in sign_off} == {supervisor, second_supervisor}  # the counselor closed it
