@@ -37,6 +37,7 @@ from .consult_models import (
     RiskCategory,
     SystemEvent,
 )
+from .erasure import held_case_ids
 from .models import Case, Channel, EventKind, Tier
 from .risk_phrases import raises_alert, risk_categories
 
@@ -542,11 +543,13 @@ def conversations_hand_over_due(*, now=None) -> int:
 
 
 def person_anonymise(*, resident, actor) -> None:
-    """Erasure: close the person's open conversations and blank their text; the rows (and figures) stay."""
+    """Erasure: close the person's open conversations and blank their text; the rows (and figures) stay.
+    A conversation linked to a case that erasure keeps (cases.erasure) is part of that record and keeps its text."""
     Conversation.objects.filter(resident=resident, status__in=ACTIVE_STATUSES).update(
         status=ConversationStatus.CLOSED, closed_at=_now()
     )
-    for conversation in Conversation.objects.filter(resident=resident):
+    held = held_case_ids(resident=resident)
+    for conversation in Conversation.objects.filter(resident=resident).exclude(case_id__in=held):
         Message.objects.filter(conversation=conversation).update(body="")
         Handover.objects.filter(conversation=conversation).update(note="")
         Conversation.objects.filter(pk=conversation.pk).update(handover_note="", block_reason="")

@@ -307,6 +307,10 @@ class EventKind(models.TextChoices):
     CONSENT = "consent", _("Consent recorded")
     GROUP = "group", _("Service group changed")
     CONVERSATION = "conversation", _("Online conversation linked")
+    ERASURE = "erasure", _("The person asked for erasure: the record is kept")
+    SAFETY_PLAN = "safety_plan", _("Safety plan saved")
+    EMERGENCY_CONTACT = "emergency_contact", _("Emergency contact recorded")
+    EMERGENCY_CONTACT_USED = "emergency_contact_used", _("Emergency contact contacted")
 
 
 class CaseEvent(models.Model):
@@ -382,6 +386,8 @@ def event_value_label(kind: str, value: str) -> str:
             return f"OC{int(value):06d}"
         if kind == EventKind.CONSULTATION:
             return str(CONSULTATION_EVENT_LABELS[value])
+        if kind == EventKind.SAFETY_PLAN:
+            return str(_("version %(n)d") % {"n": int(value)})
     except (KeyError, ValueError):
         return value
     if kind in (
@@ -391,6 +397,9 @@ def event_value_label(kind: str, value: str) -> str:
         EventKind.NOTE,
         EventKind.GROUP,
         EventKind.CONSENT,
+        EventKind.ERASURE,
+        EventKind.EMERGENCY_CONTACT,
+        EventKind.EMERGENCY_CONTACT_USED,
     ):
         return ""  # ids and codes that mean nothing to a reader
     return value
@@ -850,3 +859,6 @@ class WeeklyRiskSummary(models.Model):
 
 # Online consultation with the counselor on duty (issue 10).
 from .consult_models import *  # noqa: E402, F403
+
+# The safety plan and emergency contacts of a case.
+from .safety_models import *  # noqa: E402, F403

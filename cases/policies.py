@@ -181,3 +181,22 @@ def can_acknowledge_alert(user, alert) -> bool:
 
 def can_advise(user, consultation) -> bool:
     return consultation.expert_id == user.pk
+
+
+def is_deputy_of(user, center) -> bool:
+    """The center's named deputy for four-eyes decisions, while they still hold a center-wide counselor or
+    supervisor role there (a withdrawn role ends the deputyship without anyone editing the center)."""
+    if not getattr(user, "is_authenticated", False) or center.deputy_supervisor_id != user.pk:
+        return False
+    return any(
+        m.center_id == center.pk and m.station_id is None and m.role in (Role.COUNSELOR, Role.SUPERVISOR)
+        for m in memberships_of(user)
+    )
+
+
+def can_second_sign(user, case, *, first_person_id: int | None) -> bool:
+    """Four eyes: a supervisor of the case's center (or its deputy) who is not the person who proposed or
+    closed. Leaving high-risk and signing off a once-high-risk closure both need this second person."""
+    if not getattr(user, "is_authenticated", False) or user.pk == first_person_id:
+        return False
+    return can_supervise(user, case) or is_deputy_of(user, case.center)

@@ -80,6 +80,8 @@ def person_export(*, resident) -> dict:
                     {"due_at": f.due_at.isoformat(), "done_at": f.done_at.isoformat() if f.done_at else None}
                     for f in c.follow_ups.all()
                 ],
+                # The person's own plan (written with them), the version in force.
+                "safety_plan": _safety_plan_export(c),
             }
             for c in cases
         ],
@@ -90,10 +92,34 @@ def person_export(*, resident) -> dict:
     }
 
 
+def _safety_plan_export(case) -> dict | None:
+    plan = case.safety_plans.order_by("-version").first()
+    if plan is None:
+        return None
+    return {
+        "version": plan.version,
+        "saved_at": plan.created_at.isoformat(),
+        **{step["name"]: step["text"] for step in plan.steps},
+    }
+
+
 def person_anonymise(*, resident, actor) -> None:
     from .services import person_anonymise as anonymise
 
     anonymise(resident=resident, actor=actor)
 
 
-__all__ = ["group_open_work", "user_open_work", "station_figures", "person_export", "person_anonymise"]
+def person_record_hold(*, resident) -> list[dict]:
+    from .erasure import record_holds
+
+    return record_holds(resident=resident)
+
+
+__all__ = [
+    "group_open_work",
+    "user_open_work",
+    "station_figures",
+    "person_export",
+    "person_anonymise",
+    "person_record_hold",
+]

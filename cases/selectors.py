@@ -387,6 +387,39 @@ def cases_awaiting_supervisor(*, user) -> QuerySet[Case]:
     )
 
 
+def second_signers(*, case: Case, first_person_id: int | None) -> list[User]:
+    """Who may give the second signature on a case (policies.can_second_sign): the center's active supervisors
+    and its deputy, without the person who proposed or closed. Named in refusals and on the case page."""
+    center = case.center
+    people = list(
+        User.objects.filter(
+            memberships__center=center,
+            memberships__role=Role.SUPERVISOR,
+            memberships__is_active=True,
+            is_active=True,
+        )
+        .exclude(pk=first_person_id)
+        .distinct()
+        .order_by("pk")
+    )
+    if center.deputy_supervisor_id and center.deputy_supervisor_id != first_person_id:
+        deputy = (
+            User.objects.filter(
+                pk=center.deputy_supervisor_id,
+                is_active=True,
+                memberships__center=center,
+                memberships__station__isnull=True,
+                memberships__role__in=[Role.COUNSELOR, Role.SUPERVISOR],
+                memberships__is_active=True,
+            )
+            .distinct()
+            .first()
+        )
+        if deputy is not None and all(p.pk != deputy.pk for p in people):
+            people.append(deputy)
+    return people
+
+
 def screenings_of_resident(*, user) -> QuerySet[Screening]:
     """A resident's own self-checks (and their wards'); never other people's."""
     me = resident_of(user)

@@ -25,7 +25,8 @@ from centers.policies import has_consent, has_role, resident_of
 from centers.selectors import DUTY_CRISIS_TEAM, on_duty
 from centers.services import consent_give
 
-from . import policies
+from . import policies, selectors
+from .erasure import erasure_record_kept, held_case_ids
 from .instruments import Result, instrument_get
 from .models import (
     POST_CLOSURE_FOLLOW_UP_DAYS,
@@ -384,7 +385,8 @@ def case_set_tier(*, case: Case, tier: int, actor: User, reason: str) -> Case:
     now = _now()
     if tier == case.tier:
         raise ValidationError({"tier": _("The case already has this tier.")})
-    if case.tier == Tier.HIGH_RISK and tier < case.tier and not policies.can_supervise(actor, case):
+    if case.tier == Tier.HIGH_RISK and tier < case.tier:
+        # Four eyes: whoever proposes (a supervisor too), a second person confirms (case_confirm_tier).
         case.pending_tier = tier
         case.pending_tier_reason = reason[:300]
         case.pending_tier_by = actor
@@ -398,6 +400,7 @@ def case_set_tier(*, case: Case, tier: int, actor: User, reason: str) -> Case:
             reason=reason,
         )
         _audit(actor, "case.tier_propose", case, to_tier=tier)
+        _ask_second_person(case, actor=actor, closure=False, now=now)
         return case
     _tier_apply(case, tier=tier, actor=actor, reason=reason, now=now, source="judgement")
     return case
@@ -405,11 +408,18 @@ def case_set_tier(*, case: Case, tier: int, actor: User, reason: str) -> Case:
 
 @transaction.atomic
 def case_confirm_tier(*, case: Case, actor: User, approve: bool, reason: str = "") -> Case:
-    """A supervisor confirms (or refuses) a counselor's proposal to lower a high-risk case."""
-    _require(policies.can_supervise(actor, case))
+    """A second person confirms (or refuses) a proposal to lower a high-risk case: a supervisor of the center
+    or its deputy, never the proposer (four eyes)."""
+    _require(policies.can_work_case(actor, case))
     case = _lock(case)
     if case.pending_tier is None:
         raise ValidationError(_("No lower tier is waiting for confirmation."))
+    _require_second_person(
+        case,
+        actor=actor,
+        first_person_id=case.pending_tier_by_id,
+        own=_("You proposed leaving high-risk yourself: a second person must confirm it."),
+    )
     now = _now()
     if approve:
         text = f"{case.pending_tier_reason}\n{reason}".strip()
@@ -434,6 +444,29 @@ def case_confirm_tier(*, case: Case, actor: User, approve: bool, reason: str = "
         )
         _audit(actor, "case.tier_refuse", case)
     return case
+
+
+def _second_signers_text(case: Case, first_person_id: int | None) -> str:
+    """Who can give the second signature, by name, for a refusal: or what the center must set up first."""
+    people = selectors.second_signers(case=case, first_person_id=first_person_id)
+    if people:
+        return _("It can be given by: %(names)s.") % {"names": "、".join(str(p) for p in people)}
+    return _(
+        "Nobody else can give it yet: the center has no other supervisor and no deputy. "
+        "Ask the center's administrator to name a deputy in the center's settings."
+    )
+
+
+def _require_second_person(case: Case, *, actor: User, first_person_id: int | None, own: str) -> None:
+    """Four eyes: refuse the proposer with the names of who can decide; refuse anyone else not entitled."""
+    if policies.can_second_sign(actor, case, first_person_id=first_person_id):
+        return
+    if actor.pk == first_person_id and policies.can_work_case(actor, case):
+        raise ValidationError(f"{own} {_second_signers_text(case, first_person_id)}")
+    if policies.can_work_case(actor, case):
+        needed = _("This needs a supervisor of the center (or its deputy) other than the person who asked.")
+        raise ValidationError(f"{needed} {_second_signers_text(case, first_person_id)}")
+    raise PermissionDenied
 
 
 # --- workflow --------------------------------------------------------------------------------------
@@ -738,6 +771,42 @@ def _repeat_text(alert: CrisisAlert, count: int) -> tuple[str, str]:
         }
         text = _("Open the case, acknowledge the alert and call the person back now: %(url)s") % {"url": url}
     return str(subject), str(text)
+
+
+def _notice(case: Case, people, *, subject: str, text: str, now) -> None:
+    """A notice about a case (no alert, no deadline): a workspace row and an email for each active person once,
+    sent by the outbox sweep."""
+    rows = []
+    for user in {user.pk: user for user in people if user.is_active}.values():
+        common = {"center": case.center, "user": user, "subject": str(subject)[:200], "text": str(text)}
+        rows.append(
+            Notification(
+                channel=Notification.ChannelKind.WORKSPACE,
+                address=f"user:{user.pk}",
+                created_at=now,
+                sent_at=now,
+                **common,
+            )
+        )
+        if user.email:
+            rows.append(
+                Notification(channel=Notification.ChannelKind.EMAIL, address=user.email, created_at=now, **common)
+            )
+    Notification.objects.bulk_create(rows)
+
+
+def _ask_second_person(case: Case, *, actor: User, closure: bool, now) -> None:
+    """Four eyes: tell those who may give the second signature that a decision waits for them."""
+    with translation.override(settings.LANGUAGE_CODE):
+        url = _absolute(reverse("cases:case_detail", args=[case.pk]))
+        if closure:
+            subject = _("Case %(ref)s: a closure waits for your sign-off") % {"ref": case.reference}
+            text = _("%(by)s closed the case; sign off the closure on the case page: %(url)s")
+        else:
+            subject = _("Case %(ref)s: leaving high-risk waits for your confirmation") % {"ref": case.reference}
+            text = _("%(by)s proposes to lower the tier; confirm or refuse on the case page: %(url)s")
+        text = text % {"by": actor, "url": url}
+    _notice(case, selectors.second_signers(case=case, first_person_id=actor.pk), subject=subject, text=text, now=now)
 
 
 def _alert_raise(*, case: Case, actor, reason: str, now, callback_phone: str = "") -> CrisisAlert:
@@ -1666,18 +1735,34 @@ def case_close(*, case: Case, actor: User, summary: str) -> Case:
         errors.append(_("Re-assess the person first (a new screening or a structured judgement)."))
     if case.alerts.filter(acknowledged_at__isnull=True).exists():
         errors.append(_("A crisis alert on this case is still open."))
+    if case.tier == Tier.HIGH_RISK:
+        still = _(
+            "The case is still high-risk: it cannot be closed. Lower the tier first; leaving high-risk "
+            "needs a second person's confirmation."
+        )
+        errors.append(f"{still} {_second_signers_text(case, actor.pk)}")
+    latest = case.reassessments.order_by("-at", "-pk").first()
+    if latest is not None and latest.judged_tier == Tier.HIGH_RISK:
+        errors.append(
+            _(
+                "The latest re-assessment judged the person high-risk: the case cannot be closed. "
+                "Re-assess again when the risk has passed."
+            )
+        )
     if errors:
         raise ValidationError(errors)
     now = _now()
     case.closure_summary = summary
-    if case.ever_high_risk and not policies.can_supervise(actor, case):
+    if case.ever_high_risk:
+        # Four eyes, whoever closes (a supervisor too): a second person signs off (case_sign_off).
         case.closure_requested_at = now
         case.closure_requested_by = actor
         case.save(update_fields=["closure_summary", "closure_requested_at", "closure_requested_by"])
         _event(case, actor, EventKind.CLOSURE_REQUESTED, reason=summary, at=now)
         _audit(actor, "case.close_request", case)
+        _ask_second_person(case, actor=actor, closure=True, now=now)
         return case
-    return _close(case, actor=actor, now=now, signed=case.ever_high_risk)
+    return _close(case, actor=actor, now=now, signed=False)
 
 
 def _close(case: Case, *, actor, now, signed: bool) -> Case:
@@ -1710,11 +1795,18 @@ def _close(case: Case, *, actor, now, signed: bool) -> Case:
 
 @transaction.atomic
 def case_sign_off(*, case: Case, actor: User) -> Case:
-    """The supervisor signs off the closure of a (once) high-risk case."""
-    _require(policies.can_supervise(actor, case))
+    """A second person signs off the closure of a (once) high-risk case: a supervisor of the center or its
+    deputy, never the person who closed it (four eyes)."""
+    _require(policies.can_work_case(actor, case))
     case = _lock(case)
     if case.closure_requested_at is None or not case.is_open:
         raise ValidationError(_("No closure is waiting for sign-off."))
+    _require_second_person(
+        case,
+        actor=actor,
+        first_person_id=case.closure_requested_by_id,
+        own=_("You closed this case yourself: a second person must sign off the closure."),
+    )
     return _close(case, actor=actor, now=_now(), signed=True)
 
 
@@ -1799,8 +1891,13 @@ def weekly_series_compute(*, week_start: dt.date) -> int:
 
 @transaction.atomic
 def person_anonymise(*, resident: Resident, actor) -> None:
-    """Blank the free text the case records hold about the person; figures stay for statistics."""
-    cases = list(Case.objects.filter(resident=resident))
+    """Blank the free text the case records hold about the person; figures stay for statistics. A case that
+    must be kept (open, or closed inside the retention period: cases.erasure) keeps its clinical record, and
+    its counselors and the supervisors are told."""
+    held = held_case_ids(resident=resident)
+    if held:
+        erasure_record_kept(resident=resident, actor=actor, case_ids=held)
+    cases = list(Case.objects.filter(resident=resident).exclude(pk__in=held))
     for case in cases:
         Case.objects.filter(pk=case.pk).update(summary="", closure_summary="", source="")
         CaseNote.objects.filter(case=case).update(body="")
@@ -1812,7 +1909,7 @@ def person_anonymise(*, resident: Resident, actor) -> None:
         CallbackRequest.objects.filter(alert__case=case).update(phone="", client_key="")
         FollowUp.objects.filter(case=case).update(outcome="")
         _audit(actor, "case.anonymise", case)
-    Screening.objects.filter(resident=resident).update(answers={})
+    Screening.objects.filter(resident=resident).exclude(case_id__in=held).update(answers={})
 
 
 def case_intake_from_bookings(*, now: dt.datetime | None = None, lookback: dt.timedelta = dt.timedelta(days=2)) -> int:

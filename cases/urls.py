@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import safety_views, views
 
 app_name = "cases"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("self-check/result/<int:pk>/", views.self_check_result, name="self_check_result"),
     path("self-check/help/<int:pk>/", views.self_check_help, name="self_check_help"),
     path("partner/<str:token>/", views.partner_feedback, name="partner_feedback"),
+    path("my-safety-plan/", safety_views.my_safety_plan, name="my_safety_plan"),
     # Staff landings
     path("workspace/", views.workspace, name="workspace"),
     path("console/", views.console, name="console"),
@@ -43,6 +44,10 @@ urlpatterns = [
     path("<int:pk>/reassess/", views.case_reassess, name="case_reassess"),
     path("<int:pk>/close/", views.case_close, name="case_close"),
     path("<int:pk>/sign-off/", views.case_sign_off, name="case_sign_off"),
+    path("<int:pk>/safety-plan/", safety_views.case_safety_plan, name="case_safety_plan"),
+    path("<int:pk>/safety-plan/history/", safety_views.case_safety_plan_history, name="case_safety_plan_history"),
+    path("<int:pk>/emergency-contacts/", safety_views.case_emergency_contacts, name="case_emergency_contacts"),
+    path("emergency-contacts/<int:pk>/use/", safety_views.emergency_contact_use, name="emergency_contact_use"),
     path("alerts/<int:pk>/ack/", views.alert_ack, name="alert_ack"),
     path("alerts/<int:pk>/contact/", views.alert_contact, name="alert_contact"),
     path("referrals/<int:pk>/", views.referral_update, name="referral_update"),

@@ -17,13 +17,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from centers.consent import consent_text
 from centers.models import ConsentPurpose, Resident, Role
-from centers.policies import has_consent, has_role, resident_of
+from centers.policies import can_record_erasure, has_consent, has_role, resident_of
+from centers.privacy import latest_erasure_request
 from centers.security import client_ip
 from centers.services import resident_create_by_staff
 
 from . import callback_services, forms, policies, selectors, services
 from .instruments import INSTRUMENTS, instrument_get
 from .models import TRANSITIONS, CrisisPhase, FollowUpKind, Stage, Tier
+from .safety_selectors import safety_plan_current
 
 # How many of the most urgent cases the workspace queue shows; the case list has the rest, with filters.
 WORKSPACE_QUEUE = 20
@@ -418,10 +420,13 @@ def _case_context(request: HttpRequest, case, *, notes: list | None = None, **fo
         "instruments": INSTRUMENTS.values(),
         "counselors": case.counselors.all(),
         "expert_review_overdue": selectors.expert_review_overdue(case=case),
+        "erasure": latest_erasure_request(resident=case.resident),
+        "can_record_erasure": can_work and can_record_erasure(user, case.resident),
     }
     if can_work:
         context.update(
             referrals=selectors.case_referrals(case=case),
+            safety_plan=safety_plan_current(case=case),
             follow_ups=selectors.case_follow_ups(case=case),
             reassessments=selectors.case_reassessments(case=case),
             confirm_form=forms.ConfirmTierForm(),
@@ -435,6 +440,16 @@ def _case_context(request: HttpRequest, case, *, notes: list | None = None, **fo
             phase_form=forms.PhaseForm(initial={"phase": case.crisis_phase}),
             phases=CrisisPhase.choices,
             panels=_action_panels(case, open_panel=request.GET.get("panel"), forms_given=forms_given),
+        )
+    if can_work and case.is_open and case.pending_tier is not None:
+        context.update(
+            can_confirm_tier=policies.can_second_sign(user, case, first_person_id=case.pending_tier_by_id),
+            tier_signers=selectors.second_signers(case=case, first_person_id=case.pending_tier_by_id),
+        )
+    if can_work and case.is_open and case.closure_requested_at is not None:
+        context.update(
+            can_sign_off=policies.can_second_sign(user, case, first_person_id=case.closure_requested_by_id),
+            closure_signers=selectors.second_signers(case=case, first_person_id=case.closure_requested_by_id),
         )
     if context["can_read_notes"]:
         context["notes"] = notes if notes is not None else selectors.case_notes(user=user, case=case)

@@ -107,6 +107,7 @@ class UserAdmin(NotFoundOutsideScopeMixin, DjangoUserAdmin):
 class CenterAdmin(CenterScopedAdmin):
     center_field = "pk"
     list_display = ("name", "code", "hotline")
+    raw_id_fields = ("deputy_supervisor",)
 
 
 @admin.register(Station)

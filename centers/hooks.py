@@ -10,6 +10,8 @@ Points in use (keyword arguments → what each provider returns):
 - ``person_export``     (resident)                 → dict section name → JSON-able data, for a
   resident's "download my data".
 - ``person_anonymise``  (resident, actor)          → None; blanks what the app holds of the person.
+- ``person_record_hold`` (resident)                → list of dicts {case_ref, open, until, years,
+  contact_needed}: counseling records an erasure must keep (open, or closed inside the retention period).
 - ``user_open_work``    (user)                     → list of dicts like group_open_work, for a staff
   member whose role is being withdrawn.
 - ``volunteer_hours``   (volunteer, start, end)    → dict of source name → hours a volunteer gave in

@@ -105,6 +105,26 @@ class Center(models.Model):
     gad7_serious_threshold = models.PositiveSmallIntegerField(
         _("GAD-7 score for serious"), default=15, validators=[MinValueValidator(5), MaxValueValidator(21)]
     )
+    # Four eyes: leaving high-risk and signing off a once-high-risk closure need a supervisor other than the
+    # one who proposed or closed. A center with a single supervisor names a deputy who may give that decision.
+    deputy_supervisor = models.ForeignKey(
+        "User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("deputy for four-eyes decisions"),
+        help_text=_(
+            "A counselor or supervisor of this center (center-wide) who may confirm leaving high-risk and sign off "
+            "closures when the only supervisor proposed them."
+        ),
+    )
+    record_retention_years = models.PositiveSmallIntegerField(
+        _("counseling record retention (years)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text=_("How long a closed counseling record is kept; erasure requests cannot remove it before then."),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -130,6 +150,23 @@ class Center(models.Model):
             raise ValidationError(
                 {"alert_second_escalation_minutes": _("The second escalation must come after the first.")}
             )
+        if self.deputy_supervisor_id and self.pk:
+            eligible = Membership.objects.filter(
+                user_id=self.deputy_supervisor_id,
+                center_id=self.pk,
+                station__isnull=True,
+                role__in=[Role.COUNSELOR, Role.SUPERVISOR],
+                is_active=True,
+                user__is_active=True,
+            ).exists()
+            if not eligible:
+                raise ValidationError(
+                    {
+                        "deputy_supervisor": _(
+                            "The deputy must be an active counselor or supervisor of this center, for the whole center."
+                        )
+                    }
+                )
 
 
 class Station(models.Model):
@@ -623,6 +660,9 @@ class ConsentRecord(models.Model):
 
 # The community side (issue 9): training, workshops, volunteer tasks.
 from .community_models import *  # noqa: E402, F403
+
+# Erasure requests and what they kept.
+from .erasure_models import *  # noqa: E402, F403
 
 # Station evaluations and the officials' summary tables (issue 5).
 from .evaluation_models import *  # noqa: E402, F403

@@ -113,3 +113,22 @@ def has_consent(resident, purpose: str) -> bool:
 
 # The community side (issue 9); other apps call centers.policies.volunteer_is_cleared.
 from .community_policies import volunteer_is_cleared  # noqa: E402, F401
+
+
+def can_record_erasure(user, resident) -> bool:
+    """Staff record an erasure request only for a child (under 18) or a person without an account (who cannot
+    ask through the portal); the center's supervisor or a counselor of the person's station (or center-wide)."""
+    in_scope = any(
+        m.center_id == resident.center_id
+        and (
+            m.role == Role.SUPERVISOR
+            or (m.role == Role.COUNSELOR and (m.station_id is None or m.station_id == resident.station_id))
+        )
+        for m in memberships_of(user)
+    )
+    if not in_scope:
+        return False
+    if resident.anonymised_at is not None:
+        return False
+    age = resident.age
+    return resident.user_id is None or (age is not None and age < 18)

@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from . import hooks
 from .audit import audit_record
 from .consent import consent_text, current_version
-from .models import AuditEvent, ConsentPurpose, ConsentRecord, Resident, User
-from .policies import resident_of
+from .models import AuditEvent, ConsentPurpose, ConsentRecord, ErasureOutcome, ErasureRequest, Resident, User
+from .policies import can_record_erasure, resident_of
 
 ANONYMISED_NAME = "（已匿名）"
 
@@ -146,49 +146,124 @@ def _accesses(resident: Resident) -> list[dict[str, Any]]:
     return [{"at": row.at.isoformat(), "role": row.role, "action": row.action} for row in rows[:500]]
 
 
+def person_record_holds(*, resident: Resident) -> list[dict[str, Any]]:
+    """The counseling records an erasure of this person would keep (hook ``person_record_hold``), to say so
+    before the person confirms."""
+    return hooks.collect_list("person_record_hold", resident=resident)
+
+
+def resident_for_erasure(*, user, pk: int) -> Resident | None:
+    """A person staff may record an erasure for (policies.can_record_erasure), or None (a 404 for the caller)."""
+    resident = Resident.objects.select_related("center", "user").filter(pk=pk).first()
+    if resident is None or not can_record_erasure(user, resident):
+        return None
+    return resident
+
+
+def latest_erasure_request(*, resident: Resident) -> ErasureRequest | None:
+    return ErasureRequest.objects.filter(resident=resident).order_by("-requested_at", "-pk").first()
+
+
 # --- Writes ----------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def person_anonymise(*, resident: Resident, actor: User) -> Resident:
-    """Erase a person on their own request: blank what identifies them, keep what the figures count.
+def person_anonymise(*, resident: Resident, actor: User) -> ErasureRequest:
+    """Erase a person on their own request (only the person themselves; staff use person_erase_by_staff).
 
-    Only the person themselves may ask (a guardian asks the center for a child). Consents are
-    withdrawn, the account is closed, and every app blanks its part (hook ``person_anonymise``).
+    Consents are withdrawn, the account is closed, and every app blanks its part (hook ``person_anonymise``).
+    A counseling record that must be kept (an open case, or a closed one inside the retention period: hook
+    ``person_record_hold``) is not destroyed: the name stays with it, the mobile number stays while the
+    counselor may still need to reach the person, and the request says what was kept and why.
     """
-    resident = Resident.objects.select_for_update().get(pk=resident.pk)
     me = resident_of(actor)
     if me is None or me.pk != resident.pk:
         raise PermissionDenied
+    return _erase(resident=resident, actor=actor, by_staff=False, asked_by="")
+
+
+@transaction.atomic
+def person_erase_by_staff(*, resident: Resident, actor: User, asked_by: str) -> ErasureRequest:
+    """A counselor or supervisor of the person's center records and carries out an erasure request for a child
+    or for a person without an account (asked in person or by phone). The same rules as the person's own."""
+    if not can_record_erasure(actor, resident):
+        raise PermissionDenied
+    asked_by = (asked_by or "").strip()
+    if not asked_by:
+        raise ValidationError(
+            {"asked_by": _("Say who asked for the erasure: the person, or the parent or guardian of the child.")}
+        )
+    return _erase(resident=resident, actor=actor, by_staff=True, asked_by=asked_by[:120])
+
+
+def _erase(*, resident: Resident, actor: User, by_staff: bool, asked_by: str) -> ErasureRequest:
+    resident = Resident.objects.select_for_update().get(pk=resident.pk)
     if resident.anonymised_at is not None:
         raise ValidationError(_("This record has already been erased."))
+    holds = hooks.collect_list("person_record_hold", resident=resident)
     now = timezone.now()
     ConsentRecord.objects.filter(resident=resident, withdrawn_at__isnull=True).update(withdrawn_at=now)
     for provider in hooks.providers("person_anonymise"):
         provider(resident=resident, actor=actor)
-    resident.full_name = ANONYMISED_NAME
-    resident.phone = ""
-    # Keep the year of birth only: age bands in the figures stay right, the person is not findable.
-    if resident.birth_date:
-        resident.birth_date = resident.birth_date.replace(month=1, day=1)
-    resident.anonymised_at = now
+    phone_kept = any(hold["contact_needed"] for hold in holds)
+    if holds:
+        # The record stays the person's: their name and year of birth stay with it; the mobile number only
+        # while the counselor may still need to reach them for their safety.
+        if not phone_kept:
+            resident.phone = ""
+        outcome = ErasureOutcome.RECORD_KEPT
+    else:
+        resident.full_name = ANONYMISED_NAME
+        resident.phone = ""
+        # Keep the year of birth only: age bands in the figures stay right, the person is not findable.
+        if resident.birth_date:
+            resident.birth_date = resident.birth_date.replace(month=1, day=1)
+        resident.anonymised_at = now
+        outcome = ErasureOutcome.ERASED
     user = resident.user
     resident.full_clean()
     resident.save()
     if user is not None:
-        user.username = f"erased-{secrets.token_hex(8)}"
-        user.email = ""
-        user.phone = ""
-        user.phone_verified = False
-        user.first_name = ""
-        user.last_name = ""
-        user.display_name = ""
-        user.is_active = False
-        user.password = make_password(None)
-        user.save()
-        _forget_allauth_addresses(user)
-    audit_record(actor=actor, action="person.anonymise", obj=resident)
-    return resident
+        _close_account(user)
+    request = ErasureRequest(
+        resident=resident,
+        center=resident.center,
+        requested_at=now,
+        carried_out_by=actor,
+        by_staff=by_staff,
+        asked_by=asked_by,
+        outcome=outcome,
+        kept=[{key: hold[key] for key in ("case_ref", "open", "until", "years")} for hold in holds],
+        phone_kept=phone_kept,
+    )
+    request.full_clean()
+    request.save()
+    audit_record(
+        actor=actor,
+        action="person.anonymise" if outcome == ErasureOutcome.ERASED else "person.erasure_record_kept",
+        obj=resident,
+        detail={
+            "request": request.pk,
+            "by_staff": by_staff,
+            "kept": [hold["case_ref"] for hold in holds],
+            "phone_kept": phone_kept,
+        },
+    )
+    return request
+
+
+def _close_account(user: User) -> None:
+    user.username = f"erased-{secrets.token_hex(8)}"
+    user.email = ""
+    user.phone = ""
+    user.phone_verified = False
+    user.first_name = ""
+    user.last_name = ""
+    user.display_name = ""
+    user.is_active = False
+    user.password = make_password(None)
+    user.save()
+    _forget_allauth_addresses(user)
 
 
 def _forget_allauth_addresses(user: User) -> None:

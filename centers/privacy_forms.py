@@ -36,3 +36,20 @@ class ErasureForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("The password is not correct."))
         return password
+
+
+class StaffErasureForm(forms.Form):
+    """Staff carry out an erasure asked in person or by phone, for a child or a person without an account."""
+
+    asked_by = forms.CharField(
+        label=_("Who asked"),
+        max_length=120,
+        help_text=_("The person, or the parent or guardian of the child, and how (in person, by phone)."),
+        error_messages={"required": _("Say who asked for the erasure: the person, or the parent or guardian.")},
+    )
+    confirm = forms.BooleanField(
+        label=_("I have told the person what is erased and what is kept."),
+        required=True,
+        initial=False,
+        error_messages={"required": _("Tick the box once you have told the person what is erased and what is kept.")},
+    )

@@ -16,10 +16,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from .audit import role_display
-from .models import ConsentPurpose
+from .models import ConsentPurpose, ErasureOutcome
 from .policies import resident_of
-from .privacy import consent_overviews, person_anonymise, person_export, resident_acting_for, residents_acting_for
-from .privacy_forms import ConsentGiveForm, ErasureForm
+from .privacy import (
+    consent_overviews,
+    person_anonymise,
+    person_erase_by_staff,
+    person_export,
+    person_record_holds,
+    resident_acting_for,
+    resident_for_erasure,
+    residents_acting_for,
+)
+from .privacy_forms import ConsentGiveForm, ErasureForm, StaffErasureForm
 from .services import consent_give, consent_withdraw
 
 
@@ -124,18 +133,57 @@ def ward_data_download(request: HttpRequest, resident_pk: int) -> HttpResponse:
 
 @login_required
 def erase_me(request: HttpRequest) -> HttpResponse:
-    """Residents: erase themselves. Their identifying data goes; the anonymous figures stay right."""
+    """Residents: erase themselves. Their identifying data goes; the anonymous figures stay right; a counseling
+    record that must be kept stays, and the page says what was kept and why."""
     resident = resident_of(request.user)
     if resident is None or resident.anonymised_at is not None:
         raise Http404
     form = ErasureForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            person_anonymise(resident=resident, actor=request.user)
+            erasure = person_anonymise(resident=resident, actor=request.user)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             logout(request)
-            messages.success(request, _("Your data has been erased and your account closed."))
-            return redirect("centers:home")
-    return render(request, "centers/erase_me.html", {"form": form})
+            if erasure.outcome == ErasureOutcome.ERASED:
+                messages.success(request, _("Your data has been erased and your account closed."))
+                return redirect("centers:home")
+            return render(request, "centers/erasure_done.html", {"erasure": erasure, "for_staff": False})
+    holds = person_record_holds(resident=resident)
+    return render(
+        request,
+        "centers/erase_me.html",
+        {"form": form, "holds": holds, "holds_phone_kept": any(h["contact_needed"] for h in holds)},
+    )
+
+
+@login_required
+def staff_erasure(request: HttpRequest, resident_pk: int) -> HttpResponse:
+    """Counselors and supervisors: record and carry out an erasure request for a child or a person without an
+    account; the page then says what was erased and what was kept, to tell the person."""
+    resident = resident_for_erasure(user=request.user, pk=resident_pk)
+    if resident is None:
+        raise Http404
+    form = StaffErasureForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            erasure = person_erase_by_staff(
+                resident=resident, actor=request.user, asked_by=form.cleaned_data["asked_by"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return render(request, "centers/erasure_done.html", {"erasure": erasure, "for_staff": True})
+    holds = person_record_holds(resident=resident)
+    return render(
+        request,
+        "centers/staff_erasure.html",
+        {
+            "form": form,
+            "resident": resident,
+            "holds": holds,
+            "holds_phone_kept": any(h["contact_needed"] for h in holds),
+        },
+        status=400 if form.errors else 200,
+    )

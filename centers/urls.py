@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import staff_views, views
+from . import privacy_views, staff_views, views
 
 app_name = "centers"
 
@@ -21,6 +21,7 @@ urlpatterns = [
     path("staff/new/", staff_views.staff_create, name="staff_create"),
     path("residents/merge/", include("centers.record_urls")),
     path("staff/<int:pk>/revoke/", staff_views.staff_revoke, name="staff_revoke"),
+    path("residents/<int:resident_pk>/erase/", privacy_views.staff_erasure, name="staff_erasure"),
     path("community/", include("centers.community_urls")),
     path("evaluations/", include("centers.evaluation_urls")),  # issue 5
     path("statistics/", include("centers.statistics_urls")),  # issue 5

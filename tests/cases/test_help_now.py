@@ -1,7 +1,10 @@
 """'I need help now': hotlines for everyone, an urgent callback for a signed-in resident, routed as high-risk."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.models import Case, CrisisAlert, Notification, Tier
 
@@ -124,12 +127,20 @@ def test_an_acute_self_screening_while_the_alert_is_open_is_a_new_request(reside
     assert _team_rows(on_duty).count() == 4
 
 
-def test_erasing_a_person_blanks_the_numbers_of_their_callback_requests(resident, on_duty):
+def test_erasing_a_person_keeps_callback_numbers_while_the_case_is_live_and_blanks_them_after(resident, on_duty):
     from cases import services
 
     services.help_now_request(actor=resident.user, phone="13500001111", resident=resident)
     services.help_now_request(actor=resident.user, phone="13500002222", resident=resident)
-    services.person_anonymise(resident=resident, actor=None)
     alert = CrisisAlert.objects.get(case__resident=resident)
-    assert alert.requests.count() == 2  # the requests and their times stay for the record ...
-    assert set(alert.requests.values_list("phone", flat=True)) == {""}  # ... the numbers go
+    # An open high-risk case: the counselor must still be able to call back, so erasure keeps the numbers.
+    services.person_anonymise(resident=resident, actor=None)
+    assert set(alert.requests.values_list("phone", flat=True)) == {"13500001111", "13500002222"}
+    # Closed long ago, past the retention period: the requests and their times stay, the numbers go.
+    alert.case.__class__.objects.filter(pk=alert.case_id).update(
+        stage="closed",
+        closed_at=timezone.now() - dt.timedelta(days=366 * (alert.case.center.record_retention_years + 1)),
+    )
+    services.person_anonymise(resident=resident, actor=None)
+    assert alert.requests.count() == 2
+    assert set(alert.requests.values_list("phone", flat=True)) == {""}

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from cases import tasks
 from cases.models import Case, CrisisAlert, Stage, Tier
-from centers.models import ConsentPurpose
+from centers.models import ConsentPurpose, Role
 from tests.factories import ResidentFactory
 
 from .conftest import ASQ_ACUTE
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_acute_self_check_to_closure(
-    client_for, resident_user, resident, on_duty, supervisor, counselor, expert, center, station
+    client_for, resident_user, resident, on_duty, supervisor, counselor, expert, center, station, make_staff
 ):
     from cases import services
 
@@ -60,10 +60,18 @@ def test_acute_self_check_to_closure(
             client.post(reverse("cases:case_stage", args=[case.pk]), {"stage": stage, "reason": "ok"}).status_code
             == 302
         )
+    # Four eyes: the counselor on duty proposes leaving high-risk and the supervisor confirms; the supervisor
+    # closes, and a second supervisor (not the one who closed) signs the closure off.
+    client_for(on_duty).post(reverse("cases:case_tier", args=[case.pk]), {"tier": Tier.SERIOUS, "reason": "危机解除"})
+    client = client_for(supervisor)
+    client.post(reverse("cases:case_tier_confirm", args=[case.pk]), {"approve": "1", "reason": "同意"})
     client.post(reverse("cases:case_reassess", args=[case.pk]), {"judged_tier": Tier.GENERAL, "rationale": "危机解除"})
     response = client.post(reverse("cases:case_close", args=[case.pk]), {"summary": "安全计划已建立"})
     assert response.status_code == 302
+    assert client.post(reverse("cases:case_sign_off", args=[case.pk])).status_code == 400  # not their own closure
+    second_supervisor = make_staff(Role.SUPERVISOR, display_name="吴督导")
+    assert client_for(second_supervisor).post(reverse("cases:case_sign_off", args=[case.pk])).status_code == 302
     case.refresh_from_db()
-    assert case.stage == Stage.CLOSED and case.signed_off_by == supervisor
+    assert case.stage == Stage.CLOSED and case.signed_off_by == second_supervisor
     assert case.resident.consents.filter(purpose=ConsentPurpose.CASE_RECORD).exists()
     assert case.follow_ups.filter(kind="post_closure").count() == 2

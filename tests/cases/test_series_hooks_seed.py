@@ -74,7 +74,12 @@ def test_person_export_and_anonymise(open_case, counselor, person):
     assert data["screenings"][0]["score"] == 5
     assert "秘密" not in str(data)
     hooks.collect("person_anonymise", resident=person, actor=counselor)
-    open_case.refresh_from_db()
+    open_case.refresh_from_db()  # an open case is a live clinical record: erasure keeps it
+    assert open_case.summary == "失眠两周" and open_case.notes.get().body == "秘密"
+    assert person.screenings.get().answers == phq9(5)
+    Case.objects.filter(pk=open_case.pk).update(stage="closed", closed_at=timezone.now() - dt.timedelta(days=4000))
+    hooks.collect("person_anonymise", resident=person, actor=counselor)
+    open_case.refresh_from_db()  # closed eleven years ago: past the retention period, blanked
     assert open_case.summary == "" and open_case.notes.get().body == ""
     assert person.screenings.get().answers == {}
 

@@ -62,8 +62,9 @@ def test_leaving_high_risk_needs_the_supervisor(open_case, counselor, supervisor
     services.case_set_tier(case=open_case, tier=Tier.SERIOUS, actor=counselor, reason="危机已解除")
     open_case.refresh_from_db()
     assert open_case.tier == Tier.HIGH_RISK and open_case.pending_tier == Tier.SERIOUS
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError) as refused:  # the proposer: refused with who can confirm
         services.case_confirm_tier(case=open_case, actor=counselor, approve=True)
+    assert supervisor.display_name in refused.value.messages[0]
     services.case_confirm_tier(case=open_case, actor=supervisor, approve=True, reason="同意")
     open_case.refresh_from_db()
     assert open_case.tier == Tier.SERIOUS and open_case.pending_tier is None

@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
 from cases import services
@@ -97,10 +97,13 @@ def test_a_high_risk_case_needs_the_supervisor_sign_off_and_is_tracked_after(ope
     alert = open_case.alerts.get()
     services.alert_acknowledge(alert=alert, actor=on_duty)
     case = _walk(Case.objects.get(pk=open_case.pk), counselor)
+    services.case_set_tier(case=case, tier=Tier.SERIOUS, actor=counselor, reason="危机解除")
+    services.case_confirm_tier(case=case, actor=supervisor, approve=True, reason="同意")
+    case = Case.objects.get(pk=case.pk)
     services.reassessment_record(case=case, actor=counselor, judged_tier=Tier.GENERAL, rationale="危机解除")
     case = services.case_close(case=case, actor=counselor, summary="稳定")
     assert case.stage == Stage.FOLLOW_UP and case.closure_requested_at
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError, match="You closed this case yourself"):
         services.case_sign_off(case=case, actor=counselor)
     case = services.case_sign_off(case=case, actor=supervisor)
     assert case.stage == Stage.CLOSED and case.signed_off_by == supervisor

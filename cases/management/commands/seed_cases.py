@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import Case, CaseEvent, Channel, FollowUp, Screening, Stage, Tier
+from cases.safety_services import emergency_contact_add, safety_plan_save
 from centers.models import Center, ConsentPurpose, PartnerInstitution, Resident, Station, User
 from centers.services import consent_give, resident_create_by_staff
 
@@ -159,6 +160,23 @@ class Command(BaseCommand):
             services.consultation_advise(
                 consultation=consultation, advice="建议每周随访，联合家属建立安全计划。", actor=staff["expert"]
             )
+        if tier == Tier.HIGH_RISK:
+            safety_plan_save(
+                case=case,
+                actor=counselor,
+                steps={
+                    "warning_signs": "连续失眠，觉得自己是家人的负担",
+                    "coping": "听收音机里的戏曲，下楼散步",
+                    "distraction": "去社区活动室下棋",
+                    "help_people": "女儿；老同事",
+                    "professionals": "责任咨询师；中心24小时热线；12356；危险时110/120",
+                    "safe_environment": "家中药品交给女儿保管",
+                },
+                written_with_person=True,
+            )
+            emergency_contact_add(
+                case=case, actor=counselor, name="演示家属", relation="女儿", phone="13800009999", basis="consent"
+            )
         if tier == Tier.GENERAL and stage == Stage.FOLLOW_UP:
             follow_up = FollowUp.objects.open().filter(case=case).first()
             if follow_up:
@@ -166,6 +184,11 @@ class Command(BaseCommand):
         if tier == Tier.SERIOUS and stage == Stage.FOLLOW_UP:
             FollowUp.objects.open().filter(case=case).update(due_at=timezone.now() - dt.timedelta(days=2))
         if stage == Stage.CLOSED or (tier == Tier.HIGH_RISK and stage == Stage.FOLLOW_UP):
+            if case.tier == Tier.HIGH_RISK:
+                # Four eyes: the counselor proposes leaving high-risk, the supervisor confirms.
+                services.case_set_tier(case=case, tier=Tier.SERIOUS, actor=counselor, reason="演示：危机已解除")
+                services.case_confirm_tier(case=case, actor=staff["supervisor"], approve=True, reason="同意")
+                case.refresh_from_db()
             services.reassessment_record(
                 case=case,
                 actor=counselor,

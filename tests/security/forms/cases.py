@@ -70,4 +70,30 @@ FORMS = [
         },
         models=("centers.Resident", "cases.Case"),
     ),
+    HostileForm(
+        name="safety plan written with the person",
+        url=lambda w: f"/cases/{b.case(w, 'own')[0].pk}/safety-plan/",
+        role="counselor",
+        fields={
+            **{
+                name: (lambda w: st.sampled_from(["", "听音乐，散步", "妈妈 13900001111"]))
+                for name in ("warning_signs", "coping", "distraction", "help_people", "professionals")
+            },
+            "safe_environment": lambda w: st.sampled_from(["", "药交给家人保管"]),
+            "written_with_person": lambda w: st.sampled_from(["on", ""]),
+        },
+        models=("cases.SafetyPlanVersion", "cases.CaseEvent"),
+    ),
+    HostileForm(
+        name="emergency contact",
+        url=lambda w: f"/cases/{b.case(w, 'own')[0].pk}/emergency-contacts/",
+        role="counselor",
+        fields={
+            "name": lambda w: st.sampled_from(["", "孙母"]),
+            "relation": lambda w: st.sampled_from(["", "母亲"]),
+            "phone": lambda w: st.sampled_from(["", "0755-12345678", "13900001111"]),
+            "basis": lambda w: st.sampled_from(["consent", "imminent_danger", ""]),
+        },
+        models=("cases.EmergencyContact", "cases.CaseEvent"),
+    ),
 ]

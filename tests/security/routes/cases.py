@@ -3,6 +3,7 @@ page and every action on it, alerts, referrals, follow-ups and expert consultati
 
 from __future__ import annotations
 
+from cases.safety_services import emergency_contact_add
 from cases.services import referral_link_create
 
 from .. import builders as b
@@ -58,6 +59,19 @@ def _partner_link(world, scope):
     return Target(kwargs={"token": token})
 
 
+def _emergency_contact(world, scope):
+    case, secrets = b.case(world, scope)
+    contact = emergency_contact_add(
+        case=case,
+        actor=b.counselor(world, scope),
+        name=f"紧急联系人{scope}",
+        relation="母亲",
+        phone="13900009999",
+        basis="consent",
+    )
+    return Target(kwargs={"pk": contact.pk}, secrets=(*secrets, contact.name))
+
+
 def _case_action(name: str, post: int = 400, allow=CASE_WORKERS, **kwargs):
     """A POST on the case page: an empty form is refused with the reasons (400), a valid one redirects."""
     return route(f"cases:{name}", allow, get=None, post=post, target=_case, reach=CENTER_WIDE, **kwargs)
@@ -104,7 +118,14 @@ ROUTES = [
             "case_close",
         )
     ),
-    _case_action("case_sign_off", allow={"supervisor"}),
+    # The second signature: a supervisor or the center's deputy (a counselor), refused with the names otherwise.
+    _case_action("case_sign_off"),
+    # The safety plan and emergency contacts: whoever works the case; the person sees their own plan.
+    route("cases:my_safety_plan", {"resident"}, post=None),
+    route("cases:case_safety_plan", CASE_WORKERS, post=400, target=_case, reach=CENTER_WIDE),
+    route("cases:case_safety_plan_history", CASE_WORKERS, post=None, target=_case, reach=CENTER_WIDE),
+    route("cases:case_emergency_contacts", CASE_WORKERS, post=400, target=_case, reach=CENTER_WIDE),
+    route("cases:emergency_contact_use", CASE_WORKERS, post=400, target=_emergency_contact, reach=CENTER_WIDE),
     # Empty is a valid choice: no special populations, no service group.
     _case_action("case_tags", post=302, mutates=True),
     _case_action("case_group", post=302, mutates=True),

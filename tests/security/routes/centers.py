@@ -1,6 +1,7 @@
 """The organisation's pages (centers app)."""
 
 from centers.models import Role
+from tests.factories import ResidentFactory
 
 from ..matrix import EVERYONE, SIGNED_IN, Target, route
 
@@ -32,6 +33,13 @@ def _center(world, scope):
     return Target(kwargs={"code": world.station_for(scope).center.code})
 
 
+def _person_without_account(world, scope):
+    """A person without an account at the scope's station: staff record an erasure request for them."""
+    station = world.station_for(scope)
+    person = ResidentFactory(center=station.center, station=station, full_name=f"无账号{scope}", phone="")
+    return Target(kwargs={"resident_pk": person.pk}, secrets=(person.full_name,))
+
+
 ROUTES = [
     route("centers:home", EVERYONE, anonymous=200, post=200),
     route("centers:center_home", EVERYONE, anonymous=200, post=200, target=_center, scoped=False),
@@ -51,6 +59,14 @@ ROUTES = [
     route("centers:my_data_download", SIGNED_IN, post=None),
     route("centers:ward_data_download", {"resident"}, post=None, target=_ward),
     route("centers:erase_me", {"resident"}, post=200),
+    # Staff record an erasure for a child or a person without an account: an empty form is refused (400).
+    route(
+        "centers:staff_erasure",
+        {"counselor", "supervisor"},
+        post=400,
+        target=_person_without_account,
+        reach={"supervisor": {"other_station"}},
+    ),
     route("centers:station_home", {"station_manager", "supervisor"}, post=200),
     route("centers:dashboard", {"official", "supervisor"}, post=200),
     route("centers:audit_log", {"auditor"}, post=200),
