@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from .consult_models import Conversation
 from .models import Case, Consultation, FollowUp, Screening, Tier
 
 
@@ -90,10 +91,27 @@ def person_export(*, resident) -> dict:
     }
 
 
+def record_objects(*, resident) -> dict[str, list[int]]:
+    """The audit log's object ids of the person's clinical record: cases (their notes, referrals and follow-ups
+    are logged on the case), screenings and online conversations. For "who viewed my record"."""
+    return {
+        "cases.case": list(Case.objects.filter(resident=resident).values_list("pk", flat=True)),
+        "cases.screening": list(Screening.objects.filter(resident=resident).values_list("pk", flat=True)),
+        "cases.conversation": list(Conversation.objects.filter(resident=resident).values_list("pk", flat=True)),
+    }
+
+
 def person_anonymise(*, resident, actor) -> None:
     from .services import person_anonymise as anonymise
 
     anonymise(resident=resident, actor=actor)
 
 
-__all__ = ["group_open_work", "user_open_work", "station_figures", "person_export", "person_anonymise"]
+__all__ = [
+    "group_open_work",
+    "user_open_work",
+    "station_figures",
+    "person_export",
+    "person_anonymise",
+    "record_objects",
+]

@@ -9,6 +9,8 @@ Points in use (keyword arguments → what each provider returns):
   evaluations (appointments, cases and community each add theirs).
 - ``person_export``     (resident)                 → dict section name → JSON-able data, for a
   resident's "download my data".
+- ``record_objects``    (resident)                 → dict audit object type → ids of the person's record in
+  that app, for "who viewed my record" (the audit rows on those objects).
 - ``person_anonymise``  (resident, actor)          → None; blanks what the app holds of the person.
 - ``user_open_work``    (user)                     → list of dicts like group_open_work, for a staff
   member whose role is being withdrawn.
