@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from centers.audit import audit_record
+from centers.audit import audit_page_view
 from centers.models import Center, Role, Station, User
 from centers.policies import center_ids_for, has_role, station_ids_for
 
@@ -64,12 +64,13 @@ def counselor_day(request: HttpRequest) -> HttpResponse:
     counselor = _counselor_param(request, center)
     day = parse_day(request.GET.get("day"))
     appointments = list(selectors.counselor_day(user=request.user, counselor=counselor, day=day))
-    audit_record(
+    audit_page_view(
         actor=request.user,
         action="appointment.day_view",
         object_type="appointments.day",
         object_id=f"{counselor.pk}:{day}",
         center_id=center.pk,
+        shown={"appointments": [a.pk for a in appointments]},
         detail={"rows": len(appointments)},
     )
     return render(
@@ -223,19 +224,20 @@ def staff_book_confirm(request: HttpRequest, slot_id: int) -> HttpResponse:
         messages.error(request, _("This time does not exist. Please choose another time."))
         return redirect("appointments:staff_book")
     query = request.GET.get("q", "")
-    residents = selectors.residents_for_staff(user=request.user, center=slot.center, query=query)
+    shown = list(selectors.residents_for_staff(user=request.user, center=slot.center, query=query)[:50])
     form = StaffBookForm(
         request.POST if request.method == "POST" else None,
         residents=selectors.residents_for_staff(user=request.user, center=slot.center),
-        shown=residents[:50],
+        shown=shown,
         needs_address=slot.service == Service.HOME_VISIT,
     )
     if request.method == "GET":
-        audit_record(
+        audit_page_view(
             actor=request.user,
             action="resident.search",
             object_type="centers.resident",
             center_id=slot.center_id,
+            shown={"residents": [r.pk for r in shown]},
             detail={"query_given": bool(query)},
         )
     if request.method == "POST" and form.is_valid():
@@ -309,13 +311,14 @@ def station_week(request: HttpRequest, station_id: int) -> HttpResponse:
     for offset in range(7):
         day = start + dt.timedelta(days=offset)
         days.append((day, [s for s in slots if timezone.localdate(s.starts_at) == day]))
-    audit_record(
+    audit_page_view(
         actor=request.user,
         action="appointment.station_week_view",
         object_type="centers.station",
         object_id=station.pk,
         center_id=station.center_id,
         station_id=station.pk,
+        shown={"slots": [s.pk for s in slots]},
     )
     return render(
         request,
@@ -578,9 +581,13 @@ def roster_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def waitlist_staff(request: HttpRequest) -> HttpResponse:
     """The center's waitlist in the order times are offered; staff mark priority."""
     center = _center_or_404(request)
-    entries = selectors.waitlist_for_staff(user=request.user, center=center)
-    audit_record(
-        actor=request.user, action="waitlist.list_view", object_type="appointments.waitlist", center_id=center.pk
+    entries = list(selectors.waitlist_for_staff(user=request.user, center=center))
+    audit_page_view(
+        actor=request.user,
+        action="waitlist.list_view",
+        object_type="appointments.waitlist",
+        center_id=center.pk,
+        shown={"waitlist": [entry.pk for entry in entries]},
     )
     return render(request, "appointments/waitlist_staff.html", {"center": center, "entries": entries})
 

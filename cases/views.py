@@ -14,9 +14,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from centers.audit import audit_page_view
 from centers.consent import consent_text
 from centers.models import ConsentPurpose, Resident, Role
-from centers.policies import has_consent, has_role, resident_of
+from centers.policies import center_ids_for, has_consent, has_role, resident_of
 from centers.services import resident_create_by_staff
 
 from . import forms, policies, selectors, services
@@ -45,6 +46,17 @@ def _posted(request: HttpRequest):
     """The submitted data of a POST, even an empty one (which is refused with the form's reasons,
     never shown again as if nothing had been sent)."""
     return request.POST if request.method == "POST" else None
+
+
+def _audit_shown(request: HttpRequest, action: str, **shown) -> None:
+    """One audit row for this page view, naming the ids of what it shows (cases, alerts, follow-ups...)."""
+    centers = sorted(center_ids_for(request.user))
+    audit_page_view(
+        actor=request.user,
+        action=action,
+        shown={kind: [row.pk for row in rows] for kind, rows in shown.items()},
+        center_id=centers[0] if len(centers) == 1 else None,
+    )
 
 
 def _case_worker_required(request: HttpRequest) -> None:
@@ -175,15 +187,18 @@ def workspace(request: HttpRequest) -> HttpResponse:
     goes on); the case list has every one of them, with filters."""
     _case_worker_required(request)
     cases = list(selectors.case_list(user=request.user)[: WORKSPACE_QUEUE + 1])
+    alerts = list(selectors.alerts_for_user(user=request.user))
+    follow_ups = list(selectors.follow_ups_for_user(user=request.user)[:50])
+    _audit_shown(request, "workspace.view", cases=cases[:WORKSPACE_QUEUE], alerts=alerts, follow_ups=follow_ups)
     return render(
         request,
         "cases/workspace.html",
         {
-            "alerts": selectors.alerts_for_user(user=request.user),
+            "alerts": alerts,
             "cases": cases[:WORKSPACE_QUEUE],
             "more_cases": len(cases) > WORKSPACE_QUEUE,
             "queue_size": WORKSPACE_QUEUE,
-            "follow_ups": selectors.follow_ups_for_user(user=request.user)[:50],
+            "follow_ups": follow_ups,
         },
     )
 
@@ -200,16 +215,14 @@ def console(request: HttpRequest) -> HttpResponse:
     """The supervisor's console: open alerts, decisions waiting, and the center's queue."""
     if not has_role(request.user, Role.SUPERVISOR):
         raise Http404
-    return render(
-        request,
-        "cases/console.html",
-        {
-            "alerts": selectors.alerts_for_user(user=request.user),
-            "waiting": selectors.cases_awaiting_supervisor(user=request.user),
-            "no_consultation": selectors.cases_missing_expert_review(user=request.user),
-            "cases": selectors.case_list(user=request.user)[:50],
-        },
-    )
+    shown = {
+        "alerts": list(selectors.alerts_for_user(user=request.user)),
+        "waiting": list(selectors.cases_awaiting_supervisor(user=request.user)),
+        "no_consultation": list(selectors.cases_missing_expert_review(user=request.user)),
+        "cases": list(selectors.case_list(user=request.user)[:50]),
+    }
+    _audit_shown(request, "console.view", **shown)
+    return render(request, "cases/console.html", shown)
 
 
 @login_required
@@ -217,9 +230,9 @@ def consultations(request: HttpRequest) -> HttpResponse:
     """The consultations asked of an expert."""
     if not has_role(request.user, Role.EXPERT):
         raise Http404
-    return render(
-        request, "cases/consultations.html", {"consultations": selectors.consultations_for_expert(user=request.user)}
-    )
+    consultations = list(selectors.consultations_for_expert(user=request.user))
+    _audit_shown(request, "consultation.list_view", consultations=consultations)
+    return render(request, "cases/consultations.html", {"consultations": consultations})
 
 
 @login_required
@@ -227,7 +240,9 @@ def volunteer_tasks(request: HttpRequest) -> HttpResponse:
     """A volunteer's follow-up visits: whom to contact and when, nothing clinical."""
     if not has_role(request.user, Role.VOLUNTEER):
         raise Http404
-    return render(request, "cases/volunteer_tasks.html", {"tasks": selectors.volunteer_tasks(user=request.user)})
+    tasks = list(selectors.volunteer_tasks(user=request.user))
+    _audit_shown(request, "followup.list_view", follow_ups=tasks)
+    return render(request, "cases/volunteer_tasks.html", {"tasks": tasks})
 
 
 # --- case list, intake and the case page ------------------------------------------------------------------
@@ -242,7 +257,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     tier = int(tier) if tier and tier.isdigit() and int(tier) in Tier.values else None
     stage = request.GET.get("stage") if request.GET.get("stage") in Stage.values else None
     query = request.GET.get("q", "")[:60]
-    cases = selectors.case_list(user=request.user, tier=tier, stage=stage, scope=scope, query=query)[:200]
+    cases = list(selectors.case_list(user=request.user, tier=tier, stage=stage, scope=scope, query=query)[:200])
+    # A search is recorded as one (the words searched for are personal data and are not kept, only that it was one).
+    _audit_shown(request, "case.search" if query.strip() else "case.list_view", cases=cases)
     return render(
         request,
         "cases/case_list.html",

@@ -144,6 +144,9 @@ ACTION_LABELS = {
     "workshop.register": pgettext_lazy("audit action", "Registered for a workshop"),
     "workshop.registrations_view": pgettext_lazy("audit action", "Viewed a workshop's registrations"),
     "workspace.view": pgettext_lazy("audit action", "Viewed the workspace"),
+    "case.search": pgettext_lazy("audit action", "Searched the cases"),
+    "consultation.list_view": pgettext_lazy("audit action", "Viewed the consultations asked of them"),
+    "followup.list_view": pgettext_lazy("audit action", "Viewed their follow-up tasks"),
 }
 
 

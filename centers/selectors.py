@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
+from .audit import role_display
+from .audit_labels import action_label
 from .models import AuditEvent, DutyShift, Membership, Resident, ShiftKind, Station, User
 from .policies import can_read_audit, center_ids_for, resident_of, supervised_center_ids
 
@@ -57,7 +60,7 @@ def audit_event_list(
     if action:
         rows = rows.filter(action__startswith=action)
     if actor:
-        rows = rows.filter(actor_label=actor)
+        rows = rows.filter(_actor_matches(actor.strip()))
     if outcome:
         rows = rows.filter(outcome=outcome)
     if object_type:
@@ -69,6 +72,39 @@ def audit_event_list(
     if date_to:
         rows = rows.filter(at__date__lte=date_to)
     return rows.order_by("-id")
+
+
+def _actor_matches(text: str) -> Q:
+    """An actor typed by the auditor: part of a person's name, sign-in name or email, or the stored label
+    (an account number, "system")."""
+    people = User.objects.filter(
+        Q(display_name__icontains=text)
+        | Q(first_name__icontains=text)
+        | Q(last_name__icontains=text)
+        | Q(username__iexact=text)
+        | Q(email__iexact=text)
+    ).values("pk")
+    return Q(actor_id__in=people) | Q(actor_label=text)
+
+
+def audit_rows_in_words(rows: list[AuditEvent]) -> list[AuditEvent]:
+    """Give a page of audit rows the actor's name, the role, the station and the action in words (two queries
+    for the page: its people and its stations)."""
+    people = {u.pk: u for u in User.objects.filter(pk__in={row.actor_id for row in rows if row.actor_id})}
+    stations = {s.pk: s.name for s in Station.objects.filter(pk__in={r.station_id_at for r in rows if r.station_id_at})}
+    for row in rows:
+        person = people.get(row.actor_id)
+        row.actor_name = str(person) if person is not None else _stored_actor(row.actor_label)
+        row.role_label = role_display(row.role)
+        row.station_name = stations.get(row.station_id_at, "")
+        row.action_label = action_label(row.action)
+    return rows
+
+
+def _stored_actor(label: str) -> str:
+    if label == "system":
+        return _("System")
+    return label or _("No account (visitor or system)")
 
 
 def duty_shifts_at(*, center, at, kind: str | None = None, crisis_team_only: bool = False) -> QuerySet[DutyShift]:
