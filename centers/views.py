@@ -79,7 +79,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     filters = {key: value for key, value in form.cleaned_data.items() if value} if form.is_valid() else {}
     rows = audit_event_list(user=request.user, **filters)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    page.object_list = audit_rows_in_words(list(page.object_list))
+    page.object_list = audit_rows_in_words(list(page.object_list), user=request.user)
     audit_record(actor=request.user, action="audit.read", detail={"page": page.number, "filters": sorted(filters)})
     params = {key: value for key, value in request.GET.items() if key != "page" and key in form.fields}
     return render(request, "centers/audit_log.html", {"page": page, "form": form, "params": params})
