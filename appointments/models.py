@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from centers.crypto import EncryptedTextField
 from centers.models import Center, Resident, Room, Station, User
 
 
@@ -306,6 +307,8 @@ class Appointment(models.Model):
     )
     checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    # What the counselor records when completing the session: clinical, so encrypted at rest like case notes.
+    session_note = EncryptedTextField(_("session note"), blank=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     cancelled_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("cancelled by")

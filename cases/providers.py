@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from .consult_models import Conversation
 from .models import Case, Consultation, FollowUp, Screening, Tier
+from .policies import in_visible_cases, is_case_worker
 
 
 def _case_label(case: Case) -> str:
@@ -101,6 +102,16 @@ def record_objects(*, resident) -> dict[str, list[int]]:
     }
 
 
+def person_links(*, resident, user) -> list[dict]:
+    """The person's cases that the user may open, the open one first: where a counselor goes from a session."""
+    if not is_case_worker(user):
+        return []
+    cases = Case.objects.filter(in_visible_cases(user), resident=resident).order_by("closed_at", "-opened_at")[:3]
+    return [
+        {"label": _case_label(case), "url": case.get_absolute_url(), "open": case.closed_at is None} for case in cases
+    ]
+
+
 def person_anonymise(*, resident, actor) -> None:
     from .services import person_anonymise as anonymise
 
@@ -114,4 +125,5 @@ __all__ = [
     "person_export",
     "person_anonymise",
     "record_objects",
+    "person_links",
 ]

@@ -11,6 +11,8 @@ Points in use (keyword arguments → what each provider returns):
   resident's "download my data".
 - ``record_objects``    (resident)                 → dict audit object type → ids of the person's record in
   that app, for "who viewed my record" (the audit rows on those objects).
+- ``person_links``      (resident, user)           → list of dicts {label, url, open}: the person's records in
+  that app the user may open (a session page links to the person's cases).
 - ``person_anonymise``  (resident, actor)          → None; blanks what the app holds of the person.
 - ``user_open_work``    (user)                     → list of dicts like group_open_work, for a staff
   member whose role is being withdrawn.
