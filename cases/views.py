@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from centers.audit import audit_page_view
+from centers.community_selectors import volunteer_training_state
 from centers.consent import consent_text
 from centers.models import ConsentPurpose, Resident, Role
 from centers.policies import center_ids_for, has_consent, has_role, resident_of
@@ -242,7 +243,8 @@ def volunteer_tasks(request: HttpRequest) -> HttpResponse:
         raise Http404
     tasks = list(selectors.volunteer_tasks(user=request.user))
     _audit_shown(request, "followup.list_view", follow_ups=tasks)
-    return render(request, "cases/volunteer_tasks.html", {"tasks": tasks})
+    training = volunteer_training_state(user=request.user)
+    return render(request, "cases/volunteer_tasks.html", {"tasks": tasks, "training": training})
 
 
 # --- case list, intake and the case page ------------------------------------------------------------------
