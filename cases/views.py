@@ -21,7 +21,7 @@ from centers.models import ConsentPurpose, Resident, Role
 from centers.policies import center_ids_for, has_consent, has_role, resident_of
 from centers.services import resident_create_by_staff
 
-from . import forms, policies, selectors, services
+from . import consult_selectors, forms, policies, selectors, services, workspace_selectors
 from .instruments import INSTRUMENTS, instrument_get
 from .models import TRANSITIONS, CrisisPhase, FollowUpKind, Stage, Tier
 
@@ -190,7 +190,18 @@ def workspace(request: HttpRequest) -> HttpResponse:
     cases = list(selectors.case_list(user=request.user)[: WORKSPACE_QUEUE + 1])
     alerts = list(selectors.alerts_for_user(user=request.user))
     follow_ups = list(selectors.follow_ups_for_user(user=request.user)[:50])
-    _audit_shown(request, "workspace.view", cases=cases[:WORKSPACE_QUEUE], alerts=alerts, follow_ups=follow_ups)
+    panels = workspace_selectors.workspace_panels_for(user=request.user)
+    consult = consult_selectors.consult_panel_for(user=request.user)
+    _audit_shown(
+        request,
+        "workspace.view",
+        cases=[*cases[:WORKSPACE_QUEUE], *panels["new_intakes"]],
+        alerts=alerts,
+        follow_ups=[*follow_ups, *panels["overdue"]],
+        appointments=panels["appointments_today"],
+        referrals=panels["referrals"],
+        conversations=[*consult["waiting"], *consult["mine"]],
+    )
     return render(
         request,
         "cases/workspace.html",
@@ -200,6 +211,8 @@ def workspace(request: HttpRequest) -> HttpResponse:
             "more_cases": len(cases) > WORKSPACE_QUEUE,
             "queue_size": WORKSPACE_QUEUE,
             "follow_ups": follow_ups,
+            "panels": panels,
+            "consult": consult,
         },
     )
 
@@ -222,8 +235,17 @@ def console(request: HttpRequest) -> HttpResponse:
         "no_consultation": list(selectors.cases_missing_expert_review(user=request.user)),
         "cases": list(selectors.case_list(user=request.user)[:50]),
     }
-    _audit_shown(request, "console.view", **shown)
-    return render(request, "cases/console.html", shown)
+    panels = workspace_selectors.console_panels_for(user=request.user)
+    consult = consult_selectors.consult_panel_for(user=request.user)
+    _audit_shown(
+        request,
+        "console.view",
+        **shown,
+        new_intakes=panels["new_intakes"],
+        consultations=panels["consultations"],
+        conversations=[*consult["waiting"], *consult["mine"]],
+    )
+    return render(request, "cases/console.html", {**shown, "panels": panels, "consult": consult})
 
 
 @login_required

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from centers.models import AuditEvent, Role
 from tests.cases.factories import CaseFactory
@@ -73,9 +74,22 @@ def test_a_search_is_one_row_that_keeps_no_search_words(client_for, center, stat
 
 def test_the_console_is_one_row(client_for, center, station, counselor, supervisor):
     _cases(center, station, counselor, 3)
+    unassigned = CaseFactory(center=center, resident=ResidentFactory(center=center, station=station), station=station)
     rows, _ = _view(client_for(supervisor), reverse("cases:console"))
     assert [row.action for row in rows] == ["console.view"]
-    assert len(rows[0].detail["shown"]["cases"]) == 3
+    assert len(rows[0].detail["shown"]["cases"]) == 4
+    assert unassigned.pk in rows[0].detail["shown"]["new_intakes"]  # the panels' people are named too
+
+
+def test_the_workspace_row_names_todays_sessions_of_its_panel(client_for, center, station, counselor):
+    from tests.appointments.factories import AppointmentFactory, SlotFactory
+
+    person = ResidentFactory(center=center, station=station, full_name="今天来访")
+    slot = SlotFactory(center=center, station=station, counselor=counselor, starts_at=timezone.now())
+    today = AppointmentFactory(slot=slot, resident=person)
+    rows, _ = _view(client_for(counselor), reverse("cases:workspace"))
+    assert rows[0].detail["shown"]["appointments"] == [today.pk]
+    assert "今天来访" in client_for(counselor).get(reverse("cases:workspace")).content.decode()
 
 
 def test_the_auditor_reads_names_roles_stations_and_actions_in_words_and_filters_by_name(
