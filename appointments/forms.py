@@ -282,3 +282,17 @@ def parse_day(value: str | None, default: dt.date | None = None) -> dt.date:
         return dt.date.fromisoformat(value) if value else (default or timezone.localdate())
     except ValueError:
         return default or timezone.localdate()
+
+
+class SessionCompleteForm(StyledForm):
+    """What the counselor writes when a session ends: a few lines, kept encrypted."""
+
+    note = forms.CharField(
+        label=_("Session note"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "A few lines: what was talked about and what comes next. Only the counselor and the supervisors read it."
+        ),
+        error_messages={"required": _("Please write a short note about the session before completing it.")},
+    )

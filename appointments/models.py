@@ -309,6 +309,8 @@ class Appointment(models.Model):
     )
     checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    # What the counselor records when completing the session: clinical, so encrypted at rest like case notes.
+    session_note = EncryptedTextField(_("session note"), blank=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     cancelled_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("cancelled by")

@@ -229,12 +229,23 @@ def station_week(*, user, station: Station, week_start: dt.date) -> QuerySet[Slo
 def appointment_for_staff(*, user, pk: int) -> Appointment | None:
     appointment = (
         Appointment.objects.filter(pk=pk, center_id__in=center_ids_for(user))
-        .select_related("resident", "center", "station", "counselor", "slot")
+        .select_related("resident__guardian", "center", "station", "counselor", "slot__room")
         .first()
     )
     if appointment is None or not staff_can_see_appointment(user, appointment):
         return None
     return appointment
+
+
+def number_to_call(*, appointment: Appointment) -> dict[str, object]:
+    """Whom the counselor calls for a session by phone: the person, or for a child the guardian (their number,
+    their name, and whether it is the guardian's). An empty number says there is none on record."""
+    person = appointment.resident
+    guardian = person.guardian if person.guardian_id else None
+    age = person.age
+    if guardian is not None and (age is None or age < 18):
+        return {"number": guardian.phone, "name": guardian.full_name, "guardian": True}
+    return {"number": person.phone, "name": person.full_name, "guardian": False}
 
 
 def availability_for(*, user, counselor: User) -> QuerySet[Availability]:

@@ -76,6 +76,9 @@ def _enqueue(task_name: str, *args) -> None:
     transaction.on_commit(send)
 
 
+SESSION_NOTE_MAX = 2000
+
+
 def session_minutes(center: Center, place: str) -> int:
     return center.phone_minutes if place == Place.REMOTE else center.face_to_face_minutes
 
@@ -522,20 +525,29 @@ def session_check_in(*, appointment: Appointment, actor: User, now: dt.datetime 
 
 
 @transaction.atomic
-def session_complete(*, appointment: Appointment, actor: User, now: dt.datetime | None = None) -> Appointment:
-    """The session took place; the resident is asked for a rating."""
+def session_complete(
+    *, appointment: Appointment, actor: User, note: str = "", now: dt.datetime | None = None
+) -> Appointment:
+    """The session took place, with the counselor's short note (encrypted at rest); the resident is asked for a
+    rating. Only once the session has started."""
     now = now or timezone.now()
     appointment = _session_appointment(appointment, actor)
     if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN):
         raise ValidationError(_("This appointment cannot be completed in its current state."))
     if now < appointment.starts_at:
         raise ValidationError(_("A session can be completed only after it has started."))
+    note = note.strip()
+    if len(note) > SESSION_NOTE_MAX:
+        raise ValidationError(
+            {"note": _("Please keep the session note to %(max)s characters.") % {"max": SESSION_NOTE_MAX}}
+        )
     appointment.status = AppointmentStatus.COMPLETED
     appointment.completed_at = now
-    appointment.save(update_fields=["status", "completed_at"])
+    appointment.session_note = note
+    appointment.save(update_fields=["status", "completed_at", "session_note"])
     appointment.reminders.filter(status=ReminderStatus.PENDING).update(status=ReminderStatus.CANCELLED)
     _message_rows(appointment=appointment, kind=ReminderKind.FEEDBACK, due_at=now)
-    audit_record(actor=actor, action="appointment.complete", obj=appointment)
+    audit_record(actor=actor, action="appointment.complete", obj=appointment, detail={"note": bool(note)})
     _enqueue("reminders_send_due_task")
     return appointment
 

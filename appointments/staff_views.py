@@ -13,9 +13,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from centers.audit import audit_record
+from centers import hooks
+from centers.audit import audit_page_view, audit_record
 from centers.models import Center, Membership, Role, Station, User
 from centers.policies import center_ids_for, has_role, station_ids_for
 from centers.selectors import DUTY_CRISIS_TEAM, duty_gaps, duty_roles_for_shift
@@ -25,13 +26,14 @@ from .forms import (
     AvailabilityForm,
     DutyShiftForm,
     ExceptionForm,
+    SessionCompleteForm,
     SlotPickForm,
     SlotSearchForm,
     StaffBookForm,
     parse_day,
 )
 from .models import Appointment, AppointmentStatus, CalendarFeed, Place, Service, feed_token_hash
-from .policies import can_manage_roster, can_see_station, can_view_roster, is_supervisor_of
+from .policies import can_manage_roster, can_run_session, can_see_station, can_view_roster, is_supervisor_of
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -65,12 +67,13 @@ def counselor_day(request: HttpRequest) -> HttpResponse:
     counselor = _counselor_param(request, center)
     day = parse_day(request.GET.get("day"))
     appointments = list(selectors.counselor_day(user=request.user, counselor=counselor, day=day))
-    audit_record(
+    audit_page_view(
         actor=request.user,
         action="appointment.day_view",
         object_type="appointments.day",
         object_id=f"{counselor.pk}:{day}",
         center_id=center.pk,
+        shown={"appointments": [a.pk for a in appointments]},
         detail={"rows": len(appointments)},
     )
     return render(
@@ -89,6 +92,34 @@ def counselor_day(request: HttpRequest) -> HttpResponse:
             "now": timezone.now(),
         },
     )
+
+
+def _session_context(request: HttpRequest, appointment, form=None) -> dict:
+    runs = can_run_session(request.user, appointment)
+    now = timezone.now()
+    return {
+        "a": appointment,
+        "runs": runs,
+        "call": selectors.number_to_call(appointment=appointment) if runs else None,
+        "links": hooks.collect_list("person_links", resident=appointment.resident, user=request.user),
+        "started": appointment.starts_at <= now,
+        "can_complete": runs
+        and appointment.starts_at <= now
+        and appointment.status in (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN),
+        "form": form or SessionCompleteForm(),
+    }
+
+
+@login_required
+@require_GET
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff who may see the booking: the session, the number to call (for its counselor and the supervisor)
+    and links to the person's cases; completing it with a note once it has started."""
+    appointment = selectors.appointment_for_staff(user=request.user, pk=pk)
+    if appointment is None:
+        raise Http404
+    audit_record(actor=request.user, action="appointment.session_view", obj=appointment)
+    return render(request, "appointments/session_detail.html", _session_context(request, appointment))
 
 
 def _session_action(request: HttpRequest, pk: int, action, done: str) -> HttpResponse:
@@ -120,8 +151,28 @@ def session_check_in(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def session_complete(request: HttpRequest, pk: int) -> HttpResponse:
-    """The counselor completes the session; the person is asked for a rating."""
-    return _session_action(request, pk, services.session_complete, _("Session completed."))
+    """The counselor completes a session that has started, with a short note; the person is asked for a rating.
+    A refusal shows the session page again with the note as typed."""
+    appointment = selectors.appointment_for_staff(user=request.user, pk=pk)
+    if appointment is None or not can_run_session(request.user, appointment):
+        raise Http404
+    form = SessionCompleteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.session_complete(appointment=appointment, actor=request.user, note=form.cleaned_data["note"])
+        except PermissionDenied as exc:
+            raise Http404 from exc
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, _("Session completed."))
+            return redirect("appointments:session", pk=appointment.pk)
+    context = _session_context(request, appointment, form)
+    return render(request, "appointments/session_detail.html", context, status=400)
 
 
 @login_required
@@ -224,19 +275,20 @@ def staff_book_confirm(request: HttpRequest, slot_id: int) -> HttpResponse:
         messages.error(request, _("This time does not exist. Please choose another time."))
         return redirect("appointments:staff_book")
     query = request.GET.get("q", "")
-    residents = selectors.residents_for_staff(user=request.user, center=slot.center, query=query)
+    shown = list(selectors.residents_for_staff(user=request.user, center=slot.center, query=query)[:50])
     form = StaffBookForm(
         request.POST if request.method == "POST" else None,
         residents=selectors.residents_for_staff(user=request.user, center=slot.center),
-        shown=residents[:50],
+        shown=shown,
         needs_address=slot.service == Service.HOME_VISIT,
     )
     if request.method == "GET":
-        audit_record(
+        audit_page_view(
             actor=request.user,
             action="resident.search",
             object_type="centers.resident",
             center_id=slot.center_id,
+            shown={"residents": [r.pk for r in shown]},
             detail={"query_given": bool(query)},
         )
     if request.method == "POST" and form.is_valid():
@@ -283,10 +335,8 @@ def staff_book_confirm(request: HttpRequest, slot_id: int) -> HttpResponse:
                     "when": timezone.localtime(appointment.starts_at).strftime("%Y-%m-%d %H:%M"),
                 },
             )
-            return redirect(
-                reverse("appointments:day")
-                + f"?day={timezone.localdate(appointment.starts_at)}&counselor={appointment.counselor_id}"
-            )
+            # The session's page: every booking role may open it (a station manager cannot open a counselor's day).
+            return redirect("appointments:session", pk=appointment.pk)
     return render(
         request, "appointments/staff_book_confirm.html", {"slot": slot, "form": form, "query": query, "center": center}
     )
@@ -311,13 +361,14 @@ def station_week(request: HttpRequest, station_id: int) -> HttpResponse:
     for offset in range(7):
         day = start + dt.timedelta(days=offset)
         days.append((day, [s for s in slots if timezone.localdate(s.starts_at) == day]))
-    audit_record(
+    audit_page_view(
         actor=request.user,
         action="appointment.station_week_view",
         object_type="centers.station",
         object_id=station.pk,
         center_id=station.center_id,
         station_id=station.pk,
+        shown={"slots": [s.pk for s in slots]},
     )
     return render(
         request,
@@ -602,9 +653,13 @@ def roster_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def waitlist_staff(request: HttpRequest) -> HttpResponse:
     """The center's waitlist in the order times are offered; staff mark priority."""
     center = _center_or_404(request)
-    entries = selectors.waitlist_for_staff(user=request.user, center=center)
-    audit_record(
-        actor=request.user, action="waitlist.list_view", object_type="appointments.waitlist", center_id=center.pk
+    entries = list(selectors.waitlist_for_staff(user=request.user, center=center))
+    audit_page_view(
+        actor=request.user,
+        action="waitlist.list_view",
+        object_type="appointments.waitlist",
+        center_id=center.pk,
+        shown={"waitlist": [entry.pk for entry in entries]},
     )
     return render(request, "appointments/waitlist_staff.html", {"center": center, "entries": entries})
 

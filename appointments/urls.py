@@ -19,6 +19,7 @@ urlpatterns = [
     path("offers/<int:pk>/", views.offer_detail, name="offer"),
     # Staff
     path("staff/day/", staff_views.counselor_day, name="day"),
+    path("staff/<int:pk>/", staff_views.session_detail, name="session"),
     path("staff/<int:pk>/check-in/", staff_views.session_check_in, name="check_in"),
     path("staff/<int:pk>/complete/", staff_views.session_complete, name="complete"),
     path("staff/<int:pk>/no-show/", staff_views.session_no_show, name="no_show"),

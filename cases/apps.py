@@ -17,6 +17,8 @@ class CasesConfig(AppConfig):
         hooks.register("person_export", providers.person_export)
         hooks.register("person_anonymise", providers.person_anonymise)
         hooks.register("person_record_hold", providers.person_record_hold)
+        hooks.register("record_objects", providers.record_objects)
+        hooks.register("person_links", providers.person_links)
         from . import official_figures  # officials' statistics (issue 5)
 
         hooks.register("monthly_crisis_events", official_figures.monthly_crisis_events)

@@ -140,3 +140,18 @@ def linked_conversations(*, user, case) -> list[Conversation]:
         .select_related("counselor")
         .order_by("-created_at")
     )
+
+
+def consult_panel_for(*, user) -> dict:
+    """The workspace's conversation panel: waiting conversations (risk first, then the longest wait) with how
+    long each waited, the counselor's own, and whether they are on duty."""
+    now = timezone.now()
+    waiting = waiting_for_staff(user=user, at=now)  # the duty look-up below reuses this one
+    for c in waiting:
+        c.waited_minutes = int((now - c.waiting_since).total_seconds() // 60)
+        c.overdue = c.waited_minutes >= c.center.conversation_wait_minutes
+    return {
+        "waiting": waiting,
+        "mine": mine_for_staff(user=user),
+        "on_duty": bool(policies.on_duty_center_ids(user, now)),
+    }

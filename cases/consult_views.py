@@ -212,9 +212,7 @@ def _worker_required(request: HttpRequest) -> None:
 def panel(request: HttpRequest) -> HttpResponse:
     """Counselors and supervisors: the workspace panel alone, polled every few seconds."""
     _worker_required(request)
-    from .templatetags.consult_panels import consult_panel
-
-    return render(request, "cases/consult/partials/panel.html", consult_panel(request.user))
+    return render(request, "cases/consult/partials/panel.html", selectors.consult_panel_for(user=request.user))
 
 
 def _staff_page(request: HttpRequest, conversation, status: int = 200, **forms_given) -> HttpResponse:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from .consult_models import Conversation
 from .models import Case, Consultation, FollowUp, Screening, Tier
+from .policies import in_visible_cases, is_case_worker
 
 
 def _case_label(case: Case) -> str:
@@ -103,6 +105,26 @@ def _safety_plan_export(case) -> dict | None:
     }
 
 
+def record_objects(*, resident) -> dict[str, list[int]]:
+    """The audit log's object ids of the person's clinical record: cases (their notes, referrals and follow-ups
+    are logged on the case), screenings and online conversations. For "who viewed my record"."""
+    return {
+        "cases.case": list(Case.objects.filter(resident=resident).values_list("pk", flat=True)),
+        "cases.screening": list(Screening.objects.filter(resident=resident).values_list("pk", flat=True)),
+        "cases.conversation": list(Conversation.objects.filter(resident=resident).values_list("pk", flat=True)),
+    }
+
+
+def person_links(*, resident, user) -> list[dict]:
+    """The person's cases that the user may open, the open one first: where a counselor goes from a session."""
+    if not is_case_worker(user):
+        return []
+    cases = Case.objects.filter(in_visible_cases(user), resident=resident).order_by("closed_at", "-opened_at")[:3]
+    return [
+        {"label": _case_label(case), "url": case.get_absolute_url(), "open": case.closed_at is None} for case in cases
+    ]
+
+
 def person_anonymise(*, resident, actor) -> None:
     from .services import person_anonymise as anonymise
 
@@ -122,4 +144,6 @@ __all__ = [
     "person_export",
     "person_anonymise",
     "person_record_hold",
+    "record_objects",
+    "person_links",
 ]

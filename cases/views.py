@@ -15,14 +15,16 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from centers.audit import audit_page_view
+from centers.community_selectors import volunteer_training_state
 from centers.consent import consent_text
 from centers.models import ConsentPurpose, Resident, Role
-from centers.policies import can_record_erasure, has_consent, has_role, resident_of
+from centers.policies import can_record_erasure, center_ids_for, has_consent, has_role, resident_of
 from centers.privacy import latest_erasure_request
 from centers.security import client_ip
 from centers.services import resident_create_by_staff
 
-from . import callback_services, forms, policies, selectors, services
+from . import callback_services, consult_selectors, forms, policies, selectors, services, workspace_selectors
 from .instruments import INSTRUMENTS, instrument_get
 from .models import TRANSITIONS, CrisisPhase, FollowUpKind, Stage, Tier
 from .safety_selectors import safety_plan_current
@@ -49,6 +51,17 @@ def _posted(request: HttpRequest):
     """The submitted data of a POST, even an empty one (which is refused with the form's reasons,
     never shown again as if nothing had been sent)."""
     return request.POST if request.method == "POST" else None
+
+
+def _audit_shown(request: HttpRequest, action: str, **shown) -> None:
+    """One audit row for this page view, naming the ids of what it shows (cases, alerts, follow-ups...)."""
+    centers = sorted(center_ids_for(request.user))
+    audit_page_view(
+        actor=request.user,
+        action=action,
+        shown={kind: [row.pk for row in rows] for kind, rows in shown.items()},
+        center_id=centers[0] if len(centers) == 1 else None,
+    )
 
 
 def _case_worker_required(request: HttpRequest) -> None:
@@ -209,15 +222,31 @@ def workspace(request: HttpRequest) -> HttpResponse:
     goes on); the case list has every one of them, with filters."""
     _case_worker_required(request)
     cases = list(selectors.case_list(user=request.user)[: WORKSPACE_QUEUE + 1])
+    alerts = list(selectors.alerts_for_user(user=request.user))
+    follow_ups = list(selectors.follow_ups_for_user(user=request.user)[:50])
+    panels = workspace_selectors.workspace_panels_for(user=request.user)
+    consult = consult_selectors.consult_panel_for(user=request.user)
+    _audit_shown(
+        request,
+        "workspace.view",
+        cases=[*cases[:WORKSPACE_QUEUE], *panels["new_intakes"]],
+        alerts=alerts,
+        follow_ups=[*follow_ups, *panels["overdue"]],
+        appointments=panels["appointments_today"],
+        referrals=panels["referrals"],
+        conversations=[*consult["waiting"], *consult["mine"]],
+    )
     return render(
         request,
         "cases/workspace.html",
         {
-            "alerts": selectors.alerts_for_user(user=request.user),
+            "alerts": alerts,
             "cases": cases[:WORKSPACE_QUEUE],
             "more_cases": len(cases) > WORKSPACE_QUEUE,
             "queue_size": WORKSPACE_QUEUE,
-            "follow_ups": selectors.follow_ups_for_user(user=request.user)[:50],
+            "follow_ups": follow_ups,
+            "panels": panels,
+            "consult": consult,
         },
     )
 
@@ -234,16 +263,23 @@ def console(request: HttpRequest) -> HttpResponse:
     """The supervisor's console: open alerts, decisions waiting, and the center's queue."""
     if not has_role(request.user, Role.SUPERVISOR):
         raise Http404
-    return render(
+    shown = {
+        "alerts": list(selectors.alerts_for_user(user=request.user)),
+        "waiting": list(selectors.cases_awaiting_supervisor(user=request.user)),
+        "no_consultation": list(selectors.cases_missing_expert_review(user=request.user)),
+        "cases": list(selectors.case_list(user=request.user)[:50]),
+    }
+    panels = workspace_selectors.console_panels_for(user=request.user)
+    consult = consult_selectors.consult_panel_for(user=request.user)
+    _audit_shown(
         request,
-        "cases/console.html",
-        {
-            "alerts": selectors.alerts_for_user(user=request.user),
-            "waiting": selectors.cases_awaiting_supervisor(user=request.user),
-            "no_consultation": selectors.cases_missing_expert_review(user=request.user),
-            "cases": selectors.case_list(user=request.user)[:50],
-        },
+        "console.view",
+        **shown,
+        new_intakes=panels["new_intakes"],
+        consultations=panels["consultations"],
+        conversations=[*consult["waiting"], *consult["mine"]],
     )
+    return render(request, "cases/console.html", {**shown, "panels": panels, "consult": consult})
 
 
 @login_required
@@ -251,9 +287,9 @@ def consultations(request: HttpRequest) -> HttpResponse:
     """The consultations asked of an expert."""
     if not has_role(request.user, Role.EXPERT):
         raise Http404
-    return render(
-        request, "cases/consultations.html", {"consultations": selectors.consultations_for_expert(user=request.user)}
-    )
+    consultations = list(selectors.consultations_for_expert(user=request.user))
+    _audit_shown(request, "consultation.list_view", consultations=consultations)
+    return render(request, "cases/consultations.html", {"consultations": consultations})
 
 
 @login_required
@@ -261,7 +297,10 @@ def volunteer_tasks(request: HttpRequest) -> HttpResponse:
     """A volunteer's follow-up visits: whom to contact and when, nothing clinical."""
     if not has_role(request.user, Role.VOLUNTEER):
         raise Http404
-    return render(request, "cases/volunteer_tasks.html", {"tasks": selectors.volunteer_tasks(user=request.user)})
+    tasks = list(selectors.volunteer_tasks(user=request.user))
+    _audit_shown(request, "followup.list_view", follow_ups=tasks)
+    training = volunteer_training_state(user=request.user)
+    return render(request, "cases/volunteer_tasks.html", {"tasks": tasks, "training": training})
 
 
 # --- case list, intake and the case page ------------------------------------------------------------------
@@ -276,7 +315,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     tier = int(tier) if tier and tier.isdigit() and int(tier) in Tier.values else None
     stage = request.GET.get("stage") if request.GET.get("stage") in Stage.values else None
     query = request.GET.get("q", "")[:60]
-    cases = selectors.case_list(user=request.user, tier=tier, stage=stage, scope=scope, query=query)[:200]
+    cases = list(selectors.case_list(user=request.user, tier=tier, stage=stage, scope=scope, query=query)[:200])
+    # A search is recorded as one (the words searched for are personal data and are not kept, only that it was one).
+    _audit_shown(request, "case.search" if query.strip() else "case.list_view", cases=cases)
     return render(
         request,
         "cases/case_list.html",

@@ -186,3 +186,27 @@ __all__ = [
     "screening_chart",
     "Screening",
 ]
+
+
+def workspace_panels_for(*, user) -> dict:
+    """The workspace's panels, read once (the page records what they show): today's appointments, new intakes,
+    overdue follow-ups, referrals waiting for feedback, missed deadlines."""
+    return {
+        "appointments_today": appointments_today(user=user),
+        "new_intakes": list(new_intakes(user=user)),
+        "overdue": list(overdue_follow_ups(user=user)),
+        "referrals": list(referrals_awaiting_feedback(user=user)),
+        "deadlines": deadlines_overdue(user=user),
+    }
+
+
+def console_panels_for(*, user) -> dict:
+    """The console's panels: unassigned intakes, duty coverage, consultations pending, caseload per counselor,
+    missed deadlines."""
+    return {
+        "new_intakes": list(new_intakes(user=user)),
+        "coverage": duty_coverage(user=user),
+        "consultations": list(consultations_pending(user=user)),
+        "caseload": caseload(user=user),
+        "deadlines": deadlines_overdue(user=user),
+    }

@@ -192,6 +192,32 @@ def audit_record(
     return event
 
 
+def audit_page_view(
+    *,
+    actor,
+    action: str,
+    shown: dict[str, list[int]],
+    center_id: int | None = None,
+    station_id: int | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """One row for one view of a page that shows people (a list, the workspace, a search's results): what was
+    on it, as ids per kind (`{"cases": [3, 7]}`), never names. One row per page, not one per row shown, so a
+    long list costs one write and the page's queries do not grow with it."""
+    listed = {kind: sorted({int(pk) for pk in ids}) for kind, ids in shown.items()}
+    return audit_record(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        center_id=center_id,
+        station_id=station_id,
+        detail={**(detail or {}), "shown": listed},
+    )
+
+
 @dataclass(frozen=True)
 class AuditEntry:
     """One row for `audit_record_many`: what `audit_record` takes, without the actor (given once for all)."""

@@ -10,7 +10,12 @@ class AuditFilterForm(forms.Form):
     """The auditor's filters; every field optional, bad values explained instead of ignored."""
 
     action = forms.CharField(label=_("Action"), required=False, max_length=60)
-    actor = forms.CharField(label=_("Actor"), required=False, max_length=150)
+    actor = forms.CharField(
+        label=_("Actor"),
+        required=False,
+        max_length=150,
+        help_text=_("Part of a name, a sign-in name or an email address."),
+    )
     outcome = forms.ChoiceField(label=_("Outcome"), required=False, choices=[("", _("Any")), *AuditOutcome.choices])
     object_type = forms.CharField(label=_("Object type"), required=False, max_length=60)
     object_id = forms.CharField(label=_("Object id"), required=False, max_length=64)

@@ -214,21 +214,27 @@ def volunteer_hours(*, volunteer: User, start: dt.datetime | None = None, end: d
     return result
 
 
+def volunteer_training_state(*, user) -> dict:
+    """Whether the volunteer's training is current (so tasks can be given to them) and the last day of their
+    latest certificate (None when they have none): what their task pages tell them when they get no tasks."""
+    until = TrainingRecord.objects.filter(
+        user=user, completed_on__lte=timezone.localdate(), certificate_expires_on__isnull=False
+    ).aggregate(until=Max("certificate_expires_on"))["until"]
+    return {"cleared": volunteer_is_cleared(user), "until": until}
+
+
 def volunteer_duty_record(*, user) -> dict:
     """What a volunteer sees of themselves: tasks to come, tasks done, training, hours, clearance."""
     tasks = VolunteerTask.objects.filter(volunteer=user).select_related("station", "workshop", "center")
     records = TrainingRecord.objects.filter(user=user).select_related("session").order_by("-completed_on", "-pk")
-    today = timezone.localdate()
-    until = records.filter(completed_on__lte=today, certificate_expires_on__isnull=False).aggregate(
-        until=Max("certificate_expires_on")
-    )["until"]
+    training = volunteer_training_state(user=user)
     return {
         "upcoming": tasks.filter(status=DutyStatus.ASSIGNED).order_by("due_at", "pk"),
         "done": tasks.filter(status=DutyStatus.DONE).order_by("-due_at", "pk"),
         "training": records,
         "hours": volunteer_hours(volunteer=user),
-        "cleared": volunteer_is_cleared(user),
-        "cleared_until": until,
+        "cleared": training["cleared"],
+        "cleared_until": training["until"],
     }
 
 

@@ -9,6 +9,10 @@ Points in use (keyword arguments → what each provider returns):
   evaluations (appointments, cases and community each add theirs).
 - ``person_export``     (resident)                 → dict section name → JSON-able data, for a
   resident's "download my data".
+- ``record_objects``    (resident)                 → dict audit object type → ids of the person's record in
+  that app, for "who viewed my record" (the audit rows on those objects).
+- ``person_links``      (resident, user)           → list of dicts {label, url, open}: the person's records in
+  that app the user may open (a session page links to the person's cases).
 - ``person_anonymise``  (resident, actor)          → None; blanks what the app holds of the person.
 - ``person_record_hold`` (resident)                → list of dicts {case_ref, open, until, years,
   contact_needed}: counseling records an erasure must keep (open, or closed inside the retention period).

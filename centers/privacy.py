@@ -14,13 +14,25 @@ from typing import Any
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import hooks
-from .audit import audit_record
+from .audit import audit_record, role_display
+from .audit_labels import action_label
 from .consent import consent_text, current_version
-from .models import AuditEvent, ConsentPurpose, ConsentRecord, ErasureOutcome, ErasureRequest, Resident, User
+from .models import (
+    AuditEvent,
+    AuditOutcome,
+    ConsentPurpose,
+    ConsentRecord,
+    ErasureOutcome,
+    ErasureRequest,
+    Resident,
+    Station,
+    User,
+)
 from .policies import can_record_erasure, resident_of
 
 ANONYMISED_NAME = "（已匿名）"
@@ -104,7 +116,9 @@ def person_export(*, user, resident: Resident | None = None) -> dict[str, Any]:
             if resident == me
             else []
         )
-        data["record_accesses"] = _accesses(resident)
+        data["record_accesses"] = [
+            {**entry, "at": entry["at"].isoformat()} for entry in _staff_reads(resident, limit=RECORD_VIEWS_LIMIT)
+        ]
         for section, value in hooks.collect_dict("person_export", resident=resident).items():
             data[section] = value
     audit_record(
@@ -140,10 +154,66 @@ def _resident_data(resident: Resident) -> dict[str, Any]:
     }
 
 
-def _accesses(resident: Resident) -> list[dict[str, Any]]:
-    """Who (by role) read or changed the record, and when: the person's right to know (PIPL Art. 44)."""
-    rows = AuditEvent.objects.filter(object_type="centers.resident", object_id=str(resident.pk)).order_by("id")
-    return [{"at": row.at.isoformat(), "role": row.role, "action": row.action} for row in rows[:500]]
+# Roles that are not staff: the person, a guardian, a visitor, the system's sweeps, an account without a role.
+NON_STAFF_ROLES = ("", "resident", "anonymous", "system", "account")
+RECORD_VIEWS_LIMIT = 200
+
+
+def record_viewers(*, user, limit: int = RECORD_VIEWS_LIMIT) -> list[dict[str, Any]]:
+    """Who processed the signed-in person's record: every staff read or change of their resident record, cases
+    (with notes, referrals and follow-ups), screenings and conversations, newest first (PIPL Art. 44-45).
+
+    Each entry is the role, the station (or center) and the time, never the staff member's name; the person's own
+    acts and their guardian's are left out. Looking at the list writes one audit row, the person's own, so the
+    list does not grow by being looked at.
+    """
+    resident = resident_of(user)
+    if resident is None or resident.anonymised_at is not None:
+        raise PermissionDenied
+    viewers = _staff_reads(resident, limit=limit)
+    audit_record(actor=user, action="person.record_views", obj=resident, detail={"shown": len(viewers)})
+    return viewers
+
+
+def _staff_reads(resident: Resident, *, limit: int) -> list[dict[str, Any]]:
+    """The staff rows of the audit log about the person's record (see record_viewers), in words."""
+    query = Q(object_type="centers.resident", object_id=str(resident.pk))
+    for answer in hooks.collect("record_objects", resident=resident):
+        for object_type, ids in answer.items():
+            if ids:
+                query |= Q(object_type=object_type, object_id__in=[str(pk) for pk in ids])
+    guardian = resident.guardian
+    own = [pk for pk in (resident.user_id, guardian.user_id if guardian else None) if pk]
+    rows = list(
+        AuditEvent.objects.filter(query, outcome=AuditOutcome.ALLOWED)
+        .exclude(role__in=NON_STAFF_ROLES)
+        .exclude(actor_id__in=own)
+        .order_by("-id")
+        .only("at", "role", "action", "object_type", "center_id_at", "station_id_at")[:limit]
+    )
+    station_ids = {row.station_id_at for row in rows if row.station_id_at}
+    stations = {s.pk: s.name for s in Station.objects.filter(pk__in=station_ids)}
+    center = resident.center
+    return [
+        {
+            "at": row.at,
+            "role": role_display(row.role),
+            "place": stations.get(row.station_id_at) or (center.name if row.center_id_at == center.pk else ""),
+            "action": action_label(row.action),
+            "what": _record_part(row.object_type),
+        }
+        for row in rows
+    ]
+
+
+def _record_part(object_type: str) -> str:
+    parts = {
+        "centers.resident": _("Your personal record"),
+        "cases.case": _("Your case"),
+        "cases.screening": _("A questionnaire you filled in"),
+        "cases.conversation": _("An online conversation"),
+    }
+    return str(parts.get(object_type, _("Your record")))
 
 
 def person_record_holds(*, resident: Resident) -> list[dict[str, Any]]:

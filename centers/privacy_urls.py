@@ -13,6 +13,7 @@ urlpatterns = [
         name="consent_withdraw",
     ),
     path("data/", privacy_views.my_data, name="my_data"),
+    path("data/viewers/", privacy_views.record_viewers_view, name="record_viewers"),
     path("data/download/", privacy_views.my_data_download, name="my_data_download"),
     path("data/<int:resident_pk>/download/", privacy_views.ward_data_download, name="ward_data_download"),
     path("erase/", privacy_views.erase_me, name="erase_me"),

@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from .audit import role_display
 from .models import ConsentPurpose, ErasureOutcome
 from .policies import resident_of
 from .privacy import (
@@ -24,11 +23,13 @@ from .privacy import (
     person_erase_by_staff,
     person_export,
     person_record_holds,
+    record_viewers,
     resident_acting_for,
     resident_for_erasure,
     residents_acting_for,
 )
 from .privacy_forms import ConsentGiveForm, ErasureForm, StaffErasureForm
+from .privacy_readable import readable, readable_sections
 from .services import consent_give, consent_withdraw
 
 
@@ -84,24 +85,44 @@ def consent_withdraw_view(request: HttpRequest, resident_pk: int, purpose: str) 
 @login_required
 @require_GET
 def my_data(request: HttpRequest) -> HttpResponse:
-    """Anyone signed in: everything the portal holds about them, readable."""
+    """Anyone signed in: everything the portal holds about them, in words; the JSON download keeps the codes."""
     data = person_export(user=request.user)
-    # The readable part names purposes and roles in the reader's language; the JSON below keeps the codes.
     purposes = dict(ConsentPurpose.choices)
-    consents = [{**c, "purpose": purposes.get(c["purpose"], c["purpose"])} for c in data.get("consents", [])]
-    accesses = [{**a, "role": role_display(a["role"])} for a in data.get("record_accesses", [])]
+    consents = [
+        {
+            "purpose": purposes.get(c["purpose"], c["purpose"]),
+            "version": c["version"],
+            "given_at": readable(c["given_at"]),
+            "by_guardian": c["by_guardian"],
+            "withdrawn_at": readable(c["withdrawn_at"]) if c["withdrawn_at"] else "",
+        }
+        for c in data.get("consents", [])
+    ]
+    account = data.get("account")
     return render(
         request,
         "centers/my_data.html",
         {
             "data": data,
+            "account": account,
+            "joined": readable(account["date_joined"]) if account else "",
+            "birth_date": readable(data["resident"]["birth_date"]) if data.get("resident") else "",
             "consents": consents,
-            "accesses": accesses,
-            "pretty": json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
+            "sections": readable_sections(data),
             "resident": resident_of(request.user),
             "wards": residents_acting_for(user=request.user)[1:],
         },
     )
+
+
+@login_required
+@require_GET
+def record_viewers_view(request: HttpRequest) -> HttpResponse:
+    """Residents: which staff (by role and station) read or changed their record, and when."""
+    resident = resident_of(request.user)
+    if resident is None or resident.anonymised_at is not None:
+        raise Http404
+    return render(request, "centers/record_viewers.html", {"viewers": record_viewers(user=request.user)})
 
 
 def _download(data: dict, name: str) -> HttpResponse:

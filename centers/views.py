@@ -6,21 +6,29 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from fucheng.celery import app as celery_app
 
-from .audit import audit_record, audit_verify, role_display
+from .audit import audit_record, audit_verify
 from .audit_forms import AuditFilterForm
 from .models import Role, Station
 from .policies import can_read_audit, can_view_dashboard, has_role, landing_url_for, resident_of
-from .selectors import audit_event_list, center_public, resident_wards, staff_memberships, station_list_public
+from .selectors import (
+    audit_event_list,
+    audit_rows_in_words,
+    center_public,
+    resident_wards,
+    staff_memberships,
+    station_list_public,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -92,8 +100,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     filters = {key: value for key, value in form.cleaned_data.items() if value} if form.is_valid() else {}
     rows = audit_event_list(user=request.user, **filters)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    for row in page:
-        row.role_label = role_display(row.role)
+    page.object_list = audit_rows_in_words(list(page.object_list), user=request.user)
     audit_record(actor=request.user, action="audit.read", detail={"page": page.number, "filters": sorted(filters)})
     params = {key: value for key, value in request.GET.items() if key != "page" and key in form.fields}
     return render(request, "centers/audit_log.html", {"page": page, "form": form, "params": params})
@@ -116,6 +123,16 @@ def audit_verify_view(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, _("The audit chain is intact."))
     return redirect("centers:audit_log")
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Everyone: the portal's icon where browsers ask for it, so the request is answered, not logged as refused."""
+    path = finders.find("favicon.ico")
+    if not path:
+        raise Http404
+    return FileResponse(open(path, "rb"), content_type="image/x-icon")  # noqa: SIM115 (FileResponse closes it)
 
 
 @never_cache

@@ -115,12 +115,21 @@ def test_a_counselor_acknowledges_an_alert_runs_a_session_refers_and_closes(
     day.get_by_role("button", name=zh("Check in")).click()
     page.wait_for_load_state()
     assert page.get_by_test_id("status").inner_text().startswith(zh_label(AppointmentStatus.CHECKED_IN))
-    page.get_by_test_id("day-list").get_by_role("button", name=zh("Complete")).click()
+    # Completing asks for a short note, on the session's page.
+    page.get_by_test_id("day-list").get_by_test_id("complete-link").click()
+    page.wait_for_url(f"**/appointments/staff/{session.pk}/")
+    form = page.get_by_test_id("complete-form")
+    form.get_by_role("button", name=zh("Complete")).click()
+    page.wait_for_load_state()
+    assert zh("Please write a short note about the session before completing it.") in _main(page)
+    page.get_by_test_id("complete-form").get_by_label(zh("Session note")).fill("谈了工作压力，两周后再约")
+    page.get_by_test_id("complete-form").get_by_role("button", name=zh("Complete")).click()
     page.wait_for_load_state()
     assert page.get_by_test_id("status").inner_text().startswith(zh_label(AppointmentStatus.COMPLETED))
-    assert page.get_by_test_id("day-list").get_by_role("button").count() == 0
+    assert page.get_by_test_id("complete-form").count() == 0
+    assert "谈了工作压力" in page.get_by_test_id("session-note").inner_text()
     session.refresh_from_db()
-    assert session.status == AppointmentStatus.COMPLETED
+    assert session.status == AppointmentStatus.COMPLETED and session.session_note == "谈了工作压力，两周后再约"
 
     # Refer a case to the hospital, with the person's consent.
     page.get_by_role("navigation", name=zh("Main")).get_by_role("link", name=zh("Cases"), exact=True).click()
@@ -254,8 +263,9 @@ def test_a_supervisor_assigns_and_publishes_an_official_downloads_and_an_auditor
     sign_in_staff(page, auditor.email, password)
     page.wait_for_url("**/audit/")
     assert page.get_by_test_id("page-title").inner_text() == zh("Audit log")
-    assert "周督导" not in page.content()  # who acted is a number the auditor can look up, not a name
-    page.get_by_label(zh("Actor")).fill(str(supervisor.pk))
+    # Who acted, by name and role; the auditor finds a person by (part of) their name.
+    assert "周督导" in page.locator("main table").inner_text()
+    page.get_by_label(zh("Actor")).fill("周督导")
     page.get_by_role("button", name=zh("Filter")).click()
     page.wait_for_url("**/audit/?*")
     log = page.locator("main table").inner_text()

@@ -40,7 +40,9 @@ def test_the_data_page_shows_everything_and_is_audited(client_for, resident_user
     consent_give(resident=resident, purpose="screening", actor=resident_user)
     response = client_for(resident_user).get(reverse("centers:my_data"))
     html = response.content.decode()
-    assert "林小雨" in html and "13812341234" in html and "周三下午" in html and "screening" in html
+    assert "林小雨" in html and "13812341234" in html and "周三下午" in html and "心理自评问卷" in html
+    assert "2026年11月20日" in html  # times in words, not ISO
+    assert '"purpose"' not in html and "2026-11-20T10:00" not in html  # a readable page, not the raw dump
     assert "no-store" in response["Cache-Control"]
     assert AuditEvent.objects.filter(action="person.export", actor=resident_user).exists()
 

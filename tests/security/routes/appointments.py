@@ -74,7 +74,24 @@ ROUTES = [
             reach={"supervisor": {"other_station"}},
             mutates=True,
         )
-        for name in ("check_in", "complete", "no_show")
+        for name in ("check_in", "no_show")
+    ),
+    # Completing needs a note: an empty POST shows the session page again with the reason (400).
+    route(
+        "appointments:complete",
+        {"counselor", "supervisor"},
+        get=None,
+        post=400,
+        target=_appointment,
+        reach={"supervisor": {"other_station"}},
+    ),
+    # The session's page (where a staff booking ends): everyone who may see the booking.
+    route(
+        "appointments:session",
+        BOOKING_STAFF,
+        post=None,
+        target=_appointment,
+        reach={"counselor": {"other_station"}, "supervisor": {"other_station"}},
     ),
     # Staff who book for callers also cancel for them: counselors and the supervisor for the whole
     # center, a station manager at their station.

@@ -57,6 +57,7 @@ ROUTES = [
     route("centers:consent_withdraw", {"resident"}, get=None, post=302, target=_person, mutates=True),
     route("centers:my_data", SIGNED_IN, post=None),
     route("centers:my_data_download", SIGNED_IN, post=None),
+    route("centers:record_viewers", {"resident"}, post=None),
     route("centers:ward_data_download", {"resident"}, post=None, target=_ward),
     route("centers:erase_me", {"resident"}, post=200),
     # Staff record an erasure for a child or a person without an account: an empty form is refused (400).
