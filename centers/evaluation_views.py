@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from . import evaluation_selectors as sel
 from . import evaluation_services as svc
 from .audit import audit_record
+from .disclosure import SUPPRESSION_NOTE
 from .evaluation_figures import quarter_of
 from .models import Center
 from .policies import supervised_center_ids
@@ -245,7 +246,12 @@ def evaluation_ranking_export(request: HttpRequest, fmt: str) -> HttpResponse:
         detail={"format": fmt},
     )
     return table_response(
-        fmt=fmt, filename=f"ranking-{period[0]}-Q{period[1]}", title=_("Ranking"), headers=headers, rows=body
+        fmt=fmt,
+        filename=f"ranking-{period[0]}-Q{period[1]}",
+        title=f"{center.name} · {_('Ranking')}",
+        period=f"{period[0]} Q{period[1]}",
+        headers=headers,
+        rows=body,
     )
 
 
@@ -296,9 +302,11 @@ def evaluation_detail_export(request: HttpRequest, pk: int, fmt: str) -> HttpRes
     return table_response(
         fmt=fmt,
         filename=f"evaluation-{evaluation.station.code}-{evaluation.year}-Q{evaluation.quarter}",
-        title=evaluation.period_label,
+        title=f"{evaluation.center.name} · {evaluation.station.name}",
+        period=evaluation.period_label,
         headers=headers,
         rows=body,
+        note=SUPPRESSION_NOTE,
     )
 
 

@@ -189,8 +189,14 @@ def test_exports_and_printable_report(center, station, supervisor, official, cli
     assert csv["Content-Type"].startswith("text/csv")
     assert station.name in csv.content.decode("utf-8-sig")
     xlsx = client.get(reverse("centers:evaluation_detail_export", args=[draft.pk, "xlsx"]))
-    rows = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))
-    assert ("<5" in [row[1] for row in rows]) and rows[-1][1] == 70.0
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == f"{center.name} · {station.name}" and rows[1][0] == draft.period_label
+    assert sheet.freeze_panes == "A4"
+    by_label = {row[0]: row[1] for row in rows[3:]}
+    # home visits 3 read "<5"; phone 12 hides with it, else 55 - 40 - 12 gives the 3 away
+    assert by_label["Person-times: home visits"] == "<5" and by_label["Person-times: phone consultation"] == "x"
+    assert by_label["Person-times, all services"] == 55 and by_label["Total score"] == 70.0
     assert client.get(reverse("centers:evaluation_ranking_export", args=["pdf"])).status_code == 404
     report = client.get(reverse("centers:evaluation_report", args=[draft.pk])).content.decode()
     assert "css/print.css" in report and "<script>" not in report
