@@ -98,6 +98,12 @@ def monthly_tables(*, center: Center, year: int) -> dict[str, Table]:
         )
     )
     stations = {s.pk: s.name for s in Station.objects.filter(center=center).only("pk", "name")}
+    return monthly_tables_from(year=year, service_rows=service_rows, station_rows=station_rows, stations=stations)
+
+
+def monthly_tables_from(*, year: int, service_rows: list, station_rows: list, stations: dict) -> dict[str, Table]:
+    """The three tables of a year from summary rows (station_id, month, service, n) and (station_id, month,
+    residents, events, handled), suppressed together: they sit on one page."""
     services = service_labels({row[2] for row in service_rows})
     months = [dt.date(year, m, 1) for m in range(1, 13)]
 
