@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from centers.audit import audit_record
+from centers.errors import error_text
 from centers.models import Center, Role, Station, User
 from centers.policies import center_ids_for, has_role, station_ids_for
 
@@ -31,10 +32,6 @@ from .forms import (
 )
 from .models import Appointment, AppointmentStatus, CalendarFeed, Place, Service
 from .policies import can_manage_roster, can_see_station, can_view_roster, is_supervisor_of
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(str(m) for m in exc.messages)
 
 
 def _center_or_404(request: HttpRequest):
@@ -99,7 +96,7 @@ def _session_action(request: HttpRequest, pk: int, action, done: str) -> HttpRes
     except PermissionDenied as exc:
         raise Http404 from exc
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, done)
     day = timezone.localdate(appointment.starts_at)
@@ -165,7 +162,7 @@ def staff_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
         except PermissionDenied as exc:
             raise Http404 from exc
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
             return redirect("appointments:staff_reschedule", pk=pk)
         messages.success(request, _("The appointment has been moved; the person is told."))
         day = timezone.localdate(moved.starts_at)
@@ -271,7 +268,7 @@ def staff_book_confirm(request: HttpRequest, slot_id: int) -> HttpResponse:
                     target = {"full_name": "new_name", "phone": "new_phone"}.get(field, field)
                     form.add_error(target if target in form.fields else None, errors)
             else:
-                messages.error(request, _error_text(exc))
+                messages.error(request, error_text(exc))
         else:
             messages.success(
                 request,
@@ -452,7 +449,7 @@ def exception_add(request: HttpRequest) -> HttpResponse:
         except PermissionDenied:
             messages.error(request, _("Only the supervisor can record a holiday of the whole center."))
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("Recorded. Free times in that span are withdrawn."))
             if booked:
@@ -548,7 +545,7 @@ def roster_add(request: HttpRequest) -> HttpResponse:
         except PermissionDenied:
             messages.error(request, _("You may not plan this duty."))
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("Shift added."))
     else:
@@ -568,7 +565,7 @@ def roster_delete(request: HttpRequest, pk: int) -> HttpResponse:
     except PermissionDenied as exc:
         raise Http404 from exc
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("Shift removed."))
     return redirect("appointments:roster")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from centers.audit import audit_record
+from centers.errors import error_text, form_errors
 from centers.models import Center
 from centers.policies import resident_of
 from centers.selectors import resident_wards
@@ -22,10 +23,6 @@ from centers.selectors import resident_wards
 from . import ical, selectors, services
 from .forms import BookForm, FeedbackForm, SlotPickForm, SlotSearchForm, WaitlistForm, parse_day
 from .models import Place, Service
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(str(m) for m in exc.messages)
 
 
 def _posted(request: HttpRequest):
@@ -93,6 +90,9 @@ def book_confirm(request: HttpRequest, slot_id: int) -> HttpResponse:
     if slot.center_id != people[0].center_id:
         messages.error(request, _("This time belongs to another center. Please choose a time at your own center."))
         return redirect("appointments:book")
+    if request.method == "GET" and not selectors.slot_is_free(slot=slot, resident_id=people[0].pk):
+        # someone else took it between the list and this page: say so here, with the nearest free times
+        return _taken(request, slot, back_url=reverse("appointments:book"), pick_url_name="appointments:confirm")
     form = BookForm(_posted(request), people=people, needs_address=slot.service == Service.HOME_VISIT)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -107,11 +107,12 @@ def book_confirm(request: HttpRequest, slot_id: int) -> HttpResponse:
         except services.SlotTaken:
             return _taken(request, slot, back_url=reverse("appointments:book"), pick_url_name="appointments:confirm")
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc) if isinstance(exc, ValidationError) else _("Not allowed."))
+            messages.error(request, error_text(exc) if isinstance(exc, ValidationError) else _("Not allowed."))
         else:
             messages.success(request, _("Your appointment is booked."))
             return redirect(appointment)
-    return render(request, "appointments/book_confirm.html", {"slot": slot, "form": form})
+    refusal = selectors.fair_share_refusal(resident=people[0], slot=slot) if request.method == "GET" else None
+    return render(request, "appointments/book_confirm.html", {"slot": slot, "form": form, "refusal": refusal})
 
 
 @login_required
@@ -169,7 +170,7 @@ def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.appointment_cancel(appointment=appointment, actor=request.user)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("Your appointment is cancelled."))
     return redirect(appointment)
@@ -195,7 +196,7 @@ def appointment_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
                 pick_url_name="appointments:reschedule",
             )
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
             return redirect("appointments:reschedule", pk=pk)
         messages.success(request, _("Your appointment has been moved."))
         return redirect(moved)
@@ -242,7 +243,7 @@ def feedback_give(request: HttpRequest, pk: int) -> HttpResponse:
                 comment=form.cleaned_data["comment"],
             )
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("Thank you for your feedback."))
         return redirect(appointment)
@@ -264,6 +265,23 @@ def waitlist_join(request: HttpRequest) -> HttpResponse:
     form = WaitlistForm(_posted(request), people=people, centers=_centers_for(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        free = selectors.free_days_between(
+            center=data["for_whom"].center,
+            service=data["service"],
+            station=data["station"],
+            first_day=data["first_day"],
+            last_day=data["last_day"],
+        )
+        if free:
+            form.add_error(
+                None,
+                _(
+                    "There are free times in these days already, the first on %(day)s: please book one of them. "
+                    "The waitlist is for days that are full."
+                )
+                % {"day": free[0].isoformat()},
+            )
+            return render(request, "appointments/waitlist_join.html", {"form": form, "free_day": free[0]})
         try:
             services.waitlist_join(
                 actor=request.user,
@@ -274,7 +292,7 @@ def waitlist_join(request: HttpRequest) -> HttpResponse:
                 last_day=data["last_day"],
             )
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            form_errors(form, exc)  # on the form the person filled in, which keeps what they typed
         else:
             messages.success(request, _("You are on the waitlist. We will send you a message when a time frees up."))
             return redirect("appointments:mine")
@@ -291,7 +309,7 @@ def waitlist_leave(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.waitlist_leave(actor=request.user, entry=entry)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("You have left the waitlist."))
     return redirect("appointments:mine")
@@ -315,7 +333,7 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except services.SlotTaken:
             messages.error(request, _("This offer has ended. You are still on the waitlist for other times."))
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         return redirect("appointments:mine")
     audit_record(actor=request.user, action="waitlist.offer_view", obj=offer.entry)
     return render(request, "appointments/offer.html", {"offer": offer, "open": offer.status == "open"})

@@ -84,6 +84,14 @@ class Center(models.Model):
     phone_minutes = models.PositiveSmallIntegerField(
         _("phone consultation (minutes)"), default=20, validators=[MinValueValidator(5), MaxValueValidator(120)]
     )
+    # Booking fairness: one person cannot take every free time of a busy week.
+    max_upcoming_sessions = models.PositiveSmallIntegerField(
+        _("upcoming sessions one resident may book"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_("Bookings by staff are not limited; they book for clinical need."),
+    )
+    one_session_per_day = models.BooleanField(_("at most one session a day per resident"), default=True)
     alert_ack_minutes = models.PositiveSmallIntegerField(
         _("crisis alert acknowledgement (minutes)"), default=15, validators=[MinValueValidator(1)]
     )
