@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,7 +23,7 @@ from centers.selectors import resident_wards
 
 from . import ical, selectors, services
 from .forms import BookForm, FeedbackForm, SlotPickForm, SlotSearchForm, WaitlistForm, parse_day
-from .models import Place, Service
+from .models import ACTIVE_Q, Place, Service
 
 
 def _posted(request: HttpRequest):
@@ -90,6 +91,9 @@ def book_confirm(request: HttpRequest, slot_id: int) -> HttpResponse:
     if slot.center_id != people[0].center_id:
         messages.error(request, _("This time belongs to another center. Please choose a time at your own center."))
         return redirect("appointments:book")
+    mine = selectors.appointments_for_resident(user=request.user).filter(ACTIVE_Q, slot=slot).first()
+    if mine is not None:
+        return redirect(mine)  # it is already theirs
     if request.method == "GET" and not selectors.slot_is_free(slot=slot, resident_id=people[0].pk):
         # someone else took it between the list and this page: say so here, with the nearest free times
         return _taken(request, slot, back_url=reverse("appointments:book"), pick_url_name="appointments:confirm")
@@ -272,7 +276,8 @@ def waitlist_join(request: HttpRequest) -> HttpResponse:
             first_day=data["first_day"],
             last_day=data["last_day"],
         )
-        if free:
+        horizon = timezone.localdate() + dt.timedelta(days=settings.APPOINTMENT_BOOKING_HORIZON_DAYS)
+        if free and data["last_day"] <= horizon:  # a range past the horizon is refused first, by the service
             form.add_error(
                 None,
                 _(
