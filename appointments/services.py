@@ -1023,14 +1023,19 @@ def duty_shift_create(
 
 @transaction.atomic
 def duty_shift_delete(*, actor: User, shift: DutyShift) -> None:
-    """Remove a planned shift that has not ended yet."""
+    """Remove a planned shift that has not started (never the one under way: alerts go to it)."""
     shift = DutyShift.objects.select_for_update().get(pk=shift.pk)
     if not can_manage_roster(actor, shift.center_id, shift.station_id):
         raise PermissionDenied
     if shift.kind == ShiftKind.ONLINE_HOTLINE and not can_manage_roster(actor, shift.center_id):
         raise PermissionDenied
-    if shift.ends_at <= timezone.now():
+    now = timezone.now()
+    if shift.ends_at <= now:
         raise ValidationError(_("A past shift stays on the record."))
+    if shift.starts_at <= now:
+        raise ValidationError(
+            _("This shift is under way and people rely on it now. End it by adding a shift for whoever takes over.")
+        )
     audit_record(actor=actor, action="duty_shift.delete", obj=shift, detail={"user": shift.user_id})
     shift.delete()
 

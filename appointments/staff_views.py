@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from centers.audit import audit_record
+from centers.confirm import confirmation_page, confirmed
 from centers.errors import error_text
 from centers.models import Center, Role, Station, User
 from centers.policies import center_ids_for, has_role, station_ids_for
@@ -32,6 +33,7 @@ from .forms import (
 )
 from .models import Appointment, AppointmentStatus, CalendarFeed, Place, Service
 from .policies import can_manage_roster, can_see_station, can_view_roster, is_supervisor_of
+from .views import cancel_consequences
 
 
 def _center_or_404(request: HttpRequest):
@@ -130,7 +132,22 @@ def session_no_show(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def staff_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    """Staff cancel an appointment before it starts (the person is told)."""
+    """Staff cancel an appointment before it starts (the person is told), after a confirmation step."""
+    appointment = selectors.appointment_for_staff(user=request.user, pk=pk)
+    if appointment is None:
+        raise Http404
+    if not confirmed(request):
+        day = timezone.localdate(appointment.starts_at)
+        return confirmation_page(
+            request,
+            title=_("Cancel this appointment?"),
+            consequences=[
+                *cancel_consequences(appointment),
+                _("%(name)s is told by message.") % {"name": appointment.resident.full_name},
+            ],
+            confirm_label=_("Yes, cancel the appointment"),
+            back_url=reverse("appointments:day") + f"?day={day}",
+        )
     return _session_action(request, pk, services.appointment_cancel, _("The appointment is cancelled."))
 
 
@@ -488,7 +505,7 @@ def roster(request: HttpRequest) -> HttpResponse:
     deletable = {
         s.pk
         for s in shifts
-        if s.ends_at > timezone.now()
+        if s.starts_at > timezone.now()  # the shift under way stays: alerts go to it
         and can_manage_roster(request.user, center.pk, s.station_id)
         and (supervisor or s.kind != "online_hotline")
     }
@@ -560,6 +577,24 @@ def roster_delete(request: HttpRequest, pk: int) -> HttpResponse:
     shift = selectors.duty_shift_for_staff(user=request.user, pk=pk)
     if shift is None:
         raise Http404
+    if not confirmed(request):
+        start, end = timezone.localtime(shift.starts_at), timezone.localtime(shift.ends_at)
+        return confirmation_page(
+            request,
+            title=_("Remove this shift?"),
+            consequences=[
+                _("%(who)s is no longer on duty (%(kind)s) from %(start)s to %(end)s.")
+                % {
+                    "who": shift.user.get_full_name() or shift.user.get_username(),
+                    "kind": shift.get_kind_display(),
+                    "start": f"{start:%Y-%m-%d %H:%M}",
+                    "end": f"{end:%H:%M}",
+                },
+                _("Check that someone else covers this time before you remove it."),
+            ],
+            confirm_label=_("Yes, remove the shift"),
+            back_url=reverse("appointments:roster"),
+        )
     try:
         services.duty_shift_delete(actor=request.user, shift=shift)
     except PermissionDenied as exc:

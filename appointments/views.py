@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from centers.audit import audit_record
+from centers.confirm import confirmation_page, confirmed
 from centers.errors import error_text, form_errors
 from centers.models import Center
 from centers.policies import resident_of
@@ -41,6 +42,16 @@ def _centers_for(request: HttpRequest):
 def _people(request: HttpRequest) -> list:
     me = resident_of(request.user)
     return [me, *resident_wards(user=request.user)] if me else []
+
+
+def cancel_consequences(appointment) -> list[str]:
+    """What cancelling means, said on the confirmation page (residents' and staff's alike)."""
+    when = timezone.localtime(appointment.starts_at)
+    return [
+        _("The session on %(when)s with %(who)s (%(where)s) is cancelled.")
+        % {"when": f"{when:%Y-%m-%d %H:%M}", "who": appointment.counselor.public_name, "where": appointment.where},
+        _("The time is offered to the next person waiting; it cannot be taken back."),
+    ]
 
 
 def _taken(request: HttpRequest, slot, *, back_url: str, pick_url_name: str, pick_args=()) -> HttpResponse:
@@ -171,6 +182,14 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """The resident cancels up to the cutoff."""
     appointment = _mine_or_404(request, pk)
+    if not confirmed(request):
+        return confirmation_page(
+            request,
+            title=_("Cancel this appointment?"),
+            consequences=cancel_consequences(appointment),
+            confirm_label=_("Yes, cancel the appointment"),
+            back_url=appointment.get_absolute_url(),
+        )
     try:
         services.appointment_cancel(appointment=appointment, actor=request.user)
     except ValidationError as exc:

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,7 +17,9 @@ from django.views.decorators.http import require_POST
 from . import evaluation_selectors as sel
 from . import evaluation_services as svc
 from .audit import audit_record
+from .confirm import confirmation_page, confirmed
 from .disclosure import SUPPRESSION_NOTE
+from .errors import error_text
 from .evaluation_figures import quarter_of
 from .models import Center
 from .policies import supervised_center_ids
@@ -174,10 +177,42 @@ def evaluation_publish(request: HttpRequest, pk: int) -> HttpResponse:
     evaluation = sel.evaluation_for_supervisor(user=request.user, pk=pk)
     if evaluation is None:
         raise Http404
+    ended = svc.quarter_has_ended(evaluation)
+    consequences = [
+        _("Officials see the evaluation of %(station)s for %(period)s from now on, and it cannot be changed.")
+        % {"station": evaluation.station.name, "period": evaluation.period_label}
+    ]
+    early_choice = {
+        "name": "early",
+        "kind": "checkbox",
+        "label": _("Publish early: officials may see the figures of a quarter that has not ended yet."),
+    }
+    if not confirmed(request):
+        if not ended:
+            consequences.append(_("This quarter has not ended yet: its figures will still change."))
+        return confirmation_page(
+            request,
+            title=_("Publish this evaluation?"),
+            consequences=consequences,
+            confirm_label=_("Yes, publish"),
+            back_url=reverse("centers:evaluation_edit", args=[evaluation.pk]),
+            choice=None if ended else early_choice,
+        )
     try:
-        svc.evaluation_publish(evaluation=evaluation, actor=request.user)
+        svc.evaluation_publish(evaluation=evaluation, actor=request.user, early=request.POST.get("early") == "yes")
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        if not ended:  # asked again on the same page, with what was sent
+            return confirmation_page(
+                request,
+                title=_("Publish this evaluation?"),
+                consequences=consequences,
+                confirm_label=_("Yes, publish"),
+                back_url=reverse("centers:evaluation_edit", args=[evaluation.pk]),
+                choice=early_choice,
+                error=error_text(exc),
+                status=400,
+            )
+        messages.error(request, error_text(exc))
         return redirect("centers:evaluation_edit", pk=evaluation.pk)
     messages.success(request, _("Evaluation published."))
     return redirect("centers:evaluation_detail", pk=evaluation.pk)

@@ -60,9 +60,7 @@ class Table:
 
 def _protect(tables: list[Table], equations: list, *, count_columns: dict[str, range]) -> None:
     """Fill each table's shown rows through the one suppression rule, over the equations of the whole page."""
-    values = {
-        (t.key, i, j): t.rows[i][j] for t in tables for i in range(len(t.rows)) for j in count_columns[t.key]
-    }
+    values = {(t.key, i, j): t.rows[i][j] for t in tables for i in range(len(t.rows)) for j in count_columns[t.key]}
     state = suppress_cells(values, equations)
     for t in tables:
         t.shown, t.hidden = [], set()
@@ -146,11 +144,17 @@ def monthly_tables_from(*, year: int, service_rows: list, station_rows: list, st
     counts = range(1, len(month_table.headers))
     # Both person-time tables add up to the same year: each service column (and the totals) of the months
     # equals the same column of the stations, so a reader can set one against the other.
-    across = [
-        same_sum([("by_month", i, j) for i in range(len(month_table.rows))],
-                 [("by_station", i, j) for i in range(len(station_table.rows))])
-        for j in counts
-    ] if station_table.rows else []
+    across = (
+        [
+            same_sum(
+                [("by_month", i, j) for i in range(len(month_table.rows))],
+                [("by_station", i, j) for i in range(len(station_table.rows))],
+            )
+            for j in counts
+        ]
+        if station_table.rows
+        else []
+    )
     _protect(
         tables,
         _row_total_equations(month_table) + _row_total_equations(station_table) + across,

@@ -110,7 +110,11 @@ def test_supervisor_pages_score_and_publish(center, station, supervisor, client_
     assert bad.status_code == 400
     assert not CriterionScore.objects.exists()
     client.post(reverse("centers:evaluation_edit", args=[draft.pk]), {f"score_{c.pk}": "9" for c in criteria})
-    response = client.post(reverse("centers:evaluation_publish", args=[draft.pk]), follow=True)
+    asked = client.post(reverse("centers:evaluation_publish", args=[draft.pk]))
+    assert "Publish this evaluation?" in asked.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == "draft"  # asked first
+    response = client.post(reverse("centers:evaluation_publish", args=[draft.pk]), {"confirmed": "yes"}, follow=True)
     draft.refresh_from_db()
     assert draft.status == "published" and draft.total == Decimal("90.0")
     assert response.request["PATH_INFO"] == reverse("centers:evaluation_detail", args=[draft.pk])
