@@ -4,26 +4,54 @@ import django.core.validators
 from django.db import migrations, models
 
 
-class Migration(migrations.Migration):
+def staff_recorded_in_person(apps, schema_editor):
+    """Consents recorded before this field by someone other than the person or their guardian were taken by staff:
+    mark them "in person" rather than leave them as given online by the person."""
+    ConsentRecord = apps.get_model("centers", "ConsentRecord")
+    Resident = apps.get_model("centers", "Resident")
+    own_users = Resident.objects.filter(user_id__isnull=False).values_list("user_id", flat=True)
+    (
+        ConsentRecord.objects.filter(given_by__isnull=False)
+        .exclude(given_by_id__in=own_users)
+        .update(obtained_how="in_person")
+    )
 
+
+class Migration(migrations.Migration):
     dependencies = [
-        ('centers', '0070_evaluations'),
+        ("centers", "0070_evaluations"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='center',
-            name='max_upcoming_sessions',
-            field=models.PositiveSmallIntegerField(default=2, help_text='Bookings by staff are not limited; they book for clinical need.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(20)], verbose_name='upcoming sessions one resident may book'),
+            model_name="center",
+            name="max_upcoming_sessions",
+            field=models.PositiveSmallIntegerField(
+                default=2,
+                help_text="Bookings by staff are not limited; they book for clinical need.",
+                validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(20)],
+                verbose_name="upcoming sessions one resident may book",
+            ),
         ),
         migrations.AddField(
-            model_name='center',
-            name='one_session_per_day',
-            field=models.BooleanField(default=True, verbose_name='at most one session a day per resident'),
+            model_name="center",
+            name="one_session_per_day",
+            field=models.BooleanField(default=True, verbose_name="at most one session a day per resident"),
         ),
         migrations.AddField(
-            model_name='consentrecord',
-            name='obtained_how',
-            field=models.CharField(choices=[('online', 'Given on the portal by the person (or guardian) themselves'), ('in_person', 'Given in person to a staff member, who recorded it'), ('paper', 'Signed on a paper form, recorded by a staff member'), ('phone', 'Given by phone to a staff member, who recorded it')], default='online', max_length=20, verbose_name='how it was obtained'),
+            model_name="consentrecord",
+            name="obtained_how",
+            field=models.CharField(
+                choices=[
+                    ("online", "Given on the portal by the person (or guardian) themselves"),
+                    ("in_person", "Given in person to a staff member, who recorded it"),
+                    ("paper", "Signed on a paper form, recorded by a staff member"),
+                    ("phone", "Given by phone to a staff member, who recorded it"),
+                ],
+                default="online",
+                max_length=20,
+                verbose_name="how it was obtained",
+            ),
         ),
+        migrations.RunPython(staff_recorded_in_person, migrations.RunPython.noop),
     ]
