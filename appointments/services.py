@@ -45,6 +45,7 @@ from .policies import (
     can_book_for_resident,
     can_manage_availability,
     can_manage_roster,
+    can_remove_shift,
     can_run_session,
     can_set_waitlist_priority,
 )
@@ -1025,9 +1026,7 @@ def duty_shift_create(
 def duty_shift_delete(*, actor: User, shift: DutyShift) -> None:
     """Remove a planned shift that has not started (never the one under way: alerts go to it)."""
     shift = DutyShift.objects.select_for_update().get(pk=shift.pk)
-    if not can_manage_roster(actor, shift.center_id, shift.station_id):
-        raise PermissionDenied
-    if shift.kind == ShiftKind.ONLINE_HOTLINE and not can_manage_roster(actor, shift.center_id):
+    if not can_remove_shift(actor, shift):
         raise PermissionDenied
     now = timezone.now()
     if shift.ends_at <= now:

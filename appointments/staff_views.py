@@ -32,7 +32,7 @@ from .forms import (
     parse_day,
 )
 from .models import Appointment, AppointmentStatus, CalendarFeed, Place, Service
-from .policies import can_manage_roster, can_see_station, can_view_roster, is_supervisor_of
+from .policies import can_manage_roster, can_remove_shift, can_see_station, can_view_roster, is_supervisor_of
 from .views import cancel_consequences
 
 
@@ -506,8 +506,7 @@ def roster(request: HttpRequest) -> HttpResponse:
         s.pk
         for s in shifts
         if s.starts_at > timezone.now()  # the shift under way stays: alerts go to it
-        and can_manage_roster(request.user, center.pk, s.station_id)
-        and (supervisor or s.kind != "online_hotline")
+        and can_remove_shift(request.user, s)
     }
     gap_from = max(start, timezone.now())
     gaps = (
@@ -575,8 +574,8 @@ def roster_add(request: HttpRequest) -> HttpResponse:
 def roster_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Remove a shift that has not ended."""
     shift = selectors.duty_shift_for_staff(user=request.user, pk=pk)
-    if shift is None:
-        raise Http404
+    if shift is None or not can_remove_shift(request.user, shift):
+        raise Http404  # seeing the roster is not planning it
     if not confirmed(request):
         start, end = timezone.localtime(shift.starts_at), timezone.localtime(shift.ends_at)
         return confirmation_page(

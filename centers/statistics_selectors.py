@@ -8,6 +8,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .disclosure import SHOWN, SMALL_COUNT, equation, same_sum, shown, suppress_cells
@@ -67,6 +68,10 @@ def _protect(tables: list[Table], equations: list, *, count_columns: dict[str, r
         for i, row in enumerate(t.rows):
             out = list(row)
             for j in count_columns[t.key]:
+                if row[j] is None:
+                    out[j] = "—"
+                    t.hidden.add((i, j))
+                    continue
                 out[j] = shown(row[j], state[(t.key, i, j)])
                 if state[(t.key, i, j)] != SHOWN:
                     t.hidden.add((i, j))
@@ -115,9 +120,14 @@ def monthly_tables_from(*, year: int, service_rows: list, station_rows: list, st
         str(_("Person-times by month and service")),
         [str(_("Month"))] + [label for _c, label in services] + [str(_("Total"))],
     )
+    # A month still to come has no figures yet ("—"), not a small count: it takes no part in the equations.
+    this_month = timezone.localdate().replace(day=1)
     for month in months:
         values = [by_month[month][code] for code, _l in services]
-        month_table.rows.append([f"{month:%Y-%m}", *values, sum(values)])
+        if month > this_month:
+            month_table.rows.append([f"{month:%Y-%m}", *[None] * len(values), None])
+        else:
+            month_table.rows.append([f"{month:%Y-%m}", *values, sum(values)])
     station_table = Table(
         "by_station",
         str(_("Person-times by station and service")),
@@ -139,7 +149,7 @@ def monthly_tables_from(*, year: int, service_rows: list, station_rows: list, st
         [str(_("Month")), str(_("Residents served")), str(_("Crisis events")), str(_("Crisis events handled"))],
     )
     for month in months:
-        people_table.rows.append([f"{month:%Y-%m}", *people[month]])
+        people_table.rows.append([f"{month:%Y-%m}", *(people[month] if month <= this_month else [None] * 3)])
     tables = [month_table, station_table, people_table]
     counts = range(1, len(month_table.headers))
     # Both person-time tables add up to the same year: each service column (and the totals) of the months
@@ -147,7 +157,7 @@ def monthly_tables_from(*, year: int, service_rows: list, station_rows: list, st
     across = (
         [
             same_sum(
-                [("by_month", i, j) for i in range(len(month_table.rows))],
+                [("by_month", i, j) for i, row in enumerate(month_table.rows) if row[j] is not None],
                 [("by_station", i, j) for i in range(len(station_table.rows))],
             )
             for j in counts

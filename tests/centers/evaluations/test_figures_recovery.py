@@ -107,6 +107,8 @@ def solvable(cells: dict, equations: list[dict]) -> set:
 def _value(text):
     if text in (SMALL, HIDDEN):
         return text
+    if text == "—":  # no figure (a month still to come): nothing to add
+        return 0
     if isinstance(text, (int, float)):
         return text
     return int(text) if re.fullmatch(r"-?\d+", str(text)) else text
@@ -289,7 +291,7 @@ def _year_with_small_counts(center, stations, year):
 
 
 def test_statistics_page_and_exports_survive_the_recovery_test(center, station, other_station, official, client_for):
-    year = timezone.localdate().year
+    year = timezone.localdate().year - 1  # a whole year: months still to come read "—"
     _year_with_small_counts(center, [station, other_station], year)
     client = client_for(official)
     html = client.get(reverse("centers:statistics"), {"year": year}).content.decode()
@@ -320,7 +322,7 @@ def test_statistics_page_and_exports_survive_the_recovery_test(center, station, 
 
 def test_the_leak_the_old_rule_had_is_closed(center, station, official, client_for):
     """A month with 3 face-to-face and 6 phone sessions: "<5", 6, 9 gave the 3 away."""
-    year = timezone.localdate().year
+    year = timezone.localdate().year - 1  # a whole year: months still to come read "—"
     for m in range(1, 13):
         for service, n in (("face_to_face", 3 if m == 3 else 10 + m), ("phone", 6)):
             MonthlyServiceFigure.objects.create(
@@ -330,6 +332,17 @@ def test_the_leak_the_old_rule_had_is_closed(center, station, official, client_f
     march = month["table-by_month"][2]
     assert march[1] == SMALL and march[2] == HIDDEN and march[3] == "9"
     assert_statistics_safe(month["table-by_month"], month["table-by_station"])
+
+
+def test_months_still_to_come_read_no_figure_and_take_no_part(center, station, official, client_for):
+    today = timezone.localdate()
+    MonthlyServiceFigure.objects.create(
+        center=center, station=station, month=today.replace(day=1), service="phone", person_times=12
+    )
+    html = client_for(official).get(reverse("centers:statistics"), {"year": today.year}).content.decode()
+    month = page_tables(html)["table-by_month"]
+    assert [row[1:] == ["—", "—"] for row in month] == [i > today.month for i in range(1, 13)]
+    assert_statistics_safe(month, page_tables(html)["table-by_station"])
 
 
 def _weeks(center, station, rows, end_week):
