@@ -501,7 +501,6 @@ def roster(request: HttpRequest) -> HttpResponse:
         day_start = dt.datetime.combine(day, dt.time(), tzinfo=tz)
         day_end = day_start + dt.timedelta(days=1)
         days.append((day, [s for s in shifts if s.starts_at < day_end and s.ends_at > day_start]))
-    supervisor = is_supervisor_of(request.user, center.pk)
     deletable = {
         s.pk
         for s in shifts
