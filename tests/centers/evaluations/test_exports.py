@@ -30,9 +30,10 @@ def test_station_names_cannot_run_as_formulas_in_csv_or_xlsx(center, official, c
     year = timezone.localdate().year - 1  # a whole year: months still to come read "—"
     for index, name in enumerate(HOSTILE):
         station = Station.objects.create(center=center, name=name, code=f"h{index}")
-        MonthlyServiceFigure.objects.create(
-            center=center, station=station, month=dt.date(year, 1, 1), service="phone", person_times=20 + index
-        )
+        for month in range(1, 13):  # no small counts anywhere, so every figure shows
+            MonthlyServiceFigure.objects.create(
+                center=center, station=station, month=dt.date(year, month, 1), service="phone", person_times=20 + index
+            )
     client = client_for(official)
     url = reverse("centers:statistics_export", args=["by_station", "csv"])
     text = client.get(url, {"year": year}).content.decode("utf-8-sig")
