@@ -10,6 +10,13 @@ def error_text(exc: ValidationError) -> str:
     return " ".join(str(message) for message in exc.messages)
 
 
+def field_errors(exc: ValidationError) -> dict[str, str]:
+    """The error as {field: sentences} for a page that places messages itself ("__all__" for the rest)."""
+    if hasattr(exc, "error_dict"):
+        return {field: " ".join(str(m) for m in messages) for field, messages in exc.message_dict.items()}
+    return {NON_FIELD_ERRORS: error_text(exc)}
+
+
 def form_errors(form, exc: ValidationError) -> None:
     """Put the error on the form: on the field it names where the form has that field, else above the form."""
     if hasattr(exc, "error_dict"):

@@ -19,7 +19,7 @@ from . import evaluation_services as svc
 from .audit import audit_record
 from .confirm import confirmation_page, confirmed
 from .disclosure import SUPPRESSION_NOTE
-from .errors import error_text
+from .errors import error_text, field_errors
 from .evaluation_figures import quarter_of
 from .models import Center
 from .policies import supervised_center_ids
@@ -122,7 +122,7 @@ def evaluation_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     summary=request.POST.get("summary", "").strip(),
                 )
             except ValidationError as exc:
-                errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+                errors = field_errors(exc)  # sentences, never the list Django keeps them in
             else:
                 messages.success(request, _("Scores saved."))
                 return redirect("centers:evaluation_edit", pk=evaluation.pk)

@@ -108,6 +108,9 @@ def test_supervisor_pages_score_and_publish(center, station, supervisor, client_
     criteria = EvaluationCriterion.objects.filter(center=center)
     bad = client.post(reverse("centers:evaluation_edit", args=[draft.pk]), {f"score_{c.pk}": "12" for c in criteria})
     assert bad.status_code == 400
+    text = bad.content.decode()
+    assert "a score from 0 to 10." in text and "[&#x27;" not in text  # a sentence, not a Python list
+    assert 'value="12"' in text  # what was typed stays
     assert not CriterionScore.objects.exists()
     client.post(reverse("centers:evaluation_edit", args=[draft.pk]), {f"score_{c.pk}": "9" for c in criteria})
     asked = client.post(reverse("centers:evaluation_publish", args=[draft.pk]))
