@@ -182,36 +182,34 @@ def evaluation_publish(request: HttpRequest, pk: int) -> HttpResponse:
         _("Officials see the evaluation of %(station)s for %(period)s from now on, and it cannot be changed.")
         % {"station": evaluation.station.name, "period": evaluation.period_label}
     ]
-    early_choice = {
-        "name": "early",
-        "kind": "checkbox",
-        "label": _("Publish early: officials may see the figures of a quarter that has not ended yet."),
-    }
-    if not confirmed(request):
-        if not ended:
-            consequences.append(_("This quarter has not ended yet: its figures will still change."))
+    if not ended:
+        consequences.append(_("This quarter has not ended yet: its figures will still change."))
+
+    def ask(error: str = "") -> HttpResponse:
         return confirmation_page(
             request,
             title=_("Publish this evaluation?"),
             consequences=consequences,
             confirm_label=_("Yes, publish"),
             back_url=reverse("centers:evaluation_edit", args=[evaluation.pk]),
-            choice=None if ended else early_choice,
+            choice=None
+            if ended
+            else {
+                "name": "early",
+                "kind": "checkbox",
+                "label": _("Publish early: officials may see the figures of a quarter that has not ended yet."),
+            },
+            error=error,
+            status=400 if error else 200,
         )
+
+    if not confirmed(request):
+        return ask()
     try:
         svc.evaluation_publish(evaluation=evaluation, actor=request.user, early=request.POST.get("early") == "yes")
     except ValidationError as exc:
         if not ended:  # asked again on the same page, with what was sent
-            return confirmation_page(
-                request,
-                title=_("Publish this evaluation?"),
-                consequences=consequences,
-                confirm_label=_("Yes, publish"),
-                back_url=reverse("centers:evaluation_edit", args=[evaluation.pk]),
-                choice=early_choice,
-                error=error_text(exc),
-                status=400,
-            )
+            return ask(error_text(exc))
         messages.error(request, error_text(exc))
         return redirect("centers:evaluation_edit", pk=evaluation.pk)
     messages.success(request, _("Evaluation published."))
