@@ -71,6 +71,13 @@ def can_manage_roster(user, center_id: int, station_id: int | None = None) -> bo
     return station_id is not None and station_id in station_ids_for(user, [Role.STATION_MANAGER])
 
 
+def can_remove_shift(user, shift) -> bool:
+    """Who may take a shift off the roster: whoever plans it (the online and hotline duty: the supervisor only)."""
+    if not can_manage_roster(user, shift.center_id, shift.station_id):
+        return False
+    return shift.kind != "online_hotline" or can_manage_roster(user, shift.center_id)
+
+
 def can_view_roster(user, center_id: int) -> bool:
     return center_id in center_ids_for(user, [Role.SUPERVISOR, Role.STATION_MANAGER, Role.COUNSELOR])
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from centers.models import Center, DutyShift, Role, Station, User
 from centers.policies import center_ids_for, has_role, station_ids_for
@@ -58,6 +59,33 @@ def _free(slots: QuerySet[Slot], *, now: dt.datetime, resident_id: int | None = 
         .select_related("counselor", "station", "center", "room")
         .order_by("starts_at", "pk")
     )
+
+
+def slot_is_free(*, slot: Slot, resident_id: int | None = None, now: dt.datetime | None = None) -> bool:
+    """Whether nobody has this time (booked, or held for a waitlist offer to someone else)."""
+    return _free(Slot.objects.filter(pk=slot.pk), now=now or timezone.now(), resident_id=resident_id).exists()
+
+
+def fair_share_refusal(*, resident, slot: Slot, now: dt.datetime | None = None) -> str | None:
+    """Why this resident may not book this time themselves under their center's fairness rules (no two
+    sessions on one day; at most N upcoming sessions), or None. Two queries."""
+    now = now or timezone.now()
+    center = slot.center
+    mine = Appointment.objects.filter(ACTIVE_Q, resident_id=resident.pk).exclude(slot_id=slot.pk)
+    if center.one_session_per_day:
+        start, end = day_bounds(timezone.localdate(slot.starts_at))
+        if mine.filter(starts_at__gte=start, starts_at__lt=end).exists():
+            return _(
+                "%(name)s already has a session on %(day)s. One session a day per person leaves times for others: "
+                "please choose another day."
+            ) % {"name": resident.full_name, "day": timezone.localdate(slot.starts_at).isoformat()}
+    upcoming = mine.filter(status=AppointmentStatus.BOOKED, starts_at__gt=now).count()
+    if upcoming >= center.max_upcoming_sessions:
+        return _(
+            "%(name)s already has %(n)s upcoming sessions, as many as this center books ahead for one person. "
+            "Once one has taken place (or is cancelled), you can book the next."
+        ) % {"name": resident.full_name, "n": upcoming}
+    return None
 
 
 def _place_filter(*, service: str, station: Station | None) -> Q:
@@ -131,6 +159,14 @@ def days_with_free_slots(
     # The database names the local days (a few rows), rather than every free time coming back to Python.
     local_day = TruncDate("starts_at", tzinfo=timezone.get_current_timezone())
     return list(_free(slots, now=now).annotate(day=local_day).values_list("day", flat=True).distinct().order_by("day"))
+
+
+def free_days_between(
+    *, center: Center, service: str, station: Station | None, first_day: dt.date, last_day: dt.date
+) -> list[dt.date]:
+    """Days in [first_day, last_day] that still have a time a resident can book online."""
+    days = days_with_free_slots(center=center, service=service, station=station)
+    return [d for d in days if first_day <= d <= last_day]
 
 
 # --- A resident's own appointments ----------------------------------------------------------------

@@ -10,7 +10,7 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,9 +47,11 @@ from .policies import (
     can_book_for_resident,
     can_manage_availability,
     can_manage_roster,
+    can_remove_shift,
     can_run_session,
     can_set_waitlist_priority,
 )
+from .selectors import fair_share_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -347,6 +349,11 @@ def appointment_book(
         raise SlotTaken(slot)
     if overlapping.filter(resident=resident).exists():
         raise ValidationError(_("%(name)s already has an appointment at that time.") % {"name": resident.full_name})
+    if not by_staff:
+        # under the resident's row lock, so two tabs of one person cannot both take the last allowed place
+        refusal = fair_share_refusal(resident=resident, slot=slot, now=now)
+        if refusal:
+            raise ValidationError(refusal)
     appointment = Appointment(
         slot=slot,
         center_id=slot.center_id,
@@ -699,8 +706,20 @@ def waitlist_join(
     """A resident (or guardian, or staff for them) waits for a time at a place within a range of days."""
     if not (can_book_for_resident(actor, resident) or can_book_for_others(actor, resident.center_id)):
         raise ValidationError(_("You can only book for yourself or for a child in your care."))
-    if first_day < timezone.localdate():
+    today = timezone.localdate()
+    if first_day < today:
         raise ValidationError({"first_day": _("Choose today or a later day.")})
+    horizon = settings.APPOINTMENT_BOOKING_HORIZON_DAYS
+    if last_day > today + dt.timedelta(days=horizon):
+        raise ValidationError(
+            {
+                "last_day": _(
+                    "Times are offered at most %(days)s days ahead, so the waitlist can run until %(last)s at the "
+                    "latest. Please choose an earlier last day."
+                )
+                % {"days": horizon, "last": (today + dt.timedelta(days=horizon)).isoformat()}
+            }
+        )
     if WaitlistEntry.objects.filter(
         resident=resident,
         service=service,
@@ -776,6 +795,9 @@ def _offer_close(*, offer: WaitlistOffer, status: str) -> None:
     Slot.objects.filter(pk=offer.slot_id, held_for=entry.resident_id).update(held_for=None, held_until=None)
 
 
+OFFER_CANDIDATES = 20  # waiting people looked at per free time; past them, the next sweep looks again
+
+
 @transaction.atomic
 def waitlist_offer_slot(*, slot: Slot, now: dt.datetime | None = None) -> WaitlistOffer | None:
     """Offer a free slot to the first matching waiting person: priority first, then in order of joining.
@@ -794,8 +816,8 @@ def waitlist_offer_slot(*, slot: Slot, now: dt.datetime | None = None) -> Waitli
     busy = Appointment.objects.filter(ACTIVE_Q, starts_at__lt=slot.ends_at, ends_at__gt=slot.starts_at).values(
         "resident_id"
     )
-    entry = (
-        WaitlistEntry.objects.select_for_update()
+    entries = (
+        WaitlistEntry.objects.select_for_update(of=("self",))
         .filter(
             center=slot.center,
             service=slot.service,
@@ -806,9 +828,11 @@ def waitlist_offer_slot(*, slot: Slot, now: dt.datetime | None = None) -> Waitli
         )
         .exclude(offers__slot=slot)
         .exclude(resident_id__in=busy)
-        .order_by("-is_priority", "joined_at", "pk")
-        .first()
+        .select_related("resident")
+        .order_by("-is_priority", "joined_at", "pk")[:OFFER_CANDIDATES]
     )
+    # the first waiting person the center's fairness rules let take this time (a waitlist booking is theirs)
+    entry = next((e for e in entries if not fair_share_refusal(resident=e.resident, slot=slot, now=now)), None)
     if entry is None:
         return None
     expires = now + dt.timedelta(minutes=settings.APPOINTMENT_WAITLIST_OFFER_MINUTES)
@@ -847,6 +871,50 @@ def waitlist_offers_expire(*, now: dt.datetime | None = None) -> int:
         status=WaitlistStatus.EXPIRED
     )
     return expired
+
+
+def waitlist_free_times_offer(*, now: dt.datetime | None = None, limit: int = 200) -> int:
+    """The sweep: every free time a waiting person could take, that nobody holds or is offered, is offered now.
+    It reads rows (slots, appointments, offers), so a cancellation or a newly published time whose queued task
+    was lost is offered one sweep later. Returns the offers made; running it twice makes none twice."""
+    from .selectors import day_bounds
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    waiting = list(
+        WaitlistEntry.objects.filter(status=WaitlistStatus.WAITING, last_day__gte=today).values_list(
+            "center_id", "service", "station_id", "first_day", "last_day"
+        )
+    )
+    if not waiting:
+        return 0
+    start = max(day_bounds(min(w[3] for w in waiting))[0], now)
+    end = day_bounds(max(w[4] for w in waiting))[1]
+    slots = (
+        Slot.objects.filter(
+            status=SlotStatus.OPEN,
+            center_id__in={w[0] for w in waiting},
+            service__in={w[1] for w in waiting},
+            starts_at__gte=start,
+            starts_at__lt=end,
+        )
+        .filter(Q(held_until__isnull=True) | Q(held_until__lte=now))
+        .exclude(Exists(Appointment.objects.filter(ACTIVE_Q, slot=OuterRef("pk"))))
+        .exclude(Exists(WaitlistOffer.objects.filter(slot=OuterRef("pk"), status=OfferStatus.OPEN)))
+        .order_by("starts_at", "pk")
+        .values_list("pk", "center_id", "service", "station_id", "place", "starts_at")
+    )
+    offered = 0
+    for pk, center_id, service, station_id, place, starts_at in slots[: limit * 5]:
+        day = timezone.localdate(starts_at)
+        station = station_id if place in (Place.STATION, Place.HOME) else None
+        if not any(w[0] == center_id and w[1] == service and w[2] == station and w[3] <= day <= w[4] for w in waiting):
+            continue
+        if waitlist_offer_slot(slot=Slot(pk=pk), now=now) is not None:
+            offered += 1
+            if offered >= limit:
+                break
+    return offered
 
 
 def waitlist_offers_notify(*, offer_id: int | None = None) -> int:
@@ -999,14 +1067,17 @@ def duty_shift_create(
 
 @transaction.atomic
 def duty_shift_delete(*, actor: User, shift: DutyShift) -> None:
-    """Remove a planned shift that has not ended yet."""
+    """Remove a planned shift that has not started (never the one under way: alerts go to it)."""
     shift = DutyShift.objects.select_for_update().get(pk=shift.pk)
-    if not can_manage_roster(actor, shift.center_id, shift.station_id):
+    if not can_remove_shift(actor, shift):
         raise PermissionDenied
-    if shift.kind == ShiftKind.ONLINE_HOTLINE and not can_manage_roster(actor, shift.center_id):
-        raise PermissionDenied
-    if shift.ends_at <= timezone.now():
+    now = timezone.now()
+    if shift.ends_at <= now:
         raise ValidationError(_("A past shift stays on the record."))
+    if shift.starts_at <= now:
+        raise ValidationError(
+            _("This shift is under way and people rely on it now. End it by adding a shift for whoever takes over.")
+        )
     audit_record(actor=actor, action="duty_shift.delete", obj=shift, detail={"user": shift.user_id})
     shift.delete()
 

@@ -17,6 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from centers import hooks
 from centers.audit import audit_page_view, audit_record
+from centers.confirm import confirmation_page, confirmed
+from centers.errors import error_text
 from centers.models import Center, Membership, Role, Station, User
 from centers.policies import center_ids_for, has_role, station_ids_for
 from centers.selectors import DUTY_CRISIS_TEAM, duty_gaps, duty_roles_for_shift
@@ -33,11 +35,15 @@ from .forms import (
     parse_day,
 )
 from .models import Appointment, AppointmentStatus, CalendarFeed, Place, Service, feed_token_hash
-from .policies import can_manage_roster, can_run_session, can_see_station, can_view_roster, is_supervisor_of
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(str(m) for m in exc.messages)
+from .policies import (
+    can_manage_roster,
+    can_remove_shift,
+    can_run_session,
+    can_see_station,
+    can_view_roster,
+    is_supervisor_of,
+)
+from .views import cancel_consequences
 
 
 def _center_or_404(request: HttpRequest):
@@ -131,7 +137,7 @@ def _session_action(request: HttpRequest, pk: int, action, done: str) -> HttpRes
     except PermissionDenied as exc:
         raise Http404 from exc
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, done)
     day = timezone.localdate(appointment.starts_at)
@@ -167,7 +173,7 @@ def session_complete(request: HttpRequest, pk: int) -> HttpResponse:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
-                form.add_error(None, _error_text(exc))
+                form.add_error(None, error_text(exc))
         else:
             messages.success(request, _("Session completed."))
             return redirect("appointments:session", pk=appointment.pk)
@@ -185,7 +191,22 @@ def session_no_show(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def staff_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    """Staff cancel an appointment before it starts (the person is told)."""
+    """Staff cancel an appointment before it starts (the person is told), after a confirmation step."""
+    appointment = selectors.appointment_for_staff(user=request.user, pk=pk)
+    if appointment is None:
+        raise Http404
+    if not confirmed(request):
+        day = timezone.localdate(appointment.starts_at)
+        return confirmation_page(
+            request,
+            title=_("Cancel this appointment?"),
+            consequences=[
+                *cancel_consequences(appointment),
+                _("%(name)s is told by message.") % {"name": appointment.resident.full_name},
+            ],
+            confirm_label=_("Yes, cancel the appointment"),
+            back_url=reverse("appointments:day") + f"?day={day}",
+        )
     return _session_action(request, pk, services.appointment_cancel, _("The appointment is cancelled."))
 
 
@@ -217,7 +238,7 @@ def staff_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
         except PermissionDenied as exc:
             raise Http404 from exc
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
             return redirect("appointments:staff_reschedule", pk=pk)
         messages.success(request, _("The appointment has been moved; the person is told."))
         day = timezone.localdate(moved.starts_at)
@@ -325,7 +346,7 @@ def staff_book_confirm(request: HttpRequest, slot_id: int) -> HttpResponse:
                     target = {"full_name": "new_name", "phone": "new_phone"}.get(field, field)
                     form.add_error(target if target in form.fields else None, errors)
             else:
-                messages.error(request, _error_text(exc))
+                messages.error(request, error_text(exc))
         else:
             messages.success(
                 request,
@@ -505,7 +526,7 @@ def exception_add(request: HttpRequest) -> HttpResponse:
         except PermissionDenied:
             messages.error(request, _("Only the supervisor can record a holiday of the whole center."))
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("Recorded. Free times in that span are withdrawn."))
             if booked:
@@ -551,9 +572,8 @@ def _roster_page(request: HttpRequest, center, form: DutyShiftForm | None = None
     deletable = {
         s.pk
         for s in shifts
-        if s.ends_at > timezone.now()
-        and can_manage_roster(request.user, center.pk, s.station_id)
-        and (supervisor or s.kind != "online_hotline")
+        if s.starts_at > timezone.now()  # the shift under way stays: alerts go to it
+        and can_remove_shift(request.user, s)
     }
     gap_from = max(start, timezone.now())
     gaps = selectors.coverage_gaps(center=center, start=gap_from, end=end) if supervisor else None
@@ -636,14 +656,32 @@ def roster_add(request: HttpRequest) -> HttpResponse:
 def roster_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Remove a shift that has not ended."""
     shift = selectors.duty_shift_for_staff(user=request.user, pk=pk)
-    if shift is None:
-        raise Http404
+    if shift is None or not can_remove_shift(request.user, shift):
+        raise Http404  # seeing the roster is not planning it
+    if not confirmed(request):
+        start, end = timezone.localtime(shift.starts_at), timezone.localtime(shift.ends_at)
+        return confirmation_page(
+            request,
+            title=_("Remove this shift?"),
+            consequences=[
+                _("%(who)s is no longer on duty (%(kind)s) from %(start)s to %(end)s.")
+                % {
+                    "who": shift.user.get_full_name() or shift.user.get_username(),
+                    "kind": shift.get_kind_display(),
+                    "start": f"{start:%Y-%m-%d %H:%M}",
+                    "end": f"{end:%H:%M}",
+                },
+                _("Check that someone else covers this time before you remove it."),
+            ],
+            confirm_label=_("Yes, remove the shift"),
+            back_url=reverse("appointments:roster"),
+        )
     try:
         services.duty_shift_delete(actor=request.user, shift=shift)
     except PermissionDenied as exc:
         raise Http404 from exc
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("Shift removed."))
     return redirect("appointments:roster")

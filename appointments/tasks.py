@@ -14,12 +14,19 @@ def reminders_send_due_task() -> int:
 
 @shared_task(name="appointments.sweep")
 def appointments_sweep_task() -> dict:
-    """Every minute: send due messages and pass expired waitlist offers to the next person."""
-    from .services import reminders_send_due, waitlist_offers_expire, waitlist_offers_notify
+    """Every minute: send due messages, pass expired waitlist offers to the next person and offer every free
+    time a waiting person could take (from the rows, so a lost task only delays an offer)."""
+    from .services import (
+        reminders_send_due,
+        waitlist_free_times_offer,
+        waitlist_offers_expire,
+        waitlist_offers_notify,
+    )
 
     return {
         "sent": reminders_send_due(),
         "offers_expired": waitlist_offers_expire(),
+        "offers_made": waitlist_free_times_offer(),
         "offers_told": waitlist_offers_notify(),
     }
 

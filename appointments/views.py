@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,17 +16,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from centers.audit import audit_record
+from centers.confirm import confirmation_page, confirmed
+from centers.errors import error_text, form_errors
 from centers.models import Center
 from centers.policies import resident_of
 from centers.selectors import resident_wards
 
 from . import ical, selectors, services
 from .forms import BookForm, FeedbackForm, SlotPickForm, SlotSearchForm, WaitlistForm, parse_day
-from .models import Place, Service
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(str(m) for m in exc.messages)
+from .models import ACTIVE_Q, Place, Service
 
 
 def _posted(request: HttpRequest):
@@ -43,6 +42,16 @@ def _centers_for(request: HttpRequest):
 def _people(request: HttpRequest) -> list:
     me = resident_of(request.user)
     return [me, *resident_wards(user=request.user)] if me else []
+
+
+def cancel_consequences(appointment) -> list[str]:
+    """What cancelling means, said on the confirmation page (residents' and staff's alike)."""
+    when = timezone.localtime(appointment.starts_at)
+    return [
+        _("The session on %(when)s with %(who)s (%(where)s) is cancelled.")
+        % {"when": f"{when:%Y-%m-%d %H:%M}", "who": appointment.counselor.public_name, "where": appointment.where},
+        _("The time is offered to the next person waiting; it cannot be taken back."),
+    ]
 
 
 def _taken(request: HttpRequest, slot, *, back_url: str, pick_url_name: str, pick_args=()) -> HttpResponse:
@@ -93,6 +102,12 @@ def book_confirm(request: HttpRequest, slot_id: int) -> HttpResponse:
     if slot.center_id != people[0].center_id:
         messages.error(request, _("This time belongs to another center. Please choose a time at your own center."))
         return redirect("appointments:book")
+    mine = selectors.appointments_for_resident(user=request.user).filter(ACTIVE_Q, slot=slot).first()
+    if mine is not None:
+        return redirect(mine)  # it is already theirs
+    if request.method == "GET" and not selectors.slot_is_free(slot=slot, resident_id=people[0].pk):
+        # someone else took it between the list and this page: say so here, with the nearest free times
+        return _taken(request, slot, back_url=reverse("appointments:book"), pick_url_name="appointments:confirm")
     form = BookForm(_posted(request), people=people, needs_address=slot.service == Service.HOME_VISIT)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -107,11 +122,12 @@ def book_confirm(request: HttpRequest, slot_id: int) -> HttpResponse:
         except services.SlotTaken:
             return _taken(request, slot, back_url=reverse("appointments:book"), pick_url_name="appointments:confirm")
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc) if isinstance(exc, ValidationError) else _("Not allowed."))
+            messages.error(request, error_text(exc) if isinstance(exc, ValidationError) else _("Not allowed."))
         else:
             messages.success(request, _("Your appointment is booked."))
             return redirect(appointment)
-    return render(request, "appointments/book_confirm.html", {"slot": slot, "form": form})
+    refusal = selectors.fair_share_refusal(resident=people[0], slot=slot) if request.method == "GET" else None
+    return render(request, "appointments/book_confirm.html", {"slot": slot, "form": form, "refusal": refusal})
 
 
 @login_required
@@ -166,10 +182,18 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """The resident cancels up to the cutoff."""
     appointment = _mine_or_404(request, pk)
+    if not confirmed(request):
+        return confirmation_page(
+            request,
+            title=_("Cancel this appointment?"),
+            consequences=cancel_consequences(appointment),
+            confirm_label=_("Yes, cancel the appointment"),
+            back_url=appointment.get_absolute_url(),
+        )
     try:
         services.appointment_cancel(appointment=appointment, actor=request.user)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("Your appointment is cancelled."))
     return redirect(appointment)
@@ -195,7 +219,7 @@ def appointment_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
                 pick_url_name="appointments:reschedule",
             )
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
             return redirect("appointments:reschedule", pk=pk)
         messages.success(request, _("Your appointment has been moved."))
         return redirect(moved)
@@ -242,7 +266,7 @@ def feedback_give(request: HttpRequest, pk: int) -> HttpResponse:
                 comment=form.cleaned_data["comment"],
             )
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("Thank you for your feedback."))
         return redirect(appointment)
@@ -264,6 +288,24 @@ def waitlist_join(request: HttpRequest) -> HttpResponse:
     form = WaitlistForm(_posted(request), people=people, centers=_centers_for(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        free = selectors.free_days_between(
+            center=data["for_whom"].center,
+            service=data["service"],
+            station=data["station"],
+            first_day=data["first_day"],
+            last_day=data["last_day"],
+        )
+        horizon = timezone.localdate() + dt.timedelta(days=settings.APPOINTMENT_BOOKING_HORIZON_DAYS)
+        if free and data["last_day"] <= horizon:  # a range past the horizon is refused first, by the service
+            form.add_error(
+                None,
+                _(
+                    "There are free times in these days already, the first on %(day)s: please book one of them. "
+                    "The waitlist is for days that are full."
+                )
+                % {"day": free[0].isoformat()},
+            )
+            return render(request, "appointments/waitlist_join.html", {"form": form, "free_day": free[0]})
         try:
             services.waitlist_join(
                 actor=request.user,
@@ -274,7 +316,7 @@ def waitlist_join(request: HttpRequest) -> HttpResponse:
                 last_day=data["last_day"],
             )
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            form_errors(form, exc)  # on the form the person filled in, which keeps what they typed
         else:
             messages.success(request, _("You are on the waitlist. We will send you a message when a time frees up."))
             return redirect("appointments:mine")
@@ -291,7 +333,7 @@ def waitlist_leave(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.waitlist_leave(actor=request.user, entry=entry)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("You have left the waitlist."))
     return redirect("appointments:mine")
@@ -315,7 +357,7 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except services.SlotTaken:
             messages.error(request, _("This offer has ended. You are still on the waitlist for other times."))
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         return redirect("appointments:mine")
     audit_record(actor=request.user, action="waitlist.offer_view", obj=offer.entry)
     return render(request, "appointments/offer.html", {"offer": offer, "open": offer.status == "open"})

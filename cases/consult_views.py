@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from centers.confirm import confirmation_page, confirmed
 from centers.consent import consent_text
 from centers.models import ConsentPurpose
 from centers.policies import has_consent
@@ -194,6 +195,17 @@ def download(request: HttpRequest, pk: int) -> HttpResponse:
 def close(request: HttpRequest, pk: int) -> HttpResponse:
     """Residents: end the conversation."""
     found = selectors.conversation_for_resident(user=request.user, pk=pk)
+    if not confirmed(request):
+        return confirmation_page(
+            request,
+            title=_("End this conversation?"),
+            consequences=[
+                _("The counselor can no longer write to you in this conversation, and you cannot write in it."),
+                _("You can start a new conversation at any time; in danger, call the hotlines at the top."),
+            ],
+            confirm_label=_("Yes, end the conversation"),
+            back_url=found.get_absolute_url(),
+        )
     services.conversation_close(conversation=found, actor=request.user)
     messages.success(request, _("The conversation is closed. You can start a new one at any time."))
     return redirect(found)
@@ -366,6 +378,19 @@ def open_case(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def staff_close(request: HttpRequest, pk: int) -> HttpResponse:
     """The counselor who has it (or the supervisor): close the conversation (nothing is deleted)."""
+    if not confirmed(request):
+        _worker_required(request)
+        found = selectors.conversation_for_staff(user=request.user, pk=pk, action="conversation.change")
+        return confirmation_page(
+            request,
+            title=_("End this conversation?"),
+            consequences=[
+                _("Conversation %(ref)s ends: neither side can write in it any more.") % {"ref": found.reference},
+                _("Nothing is deleted; the person can start a new conversation at any time."),
+            ],
+            confirm_label=_("Yes, end the conversation"),
+            back_url=reverse("consult:staff_conversation", args=[found.pk]),
+        )
     return _staff_action(
         request,
         pk,

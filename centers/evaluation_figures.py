@@ -1,16 +1,12 @@
-"""Which figures an evaluation shows, how they read, and the small-count rule for officials."""
+"""Which figures an evaluation shows and how they read (the small-count rule is in disclosure.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-SMALL_COUNT = 5
-SUPPRESSED = "<5"
 
 
 @dataclass(frozen=True)
@@ -44,21 +40,13 @@ FIGURES: list[Figure] = [
 ]
 
 
-def suppress(value):
-    """A count shown to officials: under 5 (zero included) reads "<5"."""
-    if value is None:
-        return None
-    if isinstance(value, (int, Decimal, float)) and value < SMALL_COUNT:
-        return SUPPRESSED
-    return value
-
-
-def display(figure: Figure, value, *, official: bool):
-    """The figure as shown: counts suppressed for officials, shares as percentages."""
+def display(figure: Figure, value):
+    """The figure as read: counts whole, shares as percentages (officials' counts go through
+    disclosure.suppress_cells first)."""
     if value is None:
         return "—"
     if figure.kind == "count":
-        return suppress(int(value)) if official else int(value)
+        return int(value)
     if figure.kind == "share":
         return f"{float(value) * 100:.0f}%"
     if figure.kind == "hours":

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
+from .disclosure import HIDDEN, SHOWN, equation, shown, suppress_cells
 from .evaluation_figures import FIGURES, Figure, display, previous_quarter
 from .evaluation_models import CriterionScore, EvaluationCriterion, EvaluationStatus, StationEvaluation
 from .models import Center, Role
@@ -130,10 +131,8 @@ class FigureRow:
     change: str
 
 
-def _change(figure: Figure, value, previous, *, official: bool) -> str:
+def _change(figure: Figure, value, previous) -> str:
     if value is None or previous is None:
-        return "—"
-    if official and figure.kind == "count" and (value < 5 or previous < 5):
         return "—"
     delta = float(value) - float(previous)
     if figure.kind == "share":
@@ -143,32 +142,75 @@ def _change(figure: Figure, value, previous, *, official: bool) -> str:
     return f"{delta:+.1f}"
 
 
-def previous_evaluation(*, evaluation: StationEvaluation) -> StationEvaluation | None:
-    year, quarter = previous_quarter(evaluation.year, evaluation.quarter)
-    return StationEvaluation.objects.filter(
-        station_id=evaluation.station_id, year=year, quarter=quarter, status=EvaluationStatus.PUBLISHED
-    ).first()
+# What a reader could set against each other on an evaluation: the three services add up to the total,
+# every completed session is one person-time, and a share hides with the count it is a share of.
+PERSON_TIME_PARTS = (
+    "appointments_person_times_face_to_face",
+    "appointments_person_times_phone",
+    "appointments_person_times_home_visit",
+)
+SHARE_OF = {
+    "appointments_no_show_rate": "appointments_sessions_completed",
+    "crisis_alerts_acknowledged_in_time_share": "crisis_alerts",
+    "follow_ups_on_time_share": "follow_ups_due",
+}
+
+
+def official_states(figures: dict, period: str) -> dict:
+    """The suppression state of each count of one quarter's figures, keyed (figure key, period)."""
+    counts = {(f.key, period): figures.get(f.key) for f in FIGURES if f.kind == "count"}
+    counts = {k: (int(v) if v is not None else None) for k, v in counts.items()}
+    return suppress_cells(
+        counts,
+        [
+            equation(("person_times_total", period), [(key, period) for key in PERSON_TIME_PARTS]),
+            equation(("appointments_sessions_completed", period), [("person_times_total", period)]),
+        ],
+    )
 
 
 def figure_rows(
     *, evaluation: StationEvaluation, previous: StationEvaluation | None, official: bool
 ) -> list[FigureRow]:
-    """The evaluation's figures as shown, beside last quarter's and the change."""
+    """The evaluation's figures as shown, beside last quarter's and the change. For officials every count goes
+    through the one suppression rule, a share is hidden with its count, and a change only shows between
+    two shown figures (else it would give the hidden one away)."""
     old = previous.figures if previous else {}
+    states = {**official_states(evaluation.figures, "now"), **official_states(old, "before")} if official else {}
+
+    def visible(key: str, period: str) -> bool:
+        key = SHARE_OF.get(key, key)
+        return states.get((key, period), SHOWN) == SHOWN
+
     rows = []
     for figure in FIGURES:
         value, before = evaluation.figures.get(figure.key), old.get(figure.key)
+        if official and figure.kind == "count":
+            shown_now = shown(int(value), states[(figure.key, "now")]) if value is not None else "—"
+            shown_before = shown(int(before), states[(figure.key, "before")]) if before is not None else "—"
+        else:
+            shown_now = display(figure, value) if value is None or visible(figure.key, "now") else HIDDEN
+            shown_before = display(figure, before) if before is None or visible(figure.key, "before") else HIDDEN
         rows.append(
             FigureRow(
                 figure=figure,
                 value=value,
                 previous=before,
-                shown=display(figure, value, official=official),
-                previous_shown=display(figure, before, official=official) if previous else "—",
-                change=_change(figure, value, before, official=official),
+                shown=shown_now,
+                previous_shown=shown_before if previous else "—",
+                change=_change(figure, value, before)
+                if visible(figure.key, "now") and visible(figure.key, "before")
+                else "—",
             )
         )
     return rows
+
+
+def previous_evaluation(*, evaluation: StationEvaluation) -> StationEvaluation | None:
+    year, quarter = previous_quarter(evaluation.year, evaluation.quarter)
+    return StationEvaluation.objects.filter(
+        station_id=evaluation.station_id, year=year, quarter=quarter, status=EvaluationStatus.PUBLISHED
+    ).first()
 
 
 def scores_of(*, evaluation: StationEvaluation) -> list[CriterionScore]:

@@ -216,10 +216,24 @@ def evaluation_score(
     return evaluation
 
 
+def quarter_has_ended(evaluation: StationEvaluation) -> bool:
+    return quarter_bounds(evaluation.year, evaluation.quarter)[1] <= timezone.now()
+
+
 @transaction.atomic
-def evaluation_publish(*, evaluation: StationEvaluation, actor) -> StationEvaluation:
-    """Publish a draft once every criterion in use is scored; officials see it from then on, unchanged."""
+def evaluation_publish(*, evaluation: StationEvaluation, actor, early: bool = False) -> StationEvaluation:
+    """Publish a draft once every criterion in use is scored; officials see it from then on, unchanged. Before
+    the quarter has ended only when the supervisor confirms an early publication (`early`)."""
     evaluation = _lock_draft(evaluation, actor)
+    if not quarter_has_ended(evaluation) and not early:
+        end = timezone.localtime(quarter_bounds(evaluation.year, evaluation.quarter)[1]).date()
+        raise ValidationError(
+            _(
+                "This quarter ends on %(end)s, so its figures are not complete yet. Publish it early only if you "
+                "confirm that officials may see figures of an unfinished quarter."
+            )
+            % {"end": end.isoformat()}
+        )
     in_use = set(
         EvaluationCriterion.objects.filter(center=evaluation.center, is_active=True).values_list("pk", flat=True)
     )
@@ -238,7 +252,13 @@ def evaluation_publish(*, evaluation: StationEvaluation, actor) -> StationEvalua
     evaluation.published_by = actor
     evaluation.full_clean()
     evaluation.save(update_fields=["status", "published_at", "published_by", "total"])
-    audit_record(actor=actor, action="evaluation.publish", obj=evaluation, center_id=evaluation.center_id)
+    audit_record(
+        actor=actor,
+        action="evaluation.publish",
+        obj=evaluation,
+        center_id=evaluation.center_id,
+        detail={"early": True} if early else None,
+    )
     return evaluation
 
 

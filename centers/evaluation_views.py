@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,6 +17,9 @@ from django.views.decorators.http import require_POST
 from . import evaluation_selectors as sel
 from . import evaluation_services as svc
 from .audit import audit_record
+from .confirm import confirmation_page, confirmed
+from .disclosure import SUPPRESSION_NOTE
+from .errors import error_text, field_errors
 from .evaluation_figures import quarter_of
 from .models import Center
 from .policies import supervised_center_ids
@@ -118,7 +122,7 @@ def evaluation_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     summary=request.POST.get("summary", "").strip(),
                 )
             except ValidationError as exc:
-                errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+                errors = field_errors(exc)  # sentences, never the list Django keeps them in
             else:
                 messages.success(request, _("Scores saved."))
                 return redirect("centers:evaluation_edit", pk=evaluation.pk)
@@ -173,10 +177,40 @@ def evaluation_publish(request: HttpRequest, pk: int) -> HttpResponse:
     evaluation = sel.evaluation_for_supervisor(user=request.user, pk=pk)
     if evaluation is None:
         raise Http404
+    ended = svc.quarter_has_ended(evaluation)
+    consequences = [
+        _("Officials see the evaluation of %(station)s for %(period)s from now on, and it cannot be changed.")
+        % {"station": evaluation.station.name, "period": evaluation.period_label}
+    ]
+    if not ended:
+        consequences.append(_("This quarter has not ended yet: its figures will still change."))
+
+    def ask(error: str = "") -> HttpResponse:
+        return confirmation_page(
+            request,
+            title=_("Publish this evaluation?"),
+            consequences=consequences,
+            confirm_label=_("Yes, publish"),
+            back_url=reverse("centers:evaluation_edit", args=[evaluation.pk]),
+            choice=None
+            if ended
+            else {
+                "name": "early",
+                "kind": "checkbox",
+                "label": _("Publish early: officials may see the figures of a quarter that has not ended yet."),
+            },
+            error=error,
+            status=400 if error else 200,
+        )
+
+    if not confirmed(request):
+        return ask()
     try:
-        svc.evaluation_publish(evaluation=evaluation, actor=request.user)
+        svc.evaluation_publish(evaluation=evaluation, actor=request.user, early=request.POST.get("early") == "yes")
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        if not ended:  # asked again on the same page, with what was sent
+            return ask(error_text(exc))
+        messages.error(request, error_text(exc))
         return redirect("centers:evaluation_edit", pk=evaluation.pk)
     messages.success(request, _("Evaluation published."))
     return redirect("centers:evaluation_detail", pk=evaluation.pk)
@@ -245,7 +279,12 @@ def evaluation_ranking_export(request: HttpRequest, fmt: str) -> HttpResponse:
         detail={"format": fmt},
     )
     return table_response(
-        fmt=fmt, filename=f"ranking-{period[0]}-Q{period[1]}", title=_("Ranking"), headers=headers, rows=body
+        fmt=fmt,
+        filename=f"ranking-{period[0]}-Q{period[1]}",
+        title=f"{center.name} · {_('Ranking')}",
+        period=f"{period[0]} Q{period[1]}",
+        headers=headers,
+        rows=body,
     )
 
 
@@ -296,9 +335,11 @@ def evaluation_detail_export(request: HttpRequest, pk: int, fmt: str) -> HttpRes
     return table_response(
         fmt=fmt,
         filename=f"evaluation-{evaluation.station.code}-{evaluation.year}-Q{evaluation.quarter}",
-        title=evaluation.period_label,
+        title=f"{evaluation.center.name} · {evaluation.station.name}",
+        period=evaluation.period_label,
         headers=headers,
         rows=body,
+        note=SUPPRESSION_NOTE,
     )
 
 

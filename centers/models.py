@@ -90,6 +90,14 @@ class Center(models.Model):
     phone_minutes = models.PositiveSmallIntegerField(
         _("phone consultation (minutes)"), default=20, validators=[MinValueValidator(5), MaxValueValidator(120)]
     )
+    # Booking fairness: one person cannot take every free time of a busy week.
+    max_upcoming_sessions = models.PositiveSmallIntegerField(
+        _("upcoming sessions one resident may book"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_("Bookings by staff are not limited; they book for clinical need."),
+    )
+    one_session_per_day = models.BooleanField(_("at most one session a day per resident"), default=True)
     alert_ack_minutes = models.PositiveSmallIntegerField(
         _("crisis alert acknowledgement (minutes)"), default=15, validators=[MinValueValidator(1)]
     )
@@ -623,6 +631,15 @@ class ConsentPurpose(models.TextChoices):
     ONLINE_COUNSELING = "online_counseling", _("Online counseling conversations")
 
 
+class ConsentObtained(models.TextChoices):
+    """How a consent was obtained, kept with it so it can be shown later."""
+
+    ONLINE = "online", _("Given on the portal by the person (or guardian) themselves")
+    IN_PERSON = "in_person", _("Given in person to a staff member, who recorded it")
+    PAPER = "paper", _("Signed on a paper form, recorded by a staff member")
+    PHONE = "phone", _("Given by phone to a staff member, who recorded it")
+
+
 class ConsentRecord(models.Model):
     """A separate, versioned consent (PIPL Art. 29 and 31) given by the person or their guardian."""
 
@@ -635,6 +652,9 @@ class ConsentRecord(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("recorded by")
     )
     by_guardian = models.BooleanField(_("given by the guardian"), default=False)
+    obtained_how = models.CharField(
+        _("how it was obtained"), max_length=20, choices=ConsentObtained.choices, default=ConsentObtained.ONLINE
+    )
     given_at = models.DateTimeField(_("given"), default=timezone.now)
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
 

@@ -11,10 +11,13 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from .confirm import confirmation_page, confirmed
+from .consent import consent_text
 from .models import ConsentPurpose, ErasureOutcome
 from .policies import resident_of
 from .privacy import (
@@ -63,6 +66,23 @@ def consent_give_view(request: HttpRequest, resident_pk: int, purpose: str) -> H
     if not form.is_valid():
         messages.error(request, form.errors["agree"][0])
         return redirect("centers:consent_list")
+    if not confirmed(request):
+        me = resident_of(request.user)
+        return confirmation_page(
+            request,
+            title=_("Give this consent?"),
+            consequences=[
+                str(ConsentPurpose(purpose).label) + ": " + str(consent_text(purpose)),
+                _(
+                    "It is recorded as given on the portal by you, for %(name)s, with today's date and this version "
+                    "of the text."
+                )
+                % {"name": resident.full_name if me is None or me.pk != resident.pk else _("yourself")},
+                _("You can withdraw it on the consents page at any time."),
+            ],
+            confirm_label=_("Yes, I agree"),
+            back_url=reverse("centers:consent_list"),
+        )
     try:
         consent_give(resident=resident, purpose=purpose, actor=request.user)
     except ValidationError as exc:

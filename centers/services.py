@@ -9,7 +9,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .audit import audit_record
-from .models import Center, ConsentRecord, DutyShift, Membership, Resident, Station, User, generated_username
+from .models import (
+    Center,
+    ConsentObtained,
+    ConsentRecord,
+    DutyShift,
+    Membership,
+    Resident,
+    Station,
+    User,
+    generated_username,
+)
 from .policies import can_manage_staff, center_ids_for, forget_memberships, is_staff_member, resident_of
 from .record_selectors import lookalike_message, resident_lookalikes
 from .record_services import resident_link_signup
@@ -232,12 +242,15 @@ def duty_shifts_end_ineligible(*, actor: User | None, user: User, center: Center
 
 
 @transaction.atomic
-def consent_give(*, resident: Resident, purpose: str, actor: User) -> ConsentRecord:
-    """Record a consent. For anyone under 14 only the guardian (or staff recording the guardian's word) may give it."""
+def consent_give(*, resident: Resident, purpose: str, actor: User, obtained_how: str | None = None) -> ConsentRecord:
+    """Record a consent, with how it was obtained (the person's own on the portal; staff say how: in person by
+    default, on paper, by phone). For anyone under 14 only the guardian (or staff recording the guardian's word)
+    may give it."""
     from .consent import current_version
 
     acting_resident = resident_of(actor)
     by_guardian = False
+    by_staff = False
     if acting_resident is not None and acting_resident.pk == resident.pk:
         if resident.needs_guardian_consent:
             raise ValidationError(_("For a child under 14, a parent or guardian must give this consent."))
@@ -245,8 +258,13 @@ def consent_give(*, resident: Resident, purpose: str, actor: User) -> ConsentRec
         by_guardian = True
     elif is_staff_member(actor) and resident.center_id in center_ids_for(actor):
         by_guardian = resident.needs_guardian_consent
+        by_staff = True
     else:
         raise PermissionDenied
+    if not by_staff:
+        obtained_how = ConsentObtained.ONLINE
+    elif obtained_how in (None, ConsentObtained.ONLINE):
+        obtained_how = ConsentObtained.IN_PERSON  # staff record what they were told, never "online by the person"
     existing = (
         ConsentRecord.objects.select_for_update()
         .filter(resident=resident, purpose=purpose, withdrawn_at__isnull=True)
@@ -258,10 +276,22 @@ def consent_give(*, resident: Resident, purpose: str, actor: User) -> ConsentRec
     if existing is not None:
         existing.withdrawn_at = timezone.now()
         existing.save(update_fields=["withdrawn_at"])
-    record = ConsentRecord(resident=resident, purpose=purpose, version=version, given_by=actor, by_guardian=by_guardian)
+    record = ConsentRecord(
+        resident=resident,
+        purpose=purpose,
+        version=version,
+        given_by=actor,
+        by_guardian=by_guardian,
+        obtained_how=obtained_how,
+    )
     record.full_clean()
     record.save()
-    audit_record(actor=actor, action="consent.give", obj=resident, detail={"purpose": purpose, "version": version})
+    audit_record(
+        actor=actor,
+        action="consent.give",
+        obj=resident,
+        detail={"purpose": purpose, "version": version, "obtained": obtained_how},
+    )
     return record
 
 

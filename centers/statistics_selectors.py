@@ -8,9 +8,10 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .evaluation_figures import suppress
+from .disclosure import SHOWN, SMALL_COUNT, equation, same_sum, shown, suppress_cells
 from .evaluation_models import MonthlyServiceFigure, MonthlyStationFigure, SummaryRefresh, WeeklyWarningFigure
 from .models import Center, Station
 
@@ -51,10 +52,38 @@ class Table:
     headers: list[str]
     rows: list[list] = field(default_factory=list)
     shown: list[list] = field(default_factory=list)
+    hidden: set[tuple[int, int]] = field(default_factory=set)  # (row, column) of every "<5" or "x" cell
+
+    def column(self, index: int) -> list:
+        """A column for a chart: hidden cells are gaps, as the table shows them."""
+        return [None if (i, index) in self.hidden else row[index] for i, row in enumerate(self.rows)]
 
 
-def _shown(row: list, first_cols: int = 1) -> list:
-    return row[:first_cols] + [suppress(v) for v in row[first_cols:]]
+def _protect(tables: list[Table], equations: list, *, count_columns: dict[str, range]) -> None:
+    """Fill each table's shown rows through the one suppression rule, over the equations of the whole page."""
+    values = {(t.key, i, j): t.rows[i][j] for t in tables for i in range(len(t.rows)) for j in count_columns[t.key]}
+    state = suppress_cells(values, equations)
+    for t in tables:
+        t.shown, t.hidden = [], set()
+        for i, row in enumerate(t.rows):
+            out = list(row)
+            for j in count_columns[t.key]:
+                if row[j] is None:
+                    out[j] = "—"
+                    t.hidden.add((i, j))
+                    continue
+                out[j] = shown(row[j], state[(t.key, i, j)])
+                if state[(t.key, i, j)] != SHOWN:
+                    t.hidden.add((i, j))
+            t.shown.append(out)
+
+
+def _row_total_equations(table: Table) -> list:
+    """Each row's last column is the sum of the counts before it."""
+    last = len(table.headers) - 1
+    if last < 2:
+        return []
+    return [equation((table.key, i, last), [(table.key, i, j) for j in range(1, last)]) for i in range(len(table.rows))]
 
 
 def monthly_tables(*, center: Center, year: int) -> dict[str, Table]:
@@ -72,6 +101,12 @@ def monthly_tables(*, center: Center, year: int) -> dict[str, Table]:
         )
     )
     stations = {s.pk: s.name for s in Station.objects.filter(center=center).only("pk", "name")}
+    return monthly_tables_from(year=year, service_rows=service_rows, station_rows=station_rows, stations=stations)
+
+
+def monthly_tables_from(*, year: int, service_rows: list, station_rows: list, stations: dict) -> dict[str, Table]:
+    """The three tables of a year from summary rows (station_id, month, service, n) and (station_id, month,
+    residents, events, handled), suppressed together: they sit on one page."""
     services = service_labels({row[2] for row in service_rows})
     months = [dt.date(year, m, 1) for m in range(1, 13)]
 
@@ -85,9 +120,14 @@ def monthly_tables(*, center: Center, year: int) -> dict[str, Table]:
         str(_("Person-times by month and service")),
         [str(_("Month"))] + [label for _c, label in services] + [str(_("Total"))],
     )
+    # A month still to come has no figures yet ("—"), not a small count: it takes no part in the equations.
+    this_month = timezone.localdate().replace(day=1)
     for month in months:
         values = [by_month[month][code] for code, _l in services]
-        month_table.rows.append([f"{month:%Y-%m}", *values, sum(values)])
+        if month > this_month:
+            month_table.rows.append([f"{month:%Y-%m}", *[None] * len(values), None])
+        else:
+            month_table.rows.append([f"{month:%Y-%m}", *values, sum(values)])
     station_table = Table(
         "by_station",
         str(_("Person-times by station and service")),
@@ -109,18 +149,32 @@ def monthly_tables(*, center: Center, year: int) -> dict[str, Table]:
         [str(_("Month")), str(_("Residents served")), str(_("Crisis events")), str(_("Crisis events handled"))],
     )
     for month in months:
-        people_table.rows.append([f"{month:%Y-%m}", *people[month]])
-    for table in (month_table, station_table, people_table):
-        table.shown = [_shown(row) for row in table.rows]
-    return {t.key: t for t in (month_table, station_table, people_table)}
-
-
-def _chart_values(values: list[int]) -> list[int | None]:
-    """Chart data for officials: a count under 5 is a gap, as the table beside it shows "<5"."""
-    return [None if suppress(v) != v else v for v in values]
+        people_table.rows.append([f"{month:%Y-%m}", *(people[month] if month <= this_month else [None] * 3)])
+    tables = [month_table, station_table, people_table]
+    counts = range(1, len(month_table.headers))
+    # Both person-time tables add up to the same year: each service column (and the totals) of the months
+    # equals the same column of the stations, so a reader can set one against the other.
+    across = (
+        [
+            same_sum(
+                [("by_month", i, j) for i, row in enumerate(month_table.rows) if row[j] is not None],
+                [("by_station", i, j) for i in range(len(station_table.rows))],
+            )
+            for j in counts
+        ]
+        if station_table.rows
+        else []
+    )
+    _protect(
+        tables,
+        _row_total_equations(month_table) + _row_total_equations(station_table) + across,
+        count_columns={"by_month": counts, "by_station": counts, "people": range(1, 4)},
+    )
+    return {t.key: t for t in tables}
 
 
 def monthly_charts(tables: dict[str, Table]) -> dict[str, dict]:
+    """Chart data for officials: every hidden cell is a gap, as the table beside it shows "<5" or "x"."""
     month = tables["by_month"]
     people = tables["people"]
     labels = [row[0] for row in month.rows]
@@ -129,22 +183,18 @@ def monthly_charts(tables: dict[str, Table]) -> dict[str, dict]:
             "labels": labels,
             "stacked": True,
             "datasets": [
-                {"label": header, "data": _chart_values([row[i + 1] for row in month.rows]), "stack": "s"}
+                {"label": header, "data": month.column(i + 1), "stack": "s"}
                 for i, header in enumerate(month.headers[1:-1])
             ],
         },
         "by_station": {
             "labels": [row[0] for row in tables["by_station"].rows],
             "label": str(_("Total")),
-            "values": _chart_values([row[-1] for row in tables["by_station"].rows]),
+            "values": tables["by_station"].column(len(tables["by_station"].headers) - 1),
         },
         "people": {
             "labels": labels,
-            "datasets": [
-                {"label": people.headers[1], "data": _chart_values([row[1] for row in people.rows])},
-                {"label": people.headers[2], "data": _chart_values([row[2] for row in people.rows])},
-                {"label": people.headers[3], "data": _chart_values([row[3] for row in people.rows])},
-            ],
+            "datasets": [{"label": people.headers[j], "data": people.column(j)} for j in (1, 2, 3)],
         },
     }
 
@@ -157,6 +207,7 @@ class WeekPoint:
     high_risk: int
     new_alerts: int
     warning_line: float | None
+    window: tuple[int, ...] = ()  # the all-tier totals of the 12 weeks the line is drawn from
 
     @property
     def total(self) -> int:
@@ -198,11 +249,23 @@ def warning_curve(
         has_history = earliest is not None and earliest <= all_weeks[index - WARNING_WEEKS]
         line = round(statistics.fmean(window) + 2 * statistics.stdev(window), 1) if has_history else None
         general, serious, high_risk, alerts = sums[week]
-        points.append(WeekPoint(week, general, serious, high_risk, alerts, line))
+        points.append(WeekPoint(week, general, serious, high_risk, alerts, line, tuple(window)))
     return points
 
 
-def warning_table(points: list[WeekPoint]) -> Table:
+@dataclass
+class WarningView:
+    """The curve as officials see it: the table (and export), the chart, and how many shown weeks crossed."""
+
+    table: Table
+    chart: dict
+    crossed: int
+
+
+def warning_view(points: list[WeekPoint]) -> WarningView:
+    """Tiers and their total through the one suppression rule. The warning line is drawn from twelve weekly
+    totals, so it is shown only where all twelve are 5 or more and shown (else it would give a hidden total
+    away); "above the line" only where both the week's total and its line are shown."""
     table = Table(
         "warning",
         str(_("Early-warning curve")),
@@ -217,59 +280,44 @@ def warning_table(points: list[WeekPoint]) -> Table:
         ],
     )
     for p in points:
-        line = p.warning_line if p.warning_line is not None else "—"
-        crossed = str(_("yes")) if p.crossed else ""
-        table.rows.append([p.week_start.isoformat(), p.general, p.serious, p.high_risk, p.total, line, crossed])
-        table.shown.append(
-            [
-                p.week_start.isoformat(),
-                suppress(p.general),
-                suppress(p.serious),
-                suppress(p.high_risk),
-                suppress(p.total),
-                line,
-                crossed,
-            ]
+        table.rows.append(
+            [p.week_start.isoformat(), p.general, p.serious, p.high_risk, p.total, p.warning_line, p.crossed]
         )
-    return table
-
-
-def warning_chart(points: list[WeekPoint]) -> dict:
-    return {
+    _protect([table], _tier_equations(table), count_columns={"warning": range(1, 5)})
+    lines: list[float | None] = []
+    flags: list[bool | None] = []
+    for i, p in enumerate(points):
+        earlier_shown = all((k, 4) not in table.hidden for k in range(max(0, i - WARNING_WEEKS), i))
+        line_shown = p.warning_line is not None and earlier_shown and all(t >= SMALL_COUNT for t in p.window)
+        lines.append(p.warning_line if line_shown else None)
+        flags.append(p.crossed if line_shown and (i, 4) not in table.hidden else None)
+        table.shown[i][5] = p.warning_line if line_shown else "—"
+        table.shown[i][6] = "—" if flags[i] is None else (str(_("yes")) if flags[i] else "")
+    chart = {
         "labels": [p.week_start.strftime("%m-%d") for p in points],
         "stacked": True,
         "datasets": [
-            {
-                "label": str(_("General")),
-                "data": _chart_values([p.general for p in points]),
-                "stack": "tiers",
-                "color": "#2563eb",
-            },
-            {
-                "label": str(_("Serious")),
-                "data": _chart_values([p.serious for p in points]),
-                "stack": "tiers",
-                "color": "#d97706",
-            },
-            {
-                "label": str(_("High-risk")),
-                "data": _chart_values([p.high_risk for p in points]),
-                "stack": "tiers",
-                "color": "#b00020",
-            },
+            {"label": str(_("General")), "data": table.column(1), "stack": "tiers", "color": "#2563eb"},
+            {"label": str(_("Serious")), "data": table.column(2), "stack": "tiers", "color": "#d97706"},
+            {"label": str(_("High-risk")), "data": table.column(3), "stack": "tiers", "color": "#b00020"},
             {
                 "label": str(_("Warning line")),
-                "data": [p.warning_line for p in points],
+                "data": lines,
                 "kind": "line",
                 "dashed": True,
                 "color": "#111827",
             },
             {
                 "label": str(_("Above the line")),
-                "data": [p.warning_line if p.crossed else None for p in points],
+                "data": [line if flag else None for line, flag in zip(lines, flags, strict=True)],
                 "kind": "line",
                 "points": True,
                 "color": "#7a1020",
             },
         ],
     }
+    return WarningView(table=table, chart=chart, crossed=sum(1 for f in flags if f))
+
+
+def _tier_equations(table: Table) -> list:
+    return [equation((table.key, i, 4), [(table.key, i, j) for j in (1, 2, 3)]) for i in range(len(table.rows))]

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from . import statistics_selectors as sel
 from .audit import audit_record
+from .disclosure import SUPPRESSION_NOTE
 from .evaluation_selectors import dashboard_center
 from .models import Center, Station
 from .policies import supervised_center_ids
@@ -81,6 +82,7 @@ def statistics_warning(request: HttpRequest) -> HttpResponse:
     stations = list(Station.objects.filter(center=center, is_active=True).order_by("code"))
     station = _station(request, center, stations)
     points = sel.warning_curve(center=center, station=station, end_week=week_start(timezone.localdate()))
+    view = sel.warning_view(points)
     return render(
         request,
         "centers/statistics/warning.html",
@@ -88,9 +90,9 @@ def statistics_warning(request: HttpRequest) -> HttpResponse:
             **_common(request, center),
             "stations": stations,
             "station": station,
-            "table": sel.warning_table(points),
-            "chart": sel.warning_chart(points),
-            "crossed": sum(1 for p in points if p.crossed),
+            "table": view.table,
+            "chart": view.chart,
+            "crossed": view.crossed,
             "query": urlencode({"center": center.pk, "station": station.pk if station else ""}),
         },
     )
@@ -103,20 +105,35 @@ def statistics_export(request: HttpRequest, table: str, fmt: str) -> HttpRespons
     if table == "warning":
         stations = list(Station.objects.filter(center=center, is_active=True))
         station = _station(request, center, stations)
-        found = sel.warning_table(
+        found = sel.warning_view(
             sel.warning_curve(center=center, station=station, end_week=week_start(timezone.localdate()))
-        )
+        ).table
         name = f"warning-{station.code if station else 'street'}"
+        place = station.name if station else _("Whole street")
+        period = _("%(place)s, weeks starting %(first)s to %(last)s") % {
+            "place": place,
+            "first": found.rows[0][0] if found.rows else "",
+            "last": found.rows[-1][0] if found.rows else "",
+        }
     else:
         year = _year(request)
         found = sel.monthly_tables(center=center, year=year).get(table)
         if found is None:
             raise Http404
         name = f"{table}-{year}"
+        period = _("Year %(year)s") % {"year": year}
     audit_record(
         actor=request.user, action="dashboard.export", object_type=table, center_id=center.pk, detail={"format": fmt}
     )
-    return table_response(fmt=fmt, filename=name, title=found.title, headers=found.headers, rows=found.shown)
+    return table_response(
+        fmt=fmt,
+        filename=name,
+        title=f"{center.name} · {found.title}",
+        period=period,
+        headers=found.headers,
+        rows=found.shown,
+        note=SUPPRESSION_NOTE,
+    )
 
 
 @login_required

@@ -151,7 +151,11 @@ def test_the_database_refuses_a_second_active_appointment_on_a_slot(resident, sl
 def test_cancel_up_to_the_cutoff_frees_the_slot_and_drops_reminders(client_for, resident_user, slot, center):
     appointment = appointment_book(slot=slot, resident=resident_user.resident, booked_by=resident_user)
     assert appointment.reminders.filter(status="pending").exists()
-    client_for(resident_user).post(reverse("appointments:cancel", args=[appointment.pk]))
+    client = client_for(resident_user)
+    asked = client.post(reverse("appointments:cancel", args=[appointment.pk])).content.decode()
+    appointment.refresh_from_db()
+    assert 'data-testid="confirm"' in asked and appointment.status == AppointmentStatus.BOOKED  # asked first
+    client.post(reverse("appointments:cancel", args=[appointment.pk]), {"confirmed": "yes"})
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CANCELLED
     assert not appointment.reminders.filter(status="pending", kind__in=["24h", "2h", "confirm"]).exists()

@@ -47,6 +47,9 @@ def test_a_resident_books_moves_and_cancels_on_a_phone(
     assert moved.status == AppointmentStatus.BOOKED
 
     phone_page.click(f"form[action='{reverse('appointments:cancel', args=[moved.pk])}'] button")
+    phone_page.wait_for_selector("[data-testid=confirm]")  # asked first, on a page of its own
+    assert no_sideways_scroll(phone_page)
+    phone_page.click("[data-testid=confirm-yes]")
     phone_page.wait_for_selector("[data-testid=status]")
     moved.refresh_from_db()
     assert moved.status == AppointmentStatus.CANCELLED

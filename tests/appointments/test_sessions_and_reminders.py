@@ -131,7 +131,7 @@ def test_a_cancelled_appointment_gets_a_cancellation_notice_and_no_reminder(
     client_for, resident_user, slot, sms_outbox
 ):
     appointment = appointment_book(slot=slot, resident=resident_user.resident, booked_by=resident_user)
-    client_for(resident_user).post(reverse("appointments:cancel", args=[appointment.pk]))
+    client_for(resident_user).post(reverse("appointments:cancel", args=[appointment.pk]), {"confirmed": "yes"})
     reminders_send_due(now=timezone.now())
     reminders_send_due(now=slot.starts_at - dt.timedelta(hours=1))
     texts = [m["text"] for m in sms_outbox]

@@ -229,6 +229,10 @@ def test_a_supervisor_assigns_and_publishes_an_official_downloads_and_an_auditor
     assert float(page.get_by_test_id("total").inner_text()) == 100
     screenshot(page, "journey-supervisor-scoring")
     page.get_by_role("button", name=zh("Publish to the officials")).click()
+    page.get_by_test_id("confirm").wait_for()  # asked first, on a page of its own
+    assert zh("Publish this evaluation?") in page.get_by_test_id("page-title").inner_text()
+    screenshot(page, "journey-supervisor-publish-confirm")
+    page.get_by_test_id("confirm-yes").click()
     page.wait_for_url("**/evaluations/*/")
     assert zh("Evaluation published.") in _main(page)
     evaluation = StationEvaluation.objects.get(station=station, status="published")
@@ -253,10 +257,12 @@ def test_a_supervisor_assigns_and_publishes_an_official_downloads_and_an_auditor
     content = download.path().read_bytes()
     assert zipfile.is_zipfile(io.BytesIO(content))
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
-    header = [cell.value for cell in next(sheet.iter_rows(max_row=1))]
+    # a title and period on top, the header frozen below them, then the rows, then the "<5"/"x" legend
+    assert sheet.freeze_panes == "A4" and sheet["A2"].value
+    header = [cell.value for cell in next(sheet.iter_rows(min_row=3, max_row=3))]
     shown = [th.inner_text() for th in page.get_by_test_id("table-by_month").locator("thead th").all()]
     assert header == shown
-    assert sheet.max_row == 1 + page.get_by_test_id("table-by_month").locator("tbody tr").count()
+    assert sheet.max_row == 3 + page.get_by_test_id("table-by_month").locator("tbody tr").count() + 2
 
     # The auditor: the log shows who assigned, published and downloaded, and the chain is intact.
     page.context.clear_cookies()

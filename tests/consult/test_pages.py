@@ -82,7 +82,10 @@ def test_consent_then_the_whole_exchange_through_the_pages(resident, night, engl
     assert "谢谢你" in counselor_client.get(staff_poll, {"after": last}).content.decode()
 
     # Closing: the resident is shown how to reach help instead of the form.
-    assert counselor_client.post(reverse("consult:staff_close", args=[conversation.pk])).status_code == 302
+    asked = counselor_client.post(reverse("consult:staff_close", args=[conversation.pk]))
+    assert asked.status_code == 200 and "End this conversation?" in asked.content.decode()
+    closing = counselor_client.post(reverse("consult:staff_close", args=[conversation.pk]), {"confirmed": "yes"})
+    assert closing.status_code == 302
     closed = resident_client.get(reverse("consult:conversation", args=[conversation.pk])).content.decode()
     assert "consult-reach-help" in closed and "12356" in closed and "consult-send" not in closed
 

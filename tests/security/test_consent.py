@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 
 
 def give(client, resident, purpose, agree=True):
-    data = {"agree": "on"} if agree else {}
+    """Tick the box, then say yes on the confirmation page."""
+    data = {"agree": "on", "confirmed": "yes"} if agree else {}
     return client.post(reverse("centers:consent_give", args=[resident.pk, purpose]), data, follow=True)
 
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentStatus, Availability, Channel, Place, Slot, SlotStatus
+from appointments.selectors import fair_share_refusal
 from appointments.services import (
     appointment_book,
     availability_publish,
@@ -153,6 +154,8 @@ class Command(BaseCommand):
                 continue
             booked_at = slot.starts_at - dt.timedelta(hours=rng.randint(20, 120))
             online = resident.user_id is not None and rng.random() < 0.6
+            if online and fair_share_refusal(resident=resident, slot=slot, now=booked_at):
+                online = False  # the person could not have booked it themselves; the counselor did
             appointment = appointment_book(
                 slot=slot,
                 resident=resident,

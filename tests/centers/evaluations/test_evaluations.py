@@ -108,9 +108,16 @@ def test_supervisor_pages_score_and_publish(center, station, supervisor, client_
     criteria = EvaluationCriterion.objects.filter(center=center)
     bad = client.post(reverse("centers:evaluation_edit", args=[draft.pk]), {f"score_{c.pk}": "12" for c in criteria})
     assert bad.status_code == 400
+    text = bad.content.decode()
+    assert "a score from 0 to 10." in text and "[&#x27;" not in text  # a sentence, not a Python list
+    assert 'value="12"' in text  # what was typed stays
     assert not CriterionScore.objects.exists()
     client.post(reverse("centers:evaluation_edit", args=[draft.pk]), {f"score_{c.pk}": "9" for c in criteria})
-    response = client.post(reverse("centers:evaluation_publish", args=[draft.pk]), follow=True)
+    asked = client.post(reverse("centers:evaluation_publish", args=[draft.pk]))
+    assert "Publish this evaluation?" in asked.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == "draft"  # asked first
+    response = client.post(reverse("centers:evaluation_publish", args=[draft.pk]), {"confirmed": "yes"}, follow=True)
     draft.refresh_from_db()
     assert draft.status == "published" and draft.total == Decimal("90.0")
     assert response.request["PATH_INFO"] == reverse("centers:evaluation_detail", args=[draft.pk])
@@ -189,8 +196,14 @@ def test_exports_and_printable_report(center, station, supervisor, official, cli
     assert csv["Content-Type"].startswith("text/csv")
     assert station.name in csv.content.decode("utf-8-sig")
     xlsx = client.get(reverse("centers:evaluation_detail_export", args=[draft.pk, "xlsx"]))
-    rows = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))
-    assert ("<5" in [row[1] for row in rows]) and rows[-1][1] == 70.0
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == f"{center.name} · {station.name}" and rows[1][0] == draft.period_label
+    assert sheet.freeze_panes == "A4"
+    by_label = {row[0]: row[1] for row in rows[3:]}
+    # home visits 3 read "<5"; phone 12 hides with it, else 55 - 40 - 12 gives the 3 away
+    assert by_label["Person-times: home visits"] == "<5" and by_label["Person-times: phone consultation"] == "x"
+    assert by_label["Person-times, all services"] == 55 and by_label["Total score"] == 70.0
     assert client.get(reverse("centers:evaluation_ranking_export", args=["pdf"])).status_code == 404
     report = client.get(reverse("centers:evaluation_report", args=[draft.pk])).content.decode()
     assert "css/print.css" in report and "<script>" not in report

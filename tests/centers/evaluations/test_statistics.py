@@ -104,10 +104,13 @@ def summary_year(center, stations, year, *, small_month=3):
 
 
 def test_overview_shows_tables_with_small_counts_suppressed(center, station, other_station, official, client_for):
-    year = timezone.localdate().year
+    year = timezone.localdate().year - 1  # a whole year: months still to come read "—"
     summary_year(center, [station], year)
     page = client_for(official).get(reverse("centers:statistics"), {"year": year}).content.decode()
-    assert f"{year}-03</th><td>&lt;5</td><td>6</td><td>9</td>" in page  # face-to-face 3, phone 6, total 9
+    # face-to-face 3 reads "<5"; phone 6 hides with it (else 9 - 6 gives it away), and so do a second month's
+    # face-to-face and phone, else the station's yearly column (the months' sum) would give them away
+    assert f"{year}-03</th><td>&lt;5</td><td>x</td><td>9</td>" in page
+    assert f"{year}-01</th><td>x</td><td>x</td><td>17</td>" in page
     assert f"{year}-04</th><td>14</td><td>6</td><td>20</td>" in page
     assert station.name in page  # by station
     assert "&lt;5" in page.split('data-testid="table-people"')[1]  # crisis events 2 a month
@@ -116,12 +119,16 @@ def test_overview_shows_tables_with_small_counts_suppressed(center, station, oth
 
 
 def test_exports_carry_the_same_suppressed_cells(center, station, official, client_for):
-    year = timezone.localdate().year
+    year = timezone.localdate().year - 1  # a whole year: months still to come read "—"
     summary_year(center, [station], year)
     client = client_for(official)
     xlsx = client.get(reverse("centers:statistics_export", args=["by_month", "xlsx"]), {"year": year})
-    rows = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))
-    assert rows[3] == (f"{year}-03", "<5", 6, 9)
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == f"{center.name} · Person-times by month and service" and rows[1][0] == f"Year {year}"
+    assert sheet.freeze_panes == "A4" and rows[2][0] == "Month"
+    assert rows[5] == (f"{year}-03", "<5", "x", 9) and rows[6] == (f"{year}-04", 14, 6, 20)
+    assert sheet["D7"].data_type == "n"  # a number, not text
     csv = client.get(reverse("centers:statistics_export", args=["people", "csv"]), {"year": year}).content.decode(
         "utf-8-sig"
     )

@@ -26,6 +26,7 @@ FORMS = [
         role="resident",
         fields={"agree": lambda w: st.sampled_from(["on", "true", "1"])},
         models=("centers.ConsentRecord",),
+        marks=('data-testid="confirm"',),  # a ticked box is asked to confirm on a page of its own
     ),
     HostileForm(
         name="erasure (never with the right password)",

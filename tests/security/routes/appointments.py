@@ -55,7 +55,8 @@ ROUTES = [
     ),
     route("appointments:mine", SIGNED_IN, post=200),
     route("appointments:detail", {"resident"}, post=200, target=_appointment),
-    route("appointments:cancel", {"resident"}, get=None, post=302, target=_appointment, mutates=True),
+    # Cancelling asks first: a POST without the confirmation answers with the confirmation page.
+    route("appointments:cancel", {"resident"}, get=None, post=200, target=_appointment, mutates=True),
     route("appointments:reschedule", {"resident"}, post=302, target=_appointment),
     route("appointments:ics", {"resident"}, post=200, target=_appointment),
     route("appointments:feedback", {"resident"}, get=None, post=200, target=_appointment),
@@ -99,7 +100,7 @@ ROUTES = [
         "appointments:staff_cancel",
         BOOKING_STAFF,
         get=None,
-        post=302,
+        post=200,  # the confirmation page
         target=_appointment,
         reach={"counselor": {"other_station"}, "supervisor": {"other_station"}},
         mutates=True,
@@ -147,7 +148,7 @@ ROUTES = [
         "appointments:roster_delete",
         {"supervisor", "station_manager"},
         get=None,
-        post=302,
+        post=200,  # the confirmation page
         target=_shift,
         reach={"supervisor": {"other_station"}},
         mutates=True,

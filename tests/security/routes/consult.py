@@ -32,7 +32,7 @@ ROUTES = [
     route("consult:conversation", {"resident"}, post=400, target=_conversation),
     route("consult:lines", {"resident"}, post=None, target=_conversation),
     route("consult:download", {"resident"}, post=None, target=_conversation),
-    route("consult:close", {"resident"}, get=None, post=302, target=_conversation, mutates=True),
+    route("consult:close", {"resident"}, get=None, post=200, target=_conversation, mutates=True),  # confirm first
     # Counselors and supervisors.
     route("consult:panel", WORKERS, post=None),
     _staff("staff_conversation", post=None),
@@ -42,5 +42,5 @@ ROUTES = [
     _staff("handover", get=None, post=400),
     _staff("open_case", get=None, post=400),
     _staff("block", get=None, post=400),
-    _staff("staff_close", get=None, post=302, mutates=True),
+    _staff("staff_close", get=None, post=200, mutates=True),  # confirm first
 ]

@@ -47,7 +47,16 @@ ROUTES = [
             target=_draft,
             reach={"supervisor": {"other_station"}},
         )
-        for name in ("evaluation_refresh", "evaluation_publish")
+        for name in ("evaluation_refresh",)
+    ),
+    # publishing asks first: the confirmation page
+    route(
+        "centers:evaluation_publish",
+        {"supervisor"},
+        get=None,
+        post=200,
+        target=_draft,
+        reach={"supervisor": {"other_station"}},
     ),
     # Officials (and supervisors): published evaluations only.
     route("centers:evaluation_ranking", READERS, post=200),
