@@ -34,6 +34,7 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 SKIPPED = {"script", "style", "code", "kbd", "pre", "template", "noscript", "option", "head"}
 
 VERBOSE = bool(os.environ.get("CRAWL_VERBOSE"))
+_WORD = re.compile(r"^[a-z_]{1,24}$")
 _ID = re.compile(r"^\d+$")
 _DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_:-]{20,}$|^[0-9a-f-]{32,36}$")
@@ -51,7 +52,8 @@ def url_pattern(url: str) -> str:
         elif _TOKEN.match(segment):
             segment = "<token>"
         segments.append(segment)
-    keys = sorted({key for key, _ in parse_qsl(parts.query, keep_blank_values=True)})
+    # A word as a value names a different page (?panel=close, ?status=open); numbers, dates, searches do not.
+    keys = sorted({key + (f"={value}" if _WORD.match(value) else "") for key, value in parse_qsl(parts.query, True)})
     return "/".join(segments) + ("?" + "&".join(keys) if keys else "")
 
 
@@ -263,7 +265,7 @@ class Crawl:
     findings: list[Finding] = field(default_factory=list)
     _seen: set[str] = field(default_factory=set)
     _forms_seen: set[tuple] = field(default_factory=set)
-    _queue: list[tuple[str, bool]] = field(default_factory=list)
+    _queue: list[tuple[str, bool, str]] = field(default_factory=list)
     _pending_forms: list[tuple[str, Form]] = field(default_factory=list)
     _serial: int = 0
     ended: bool = False
@@ -288,6 +290,8 @@ class Crawl:
                 self._get(*self._queue.pop(0))
 
     def _enqueue(self, href: str, base: str, *, htmx: bool = False) -> None:
+        if href.startswith("#"):
+            return  # a place on the same page (the skip link): the browser does not ask the server
         url = urljoin("http://testserver" + base, href)
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or parts.netloc != "testserver":
@@ -299,7 +303,7 @@ class Crawl:
         if pattern in self._seen:
             return
         self._seen.add(pattern)
-        self._queue.append((path, htmx))
+        self._queue.append((path, htmx, base))
 
     def _request(self, method: str, url: str, data=None, *, htmx: bool = False):
         headers = {"HX-Request": "true"} if htmx else {}
@@ -315,9 +319,17 @@ class Crawl:
             )
             return None
 
-    def _get(self, url: str, htmx: bool = False) -> None:
+    def _get(self, url: str, htmx: bool = False, referrer: str = "") -> None:
         self.pages += 1
         response = self._request("get", url, htmx=htmx)
+        if response is not None and response.status_code == 405:
+            self.findings.append(
+                Finding(
+                    self.role,
+                    url,
+                    f"a link on {referrer} leads to an address that only takes forms (405, a blank page)",
+                )
+            )
         if response is not None:
             self._check(url, response, follow_redirects=3)
 
@@ -341,12 +353,12 @@ class Crawl:
         if not response.get("Content-Type", "").startswith("text/html"):
             return
         html = response.content.decode()
-        if not re.match(r"\s*(<!doctype|<html)", html, re.IGNORECASE):
-            return  # an htmx fragment, shown inside a page that has the hotlines
         page = PageParser(url)
         page.feed(html)
         self.checked += 1
-        missing = sorted(self.hotlines - page.tel)
+        # An htmx fragment is shown inside a page that has the hotlines; its links, forms and words still count.
+        fragment = not re.match(r"\s*(<!doctype|<html)", html, re.IGNORECASE)
+        missing = [] if fragment else sorted(self.hotlines - page.tel)
         if missing:
             self.findings.append(Finding(self.role, url, f"no hotline {', '.join(missing)} on the page"))
         english = english_runs([*page.texts, page.title])

@@ -122,3 +122,20 @@ def test_text_hidden_from_readers_is_not_held_to_the_language_check():
     )
     assert "Chart of visits" in page.texts and "宽屏可见" in page.texts
     assert not {"Hidden text here", "Not shown ever", "Option text here"} & set(page.texts)
+
+
+def test_a_link_to_an_address_that_only_takes_forms_is_reported_and_a_place_on_the_page_is_not_asked_for():
+    from django.http import HttpResponseNotAllowed
+
+    client = FakeClient(
+        {
+            "/": html('<a href="#main">跳到正文</a><a href="/cases/1/stage/">阶段</a>'),
+            "/cases/1/stage/": HttpResponseNotAllowed(["POST"]),
+        }
+    )
+    crawl = Crawl(client=client, role="counselor", hotlines=HOTLINES)
+    crawl.run(["/"])
+    assert [url for _method, url, _data, _headers in client.requests] == ["/", "/cases/1/stage/"]
+    assert [(finding.where, finding.problem[:40]) for finding in crawl.findings] == [
+        ("/cases/1/stage/", "a link on / leads to an address that onl")
+    ]
