@@ -1,7 +1,8 @@
 """The crawl: every role on the demo street, DEBUG off, follows every link and submits every form it reaches.
 
 Fails on any server error, any HTML page without the crisis hotlines (12356, 110, 120 and the person's center's
-24-hour number) and any untranslated English on the Chinese pages. Sign-out and the language switch are not
+24-hour number), any link that leads to an address that only takes forms (a blank 405), and any untranslated
+English on the Chinese pages. Sign-out and the language switch are not
 followed (see crawler.EXCLUDED). Prints pages and form submissions per role (`pytest -s` shows it).
 """
 
