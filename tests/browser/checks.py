@@ -139,9 +139,15 @@ _VISIBLE_TEXT = """
 
 def untranslated(page, allowed: set[str] = frozenset()) -> list[str]:
     """Runs of English words in the visible text (and labels, titles, placeholders) of a Chinese page."""
+    # Skipping what is marked as English (the switch).
+    return english_runs(page.evaluate(_VISIBLE_TEXT, "en"), allowed)
+
+
+def english_runs(texts, allowed: set[str] = frozenset()) -> list[str]:
+    """Runs of two or more English words in texts shown on a Chinese page (the crawl parses them from HTML)."""
     keep = ALLOWED_LATIN | set(allowed)
     found = []
-    for text in page.evaluate(_VISIBLE_TEXT, "en"):  # skipping what is marked as English (the switch)
+    for text in texts:
         cleaned = _EMAIL.sub(" ", text)
         for word in keep:
             cleaned = cleaned.replace(word, " ")

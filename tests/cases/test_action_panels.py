@@ -27,7 +27,7 @@ def test_the_case_page_shows_every_panel_closed_without_building_its_form(client
     assert 'id="panel-referral">' in page, "closed"
     assert "区精神卫生中心" not in page and 'name="partner"' not in page, "the referral form is not built"
     assert f'hx-get="/cases/{open_case.pk}/panel/referral/"' in page
-    assert 'href="?panel=referral#panel-referral"' in page, "a link opens it without scripts"
+    assert f'href="/cases/{open_case.pk}/?panel=referral#panel-referral"' in page, "a link opens it without scripts"
 
 
 def test_opening_a_panel_fetches_its_form_with_the_centers_choices(client_for, counselor, open_case, partners):
@@ -54,6 +54,16 @@ def test_a_refused_submission_comes_back_with_its_panel_open_and_the_reason(clie
     assert response.status_code == 400
     assert 'id="panel-tier" open>' in page and "invalid-feedback" in page
     assert 'id="panel-referral">' in page, "the others stay closed"
+
+
+def test_after_a_refused_submission_the_panel_links_still_open_the_case_page(client_for, counselor, open_case):
+    """The refused form's answer is shown at the form's address (POST only): a relative link led to a blank 405."""
+    client = client_for(counselor)
+    page = client.post(reverse("cases:case_stage", args=[open_case.pk]), {}).content.decode()
+    assert 'href="?panel=' not in page
+    link = f"{open_case.get_absolute_url()}?panel=referral"
+    assert f'href="{link}#panel-referral"' in page
+    assert client.get(link).status_code == 200
 
 
 def test_first_contact_has_no_panel_once_recorded(client_for, counselor, open_case):
