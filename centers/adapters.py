@@ -54,7 +54,7 @@ def _tell_demo_user_where_messages_go(kind: str) -> None:
     request._told_where_messages_go = True
     text = _(
         "This is a demo: no text message or email really goes out. The code and the confirmation link are "
-        "printed in the console where the portal runs (the lines starting “SMS to”)."
+        "written to the web server's log, var/log/web.log (the lines starting “SMS to”)."
     )
     messages.info(request, text)
 

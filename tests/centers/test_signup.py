@@ -180,4 +180,4 @@ def test_an_unverified_number_signs_nobody_in_a_verified_one_does(station, sms_o
 def test_the_code_page_tells_the_demo_user_where_the_code_appears(station, settings):
     settings.SMS_BACKEND = "centers.notify.ConsoleSMSBackend"
     _, response = sign_up(station, full_name="陈静", phone="13912340001")
-    assert "验证码和确认链接会显示在运行本门户的控制台中" in response.content.decode()
+    assert "验证码和确认链接会写入网站服务的日志 var/log/web.log" in response.content.decode()

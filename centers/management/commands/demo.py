@@ -1,14 +1,26 @@
-"""Run the whole portal for a first look: database, demo data, web server, Celery worker and beat."""
+"""Run the whole portal for a first look: database, demo data, web server, Celery worker and beat.
+
+The web server's and the worker's logs go to files under var/log/, so the terminal ends with what a
+newcomer needs: the address and the demo sign-ins.
+"""
 
 from __future__ import annotations
 
+import io
 import signal
+import socket
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+
+def _interrupt(*_args) -> None:
+    raise KeyboardInterrupt
 
 
 class Command(BaseCommand):
@@ -20,39 +32,57 @@ class Command(BaseCommand):
     def handle(self, *args, addr: str, **options):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)
-        call_command("seed_demo")
-        worker = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "fucheng",
-                "worker",
-                "--beat",
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                "2",
-                "--schedule",
-                settings.CELERY_BEAT_SCHEDULE_FILENAME,
-            ]
-        )
-        self.stdout.write(self.style.SUCCESS(f"Celery worker and beat started (broker: {settings.CELERY_BROKER_URL})."))
-        self.stdout.write(self.style.SUCCESS(f"Open http://{addr}/  (Ctrl+C stops everything)"))
-
-        def stop(*_):
-            worker.terminate()
-            raise KeyboardInterrupt
-
-        signal.signal(signal.SIGTERM, stop)
+        sign_ins = io.StringIO()
+        call_command("seed_demo", stdout=sign_ins)
+        log_dir = Path(settings.VAR_DIR) / "log"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        python = sys.executable
+        processes = {
+            "worker": self._start(
+                [python, "-m", "celery", "-A", "fucheng", "worker", "--beat", "--loglevel", "INFO"]
+                + ["--concurrency", "2", "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME],
+                log_dir / "celery.log",
+            ),
+            "web": self._start(
+                [python, str(Path(settings.BASE_DIR) / "manage.py"), "runserver", addr, "--noreload"],
+                log_dir / "web.log",
+            ),
+        }
         try:
-            call_command("runserver", addr, use_reloader=False)
+            self._wait_for(addr, processes["web"])
+            self.stdout.write(sign_ins.getvalue())
+            self.stdout.write(f"Logs: {log_dir / 'web.log'} (web, with the demo's text messages and emails)")
+            self.stdout.write(f"      {log_dir / 'celery.log'} (Celery worker and beat: reminders, escalations)")
+            self.stdout.write(self.style.SUCCESS(f"Open http://{addr}/  (Ctrl+C stops everything)"))
+            signal.signal(signal.SIGTERM, _interrupt)
+            while all(process.poll() is None for process in processes.values()):
+                time.sleep(1)
+            stopped = [name for name, process in processes.items() if process.poll() is not None]
+            self.stderr.write(f"{', '.join(stopped)} stopped; see the logs in {log_dir}.")
         except KeyboardInterrupt:
             pass
         finally:
-            worker.terminate()
+            for process in processes.values():
+                process.terminate()
+            for process in processes.values():
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+    def _start(self, command: list[str], log: Path) -> subprocess.Popen:
+        handle = log.open("ab")
+        return subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT)  # noqa: S603 (our own)
+
+    def _wait_for(self, addr: str, web: subprocess.Popen, timeout: float = 60) -> None:
+        host, _, port = addr.rpartition(":")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if web.poll() is not None:
+                raise SystemExit("The web server did not start; see var/log/web.log.")
             try:
-                worker.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+                with socket.create_connection((host or "127.0.0.1", int(port)), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.3)
+        raise SystemExit(f"The web server did not answer on {addr} within {timeout:.0f} s; see var/log/web.log.")

@@ -286,6 +286,6 @@ class Command(BaseCommand):
         self.stdout.write(f"  {'13800000001':32} 居民 resident (sign in with the mobile number)")
         self.stdout.write(
             "Signing up a new resident: the demo sends no real text messages or emails. The SMS code"
-            " (“验证码”) and the email confirmation link are printed in this console, in the log of the"
-            " web server (lines starting “SMS to …”), and the code page says so too."
+            " (“验证码”) and the email confirmation link are written to the web server's log,"
+            " var/log/web.log (lines starting “SMS to …”), and the code page says so too."
         )
