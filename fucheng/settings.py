@@ -363,6 +363,9 @@ FUCHENG_AUDIT_ANCHOR_DIR = env("FUCHENG_AUDIT_ANCHOR_DIR", "" if PRODUCTION else
 # refused; then the person gets the page that keeps their answers and sends them again.
 FUCHENG_CRISIS_RETRY_DELAYS = [float(x) for x in env_list("FUCHENG_CRISIS_RETRY_DELAYS", "0.5,1,2")]
 
+# The outbox dispatcher (manage.py dispatch_outbox) sends due messages this often, without the broker.
+FUCHENG_DISPATCH_INTERVAL_SECONDS = float(env("FUCHENG_DISPATCH_INTERVAL_SECONDS", "5") or 5)
+
 # --- Logging ---------------------------------------------------------------------
 LOGGING = {
     "version": 1,
