@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -225,6 +225,16 @@ def alerts_panel(request: HttpRequest) -> HttpResponse:
     """The open-alerts panel alone, polled by the workspace and console every 30 seconds (htmx)."""
     _case_worker_required(request)
     return render(request, "cases/partials/alerts.html", {"alerts": selectors.alerts_for_user(user=request.user)})
+
+
+@never_cache
+@require_GET
+@login_required
+def alerts_latest(request: HttpRequest) -> JsonResponse:
+    """Polled every few seconds by an open workspace or console (alerts-live.js, as a background request): the
+    newest open alert that reached the person; the page reloads its alerts panel when the answer changes."""
+    _case_worker_required(request)
+    return JsonResponse(selectors.alerts_latest(user=request.user))
 
 
 @login_required
