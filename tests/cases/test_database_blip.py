@@ -170,3 +170,54 @@ def test_other_pages_keep_the_ordinary_error_page_without_a_resend(resident):
     assert response.status_code == 500 and 'data-testid="error-page"' in page
     assert "resend-form" not in page
     assert down.refused == 1  # not retried
+
+
+# --- PostgreSQL for real: the connection is killed by the server, then refused ---------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="kills a real PostgreSQL backend")
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_killed_connection_is_reopened_and_a_refused_one_gets_the_resend_page(resident, on_duty):
+    import psycopg2
+
+    client = _signed_in(resident.user)
+    token = _token(client)
+    settings_dict = connection.settings_dict
+
+    def kill_my_backend():
+        connection.ensure_connection()
+        pid = connection.connection.info.backend_pid
+        admin = psycopg2.connect(
+            dbname="postgres",
+            user=settings_dict["USER"],
+            password=settings_dict["PASSWORD"],
+            host=settings_dict["HOST"],
+            port=settings_dict["PORT"],
+        )
+        admin.autocommit = True
+        with admin.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        admin.close()
+
+    # 1. PostgreSQL restarted under an open connection: the post is handled again on a new one, stored once.
+    kill_my_backend()
+    response = client.post(reverse("cases:help_now"), {"phone": "13812341234", "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert CallbackRequest.objects.filter(phone="13812341234").count() == 1
+
+    # 2. Killed, and new connections refused (a port nobody listens on): the resend page, nothing stored.
+    kill_my_backend()
+    port = settings_dict["PORT"]
+    settings_dict["PORT"] = "1"
+    try:
+        response = client.post(reverse("cases:help_now"), {"phone": "13955556666", "csrfmiddlewaretoken": token})
+    finally:
+        settings_dict["PORT"] = port
+        connection.close()
+    kept = dict(_kept_fields(_not_saved(response)))
+    assert CallbackRequest.objects.filter(phone="13955556666").count() == 0
+
+    # 3. Back: the resend stores it exactly once.
+    assert client.post(reverse("cases:help_now"), kept).status_code == 302
+    assert CallbackRequest.objects.filter(phone="13955556666").count() == 1
