@@ -17,7 +17,7 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import connections, transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
@@ -105,6 +105,13 @@ STEPS = (
     ("notifications_sent", services.notifications_send),
     ("reminders_sent", reminders_send_due),
 )
+
+
+def close_old_connections() -> None:
+    """Django's `close_old_connections`, except for a connection inside a transaction (a caller's, or a test's)."""
+    for conn in connections.all(initialized_only=True):
+        if not conn.in_atomic_block:
+            conn.close_if_unusable_or_obsolete()
 
 
 def outbox_dispatch() -> dict:

@@ -4,11 +4,13 @@ late sweep; a stopped crisis sweep is told to the supervisors and the escalation
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 import time_machine
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
 
 from cases import dispatch, services, tasks
 from cases.dispatch import crisis_sweep_watch, outbox_dispatch
@@ -65,12 +67,12 @@ def test_the_dispatcher_sends_a_help_now_alert_with_the_broker_down_and_only_onc
 
 
 def test_the_dispatcher_sends_due_appointment_messages_once(resident, broker_down):
-    from appointments.models import Reminder, ReminderStatus
+    from appointments.models import Reminder, ReminderKind, ReminderStatus
     from tests.appointments.factories import AppointmentFactory, SlotFactory
 
     appointment = AppointmentFactory(slot=SlotFactory(center=resident.center), resident=resident)
     Reminder.objects.create(
-        appointment=appointment, kind="confirmation", channel="email", due_at=dt.datetime.now(dt.UTC)
+        appointment=appointment, kind=ReminderKind.CONFIRMATION, channel="email", due_at=dt.datetime.now(dt.UTC)
     )
     assert outbox_dispatch()["reminders_sent"] == 1
     assert outbox_dispatch()["reminders_sent"] == 0
@@ -205,3 +207,36 @@ def test_the_stopped_message_is_in_chinese_and_says_when_it_last_ran(center, sup
     row = Notification.objects.get(channel="email", address="supervisor@example.cn", key__startswith="sweep-stopped")
     assert row.subject == "危机巡检已停止"
     assert "2026-03-02 17:00" in row.text  # Beijing time of the last run
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's in-memory test database has no row locks")
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_three_dispatchers_and_the_sweep_at_once_send_each_message_once(
+    resident, second_resident, on_duty, sms_outbox
+):
+    _help_now(resident, "13812341234")
+    _help_now(second_resident, "13955556666")
+    mail.outbox.clear()
+    sms_outbox.clear()
+    barrier = threading.Barrier(4)
+    errors: list = []
+
+    def run(work):
+        try:
+            barrier.wait(timeout=10)
+            work()
+        except BaseException as exc:  # asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in (outbox_dispatch,) * 3 + (tasks.sweep,)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors
+    assert sorted(m.to[0] for m in mail.outbox) == ["duty-counselor@example.cn"] * 2
+    assert sorted(m["phone"] for m in sms_outbox) == ["13700000001"] * 2
+    assert not Notification.objects.filter(sent_at__isnull=True).exists()
