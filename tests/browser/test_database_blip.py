@@ -9,7 +9,7 @@ from centers.models import Role
 from tests.factories import put_on_duty
 
 from .checks import assert_fits_phone, zh
-from .conftest import screenshot, sign_in_staff  # noqa: F401
+from .conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

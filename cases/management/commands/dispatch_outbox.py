@@ -27,7 +27,9 @@ class Command(BaseCommand):
         while True:
             result = outbox_dispatch()
             if once or any(value for value in result.values()):
-                self.stdout.write(", ".join(f"{name}: {value}" for name, value in result.items()))
+                self.stdout.write(
+                    ", ".join(f"{name}: {value if value != '' else '-'}" for name, value in result.items())
+                )
             if once:
                 return
             time.sleep(interval)
