@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from centers.sweeps import sweep_recorded
+
+from .beat import SCHEDULE
+
 
 @shared_task(name="appointments.reminders_send_due")
 def reminders_send_due_task() -> int:
@@ -13,6 +17,7 @@ def reminders_send_due_task() -> int:
 
 
 @shared_task(name="appointments.sweep")
+@sweep_recorded("appointments.sweep", SCHEDULE)
 def appointments_sweep_task() -> dict:
     """Every minute: send due messages, pass expired waitlist offers to the next person and offer every free
     time a waiting person could take (from the rows, so a lost task only delays an offer)."""
@@ -32,6 +37,7 @@ def appointments_sweep_task() -> dict:
 
 
 @shared_task(name="appointments.slots_generate")
+@sweep_recorded("appointments.slots_generate", SCHEDULE)
 def slots_generate_task() -> int:
     """Every night: keep slots generated up to the booking horizon."""
     from .services import slots_generate_all

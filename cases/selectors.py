@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -260,6 +260,18 @@ def alerts_for_user(*, user) -> QuerySet[CrisisAlert]:
         .prefetch_related("requests")
         .order_by("raised_at")
     )
+
+
+def alerts_latest(*, user) -> dict[str, int]:
+    """What an open workspace polls every few seconds, in one query over the open alerts that reached the user:
+    the newest alert, the newest callback request on them, and how many are open. Any change means the panel
+    is out of date; a higher alert or request number means something new arrived."""
+    found = (
+        alerts_for_user(user=user)
+        .order_by()
+        .aggregate(alert=Max("pk"), request=Max("requests__pk"), open=Count("pk", distinct=True))
+    )
+    return {key: found[key] or 0 for key in ("alert", "request", "open")}
 
 
 def alert_for_user(*, user, pk: int) -> CrisisAlert:

@@ -7,7 +7,10 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
+from centers.sweeps import sweep_recorded
+
 from . import deadlines, services
+from .beat import SCHEDULE
 
 
 @shared_task(name="cases.alert_dispatch")
@@ -17,6 +20,7 @@ def alert_dispatch(alert_id: int) -> int:
 
 
 @shared_task(name="cases.sweep")
+@sweep_recorded("cases.sweep", SCHEDULE)
 def sweep() -> dict:
     """Every minute: take in first bookings, escalate alerts, overdue follow-ups and missed deadlines by their
     timers, send the daily crisis-team coverage digest, send what is unsent."""
@@ -36,6 +40,7 @@ def sweep() -> dict:
 
 
 @shared_task(name="cases.weekly_series")
+@sweep_recorded("cases.weekly_series", SCHEDULE)
 def weekly_series() -> int:
     """Recompute the early-warning series for this week and the last (late data lands in the right week)."""
     today = timezone.localdate()

@@ -18,6 +18,7 @@ urlpatterns = [
     path("workspace/", views.workspace, name="workspace"),
     path("console/", views.console, name="console"),
     path("alerts/panel/", views.alerts_panel, name="alerts_panel"),
+    path("alerts/latest/", views.alerts_latest, name="alerts_latest"),
     path("consultations/", views.consultations, name="consultations"),
     path("consultations/<int:pk>/", views.consultation_advise, name="consultation_advise"),
     path("tasks/", views.volunteer_tasks, name="volunteer_tasks"),

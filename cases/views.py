@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -256,6 +256,17 @@ def alerts_panel(request: HttpRequest) -> HttpResponse:
     """The open-alerts panel alone, polled by the workspace and console every 30 seconds (htmx)."""
     _case_worker_required(request)
     return render(request, "cases/partials/alerts.html", {"alerts": selectors.alerts_for_user(user=request.user)})
+
+
+@never_cache
+@login_required
+def alerts_latest(request: HttpRequest) -> HttpResponse:
+    """Polled every few seconds by an open workspace or console (alerts-live.js, as a background request): the
+    newest open alert that reached the person; the page reloads its alerts panel when the answer changes."""
+    _case_worker_required(request)  # first: to anyone else the address does not exist, whatever the method
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    return JsonResponse(selectors.alerts_latest(user=request.user))
 
 
 @login_required

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from .beat import SCHEDULE
+from .sweeps import sweep_recorded
+
 
 @shared_task(name="centers.community.workshop_promotion_notify")
 def workshop_promotion_notify_task(registration_id: int) -> bool:
@@ -17,6 +20,7 @@ def workshop_promotion_notify_task(registration_id: int) -> bool:
 
 
 @shared_task(name="centers.community.workshop_promotion_sweep")
+@sweep_recorded("centers.community.workshop_promotion_sweep", SCHEDULE)
 def workshop_promotion_sweep() -> int:
     """Send every waiting-list notice still due (a lost message or a dead worker delays it one minute)."""
     from .community_services import workshop_promotion_notify, workshop_promotions_due
@@ -25,6 +29,7 @@ def workshop_promotion_sweep() -> int:
 
 
 @shared_task(name="centers.community.workshop_reminder_sweep")
+@sweep_recorded("centers.community.workshop_reminder_sweep", SCHEDULE)
 def workshop_reminder_sweep() -> int:
     """Text everyone with a place at a workshop starting within a day, once each."""
     from .community_services import workshop_reminder_send, workshop_reminders_due

@@ -686,3 +686,6 @@ from .erasure_models import *  # noqa: E402, F403
 
 # Station evaluations and the officials' summary tables (issue 5).
 from .evaluation_models import *  # noqa: E402, F403
+
+# When each periodic sweep last ran, for /healthz and the outbox dispatcher.
+from .sweep_models import *  # noqa: E402, F403

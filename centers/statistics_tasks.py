@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from .beat import SCHEDULE
+from .sweeps import sweep_recorded
+
 
 @shared_task(name="centers.statistics.refresh_run")
 def summary_refresh_run(refresh_id: int) -> bool:
@@ -13,6 +16,7 @@ def summary_refresh_run(refresh_id: int) -> bool:
 
 
 @shared_task(name="centers.statistics.refresh_sweep")
+@sweep_recorded("centers.statistics.refresh_sweep", SCHEDULE)
 def summary_refresh_sweep() -> int:
     """Run every refresh request still pending (a lost message or a dead worker delays it one minute)."""
     from .statistics_services import summary_refresh_run as run
@@ -22,6 +26,7 @@ def summary_refresh_sweep() -> int:
 
 
 @shared_task(name="centers.statistics.refresh_nightly")
+@sweep_recorded("centers.statistics.refresh_nightly", SCHEDULE)
 def summary_refresh_nightly() -> int:
     """Every night: ask for a refresh of every center; the sweep (or the queued task) runs it."""
     from .statistics_services import summary_refresh_nightly as nightly

@@ -5,9 +5,12 @@ from __future__ import annotations
 from celery import shared_task
 
 from .audit import audit_anchor
+from .beat import SCHEDULE
+from .sweeps import sweep_recorded
 
 
 @shared_task(name="centers.audit.anchor")
+@sweep_recorded("centers.audit.anchor", SCHEDULE)
 def audit_anchor_hourly() -> int:
     """Anchor the audit chain; beat runs it every hour. Returns the anchored row id."""
     return audit_anchor().last_id

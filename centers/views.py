@@ -29,6 +29,7 @@ from .selectors import (
     staff_memberships,
     station_list_public,
 )
+from .sweeps import sweeps_late
 
 logger = logging.getLogger(__name__)
 
@@ -138,8 +139,11 @@ def favicon(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Database and broker state for load balancers: 200 when both answer, else 503."""
-    status = {"database": "ok", "broker": "ok"}
+    """Database, broker and sweeps for load balancers and monitoring: 200 when all are well, else 503.
+
+    A sweep on an interval is late when its last run is older than two intervals (the scheduler or every
+    worker has stopped); `sweeps` then names it. A sweep that has never run is not judged (a new install)."""
+    status = {"database": "ok", "broker": "ok", "sweeps": "ok"}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -147,6 +151,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception as exc:  # any driver error means "not answering"
         logger.warning("healthz: database check failed: %s", exc)
         status["database"] = "unavailable"
+        status["sweeps"] = "unknown"
+    else:
+        late = sweeps_late()
+        if late:
+            status["sweeps"] = "late: " + ", ".join(run.name for run in late)
+            logger.warning("healthz: %s", status["sweeps"])
     try:
         broker_ping()
     except Exception as exc:

@@ -9,12 +9,15 @@ the 500 page falls back to a fixed page that still lists the hotlines.
 from __future__ import annotations
 
 import logging
+import sys
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 from django.urls import reverse
 from django.utils.translation import gettext as _
+
+from .crisis_retry import mark_if_database_unavailable
 
 logger = logging.getLogger("fucheng.errors")
 
@@ -69,6 +72,7 @@ def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """500: something failed on our side; renders with the database down."""
+    mark_if_database_unavailable(request, sys.exc_info()[1])
     try:
         return _render(
             500,

@@ -90,6 +90,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: a post asking for help is run again while the database is briefly away (fucheng/crisis_retry.py).
+    "fucheng.crisis_retry.CrisisPostRetryMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -365,6 +367,13 @@ FUCHENG_AUDIT_KEYS = env("FUCHENG_AUDIT_KEYS", "" if PRODUCTION else f"dev:{_DEV
 # Every hour the chain's head and row count are written here as a signed file, one file per anchor, never
 # overwritten (point it at write-once storage); verify_audit compares them with the table.
 FUCHENG_AUDIT_ANCHOR_DIR = env("FUCHENG_AUDIT_ANCHOR_DIR", "" if PRODUCTION else str(VAR_DIR / "audit-anchors"))
+
+# A post asking for help is tried again after these pauses (seconds) while the database connection is lost or
+# refused; then the person gets the page that keeps their answers and sends them again.
+FUCHENG_CRISIS_RETRY_DELAYS = [float(x) for x in env_list("FUCHENG_CRISIS_RETRY_DELAYS", "0.5,1,2")]
+
+# The outbox dispatcher (manage.py dispatch_outbox) sends due messages this often, without the broker.
+FUCHENG_DISPATCH_INTERVAL_SECONDS = float(env("FUCHENG_DISPATCH_INTERVAL_SECONDS", "5") or 5)
 
 # --- Logging ---------------------------------------------------------------------
 LOGGING = {

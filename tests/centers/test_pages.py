@@ -93,7 +93,7 @@ def test_the_interface_is_chinese_by_default_and_english_on_request(client, resi
 def test_healthz_reports_both_services_up(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok", "sweeps": "ok"}
 
 
 def test_healthz_names_the_broker_when_it_is_down(client, monkeypatch):

@@ -132,6 +132,6 @@ def test_postgres_restart_is_reported_and_survived(portal):
     cluster.start()
     wait_for(lambda: _get(base + "/healthz")[0] == 200, timeout=30, what="healthz to recover")
     status, body = _get(base + "/healthz")
-    assert json.loads(body) == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert json.loads(body) == {"status": "ok", "database": "ok", "broker": "ok", "sweeps": "ok"}
     assert _get(base + "/")[0] == 200
     assert server.poll() is None, "the same gunicorn process answered throughout: it was never restarted"

@@ -1,4 +1,5 @@
-"""Run the whole portal for a first look: database, demo data, web server, Celery worker and beat.
+"""Run the whole portal for a first look: database, demo data, web server, Celery worker and beat, and the
+outbox dispatcher.
 
 The web server's and the worker's logs go to files under var/log/, so the terminal ends with what a
 newcomer needs: the address and the demo sign-ins.
@@ -43,6 +44,10 @@ class Command(BaseCommand):
                 + ["--concurrency", "2", "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME],
                 log_dir / "celery.log",
             ),
+            # Sends due messages every few seconds from the rows, without the broker (beside the worker).
+            "dispatcher": self._start(
+                [python, str(Path(settings.BASE_DIR) / "manage.py"), "dispatch_outbox"], log_dir / "dispatcher.log"
+            ),
             "web": self._start(
                 [python, str(Path(settings.BASE_DIR) / "manage.py"), "runserver", addr, "--noreload"],
                 log_dir / "web.log",
@@ -53,6 +58,9 @@ class Command(BaseCommand):
             self.stdout.write(sign_ins.getvalue())
             self.stdout.write(f"Logs: {log_dir / 'web.log'} (web, with the demo's text messages and emails)")
             self.stdout.write(f"      {log_dir / 'celery.log'} (Celery worker and beat: reminders, escalations)")
+            self.stdout.write(
+                f"      {log_dir / 'dispatcher.log'} (the outbox dispatcher: messages without the broker)"
+            )
             self.stdout.write(self.style.SUCCESS(f"Open http://{addr}/  (Ctrl+C stops everything)"))
             signal.signal(signal.SIGTERM, _interrupt)
             while all(process.poll() is None for process in processes.values()):

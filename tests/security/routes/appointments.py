@@ -3,7 +3,7 @@ waitlist and the calendar feed."""
 
 from __future__ import annotations
 
-from appointments.services import calendar_feed_ensure
+from appointments.services import calendar_feed_revoke
 
 from .. import builders as b
 from ..matrix import EVERYONE, SIGNED_IN, STAFF, Target, route
@@ -35,7 +35,8 @@ def _station(world, scope):
 
 
 def _feed(world, scope):
-    return Target(kwargs={"token": calendar_feed_ensure(user=world.users["counselor"]).token})
+    # Only a hash of the secret is kept: a new address gives the secret to request it with.
+    return Target(kwargs={"token": calendar_feed_revoke(user=world.users["counselor"]).secret})
 
 
 # Signed-in people who are not residents are sent back to the booking page with a message.

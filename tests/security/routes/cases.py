@@ -92,6 +92,7 @@ ROUTES = [
     # Staff landings.
     route("cases:workspace", CASE_WORKERS, post=200),
     route("cases:alerts_panel", CASE_WORKERS, post=200),
+    route("cases:alerts_latest", CASE_WORKERS, post=405),
     route("cases:console", {"supervisor"}, post=200),
     route("cases:consultations", {"expert"}, post=200),
     route("cases:consultation_advise", {"expert"}, post=200, target=_consultation),
