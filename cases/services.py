@@ -573,12 +573,13 @@ def case_set_group(*, case: Case, group, actor: User) -> Case:
 
 
 @transaction.atomic
-def case_record_consent(*, case: Case, actor: User) -> None:
-    """Staff record the person's (or, under 14, the guardian's) consent to keep a case record."""
+def case_record_consent(*, case: Case, actor: User, obtained_how: str | None = None) -> None:
+    """Staff record the person's (or, under 14, the guardian's) consent to keep a case record, with how it
+    was obtained (in person by default, on paper, by phone)."""
     _require(policies.can_work_case(actor, case))
-    consent_give(resident=case.resident, purpose=ConsentPurpose.CASE_RECORD, actor=actor)
+    consent_give(resident=case.resident, purpose=ConsentPurpose.CASE_RECORD, actor=actor, obtained_how=obtained_how)
     _event(case, actor, EventKind.CONSENT, to_value=ConsentPurpose.CASE_RECORD)
-    _audit(actor, "case.consent", case)
+    _audit(actor, "case.consent", case, obtained_how=obtained_how or "in_person")
 
 
 # --- crisis alerts ----------------------------------------------------------------------------------

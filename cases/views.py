@@ -17,8 +17,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from centers.audit import audit_page_view
 from centers.community_selectors import volunteer_training_state
+from centers.confirm import confirmation_page, confirmed
 from centers.consent import consent_text
-from centers.models import ConsentPurpose, Resident, Role
+from centers.errors import error_text
+from centers.models import ConsentObtained, ConsentPurpose, Resident, Role
 from centers.policies import can_record_erasure, center_ids_for, has_consent, has_role, resident_of
 from centers.privacy import latest_erasure_request
 from centers.security import client_ip
@@ -699,15 +701,39 @@ def case_take(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def case_consent(request: HttpRequest, pk: int) -> HttpResponse:
-    """Record the person's consent to a case record."""
-    return _case_action(
-        request,
-        pk,
-        "consent_form",
-        forms.EmptyForm(request.POST),
-        lambda case, d: services.case_record_consent(case=case, actor=request.user),
-        _("The consent is recorded."),
-    )
+    """Record the person's consent to a case record, after a confirmation that says how it was obtained."""
+    case = selectors.case_open_for(user=request.user, pk=pk, action="case.change")
+    if not policies.can_work_case(request.user, case):
+        raise Http404
+    staff_ways = [(value, label) for value, label in ConsentObtained.choices if value != ConsentObtained.ONLINE]
+    how = request.POST.get("obtained_how", "")
+    if not confirmed(request) or how not in dict(staff_ways):
+        return confirmation_page(
+            request,
+            title=_("Record the consent to keep a case record?"),
+            consequences=[
+                str(ConsentPurpose.CASE_RECORD.label) + ": " + str(consent_text(ConsentPurpose.CASE_RECORD)),
+                _(
+                    "It is recorded for %(name)s (for anyone under 14, as the guardian's consent), with today's date, "
+                    "this version of the text and how it was obtained."
+                )
+                % {"name": case.resident.full_name},
+            ],
+            confirm_label=_("Yes, record the consent"),
+            back_url=case.get_absolute_url(),
+            choice={"name": "obtained_how", "label": _("How was the consent obtained?"), "options": staff_ways},
+            error=_("Say how the consent was obtained.") if confirmed(request) else "",
+            status=400 if confirmed(request) else 200,
+        )
+    try:
+        services.case_record_consent(case=case, actor=request.user, obtained_how=how)
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    else:
+        messages.success(request, _("The consent is recorded."))
+    return redirect(case)
 
 
 @login_required

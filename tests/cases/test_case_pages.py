@@ -259,3 +259,19 @@ def test_the_case_list_finds_a_person_by_name_or_number(client_for, counselor, o
     assert open_case.reference in page and "另一位" not in page
     page = client.get(reverse("cases:case_list"), {"q": "另一"}).content.decode()
     assert "另一位" in page and "陈小明" not in page
+
+
+def test_recording_a_consent_asks_how_it_was_obtained_and_keeps_it(client_for, open_case, counselor):
+    from centers.models import ConsentPurpose, ConsentRecord
+
+    client = client_for(counselor)
+    url = reverse("cases:case_consent", args=[open_case.pk])
+    asked = client.post(url)
+    page = asked.content.decode()
+    assert asked.status_code == 200 and "obtained_how" in page and not ConsentRecord.objects.exists()
+    missing = client.post(url, {"confirmed": "yes"})
+    assert missing.status_code == 400 and not ConsentRecord.objects.exists()
+    done = client.post(url, {"confirmed": "yes", "obtained_how": "phone"})
+    assert done.status_code == 302
+    consent = ConsentRecord.objects.get(resident=open_case.resident, purpose=ConsentPurpose.CASE_RECORD)
+    assert consent.obtained_how == "phone"

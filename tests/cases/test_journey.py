@@ -53,7 +53,7 @@ def test_acute_self_check_to_closure(
     alert = CrisisAlert.objects.get(case=case)
     client.post(reverse("cases:alert_ack", args=[alert.pk]))
     client.post(reverse("cases:alert_contact", args=[alert.pk]))
-    client.post(reverse("cases:case_consent", args=[case.pk]))
+    client.post(reverse("cases:case_consent", args=[case.pk]), {"confirmed": "yes", "obtained_how": "paper"})
     client.post(reverse("cases:case_consult", args=[case.pk]), {"expert": expert.pk, "question": "请评估"})
     for stage in (Stage.ASSESS, Stage.DISPATCH, Stage.INTERVENE, Stage.FOLLOW_UP):
         assert (

@@ -132,7 +132,7 @@ ROUTES = [
     _case_action("case_group", post=302, mutates=True),
     _case_action("case_contact", post=302, mutates=True),
     _case_action("case_take", post=302, mutates=True),
-    _case_action("case_consent", post=302, mutates=True),
+    _case_action("case_consent", post=200),  # asks first: how was the consent obtained?
     route("cases:case_screening", CASE_WORKERS, post=400, target=_case_questionnaire, reach=CENTER_WIDE),
     # Crisis alerts: whoever works the case acknowledges and records the first contact.
     route("cases:alert_ack", CASE_WORKERS, get=None, post=302, target=_alert, reach=CENTER_WIDE),
