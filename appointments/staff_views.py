@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from centers import hooks
 from centers.audit import audit_page_view, audit_record
 from centers.confirm import confirmation_page, confirmed
-from centers.errors import error_text
+from centers.errors import error_text, form_errors
 from centers.models import Center, Membership, Role, Station, User
 from centers.policies import center_ids_for, has_role, station_ids_for
 from centers.selectors import DUTY_CRISIS_TEAM, duty_gaps, duty_roles_for_shift
@@ -169,11 +169,7 @@ def session_complete(request: HttpRequest, pk: int) -> HttpResponse:
         except PermissionDenied as exc:
             raise Http404 from exc
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error_text(exc))
+            form_errors(form, exc)
         else:
             messages.success(request, _("Session completed."))
             return redirect("appointments:session", pk=appointment.pk)
@@ -455,11 +451,7 @@ def availability_list(request: HttpRequest) -> HttpResponse:
         except PermissionDenied as exc:
             raise Http404 from exc
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc.messages)
+            form_errors(form, exc)
         else:
             messages.success(request, _("Availability published; the free times are open for booking."))
             url = reverse("appointments:availability")
@@ -640,11 +632,7 @@ def roster_add(request: HttpRequest) -> HttpResponse:
         except PermissionDenied:
             form.add_error(None, _("You may not plan this duty."))
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc.messages)
+            form_errors(form, exc)
         else:
             messages.success(request, _("Shift added."))
             return redirect("appointments:roster")

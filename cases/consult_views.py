@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from centers.confirm import confirmation_page, confirmed
 from centers.consent import consent_text
+from centers.errors import form_errors
 from centers.models import ConsentPurpose
 from centers.policies import has_consent
 from centers.services import consent_give
@@ -29,7 +30,7 @@ from . import consult_services as services
 from .consult_models import MESSAGE_MAX_LENGTH
 from .consult_providers import transcript
 from .models import Tier
-from .views import _form_errors, _posted
+from .views import _posted
 
 POLL_SECONDS = 3
 
@@ -75,7 +76,7 @@ def home(request: HttpRequest) -> HttpResponse:
                     actor=request.user, resident=person, text=form.cleaned_data["text"]
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                form_errors(form, exc)
             else:
                 return redirect(conversation)
         return render(request, "cases/consult/home.html", _home_context(request, subjects, form), status=400)
@@ -94,7 +95,7 @@ def consent(request: HttpRequest, resident_pk: int) -> HttpResponse:
             try:
                 consent_give(resident=person, purpose=ConsentPurpose.ONLINE_COUNSELING, actor=request.user)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                form_errors(form, exc)
             except PermissionDenied as exc:
                 raise Http404 from exc
             else:
@@ -140,7 +141,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.message_send(conversation=found, actor=request.user, text=form.cleaned_data["text"])
             except ValidationError as exc:
-                _form_errors(form, exc)
+                form_errors(form, exc)
             else:
                 return redirect(found)
         found.refresh_from_db()
@@ -285,7 +286,7 @@ def _staff_action(request: HttpRequest, pk: int, form, act, success: str, form_n
             if form is None:
                 messages.error(request, " ".join(exc.messages))
                 return redirect("consult:staff_conversation", pk=found.pk)
-            _form_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, success)
             return redirect("consult:staff_conversation", pk=found.pk)
@@ -366,7 +367,7 @@ def open_case(request: HttpRequest, pk: int) -> HttpResponse:
         except PermissionDenied as exc:
             raise Http404 from exc
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("The conversation is linked to case %(ref)s.") % {"ref": case.reference})
             return redirect(case)

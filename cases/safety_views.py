@@ -11,12 +11,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from centers.errors import form_errors
 from centers.policies import resident_of
 
 from . import safety_selectors as selectors
 from . import safety_services as services
 from .safety_forms import EmergencyContactForm, EmergencyContactUseForm, SafetyPlanForm
-from .views import _form_errors
 
 
 @login_required
@@ -35,7 +35,7 @@ def case_safety_plan(request: HttpRequest, pk: int) -> HttpResponse:
                     written_with_person=form.cleaned_data["written_with_person"],
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                form_errors(form, exc)
             except PermissionDenied as exc:
                 raise Http404 from exc
             else:
@@ -71,7 +71,7 @@ def case_emergency_contacts(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.emergency_contact_add(case=case, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
         except PermissionDenied as exc:
             raise Http404 from exc
         else:
@@ -94,7 +94,7 @@ def emergency_contact_use(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.emergency_contact_use(contact=contact, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
         except PermissionDenied as exc:
             raise Http404 from exc
         else:

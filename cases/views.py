@@ -19,7 +19,7 @@ from centers.audit import audit_page_view
 from centers.community_selectors import volunteer_training_state
 from centers.confirm import confirmation_page, confirmed
 from centers.consent import consent_text
-from centers.errors import error_text
+from centers.errors import error_text, form_errors
 from centers.models import ConsentObtained, ConsentPurpose, Resident, Role
 from centers.policies import can_record_erasure, center_ids_for, has_consent, has_role, resident_of
 from centers.privacy import latest_erasure_request
@@ -35,18 +35,6 @@ from .safety_selectors import safety_plan_current
 WORKSPACE_QUEUE = 20
 
 # --- helpers ------------------------------------------------------------------------------------------
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form, field by field where it names fields."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            target = field if field in form.fields else None
-            for error in errors:
-                form.add_error(target, error)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 def _posted(request: HttpRequest):
@@ -84,7 +72,7 @@ def help_now(request: HttpRequest) -> HttpResponse:
             try:
                 services.help_now_request(actor=request.user, phone=form.cleaned_data["phone"], resident=resident)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                form_errors(form, exc)
             else:
                 messages.success(request, help_now_next_steps(form.cleaned_data["phone"]))
                 return redirect("cases:help_now")
@@ -111,7 +99,7 @@ def _visitor_callback(request: HttpRequest) -> HttpResponse:
                 client_address=client_ip(request),
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, help_now_next_steps(callback.phone))
             return redirect("cases:help_now")
@@ -157,7 +145,7 @@ def self_check_consent(request: HttpRequest, resident_pk: int) -> HttpResponse:
         try:
             services.screening_consent_give(resident=person, actor=request.user)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("Thank you. Your consent is recorded; you can withdraw it at any time."))
             return redirect("cases:self_check")
@@ -186,7 +174,7 @@ def self_check_take(request: HttpRequest, resident_pk: int, instrument: str) -> 
                     resident=person, instrument=instrument, answers=form.cleaned_data, actor=request.user
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                form_errors(form, exc)
             else:
                 if screening.acute or (screening.item9 or 0) >= 2:
                     return redirect("cases:self_check_help", pk=screening.pk)
@@ -384,7 +372,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
                 if data["consent"]:
                     services.case_record_consent(case=case, actor=request.user)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
         else:
             if created:
                 messages.success(request, _("Case %(ref)s opened.") % {"ref": case.reference})
@@ -557,7 +545,7 @@ def _case_action(
         try:
             act(case, form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
         except PermissionDenied as exc:
             raise Http404 from exc
         else:
@@ -779,7 +767,7 @@ def case_screening(request: HttpRequest, pk: int, instrument: str) -> HttpRespon
                 resident=case.resident, instrument=instrument, answers=form.cleaned_data, actor=request.user, case=case
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -927,7 +915,7 @@ def referral_update(request: HttpRequest, pk: int) -> HttpResponse:
                 feedback=form.cleaned_data["feedback"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("Referral updated."))
             return redirect(referral.case)
@@ -952,7 +940,7 @@ def partner_feedback(request: HttpRequest, token: str) -> HttpResponse:
                 token=token, status=form.cleaned_data["status"], feedback=form.cleaned_data["feedback"]
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
         except PermissionDenied:
             return render(request, "cases/partner_feedback_gone.html", status=404)
         else:
@@ -982,7 +970,7 @@ def followup_done(request: HttpRequest, pk: int) -> HttpResponse:
                 outcome=form.cleaned_data["outcome"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("Follow-up recorded."))
             if policies.can_work_case(request.user, follow_up.case):
@@ -1013,7 +1001,7 @@ def followup_assign(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.followup_assign(follow_up=follow_up, assignee=form.cleaned_data["assignee"], actor=request.user)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("Follow-up assigned."))
             return redirect(follow_up.case)
@@ -1039,7 +1027,7 @@ def consultation_advise(request: HttpRequest, pk: int) -> HttpResponse:
                 consultation=consultation, advice=form.cleaned_data["advice"], actor=request.user
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("Thank you: your advice is on the case."))
             return redirect("cases:consultations")

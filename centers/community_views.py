@@ -39,20 +39,9 @@ from .community_policies import (
     volunteer_scope,
     workshop_scope,
 )
+from .errors import error_text, form_errors
 from .models import Center, Role, Station, User
 from .policies import has_role, resident_of
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
-def _message_errors(request: HttpRequest, exc: ValidationError) -> None:
-    messages.error(request, " ".join(exc.messages))
 
 
 def _stations(scope: CommunityScope):
@@ -135,7 +124,7 @@ def workshop_register(request: HttpRequest, pk: int) -> HttpResponse:
                 note=form.cleaned_data["note"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
         else:
             if registration.status == RegistrationStatus.CONFIRMED:
                 messages.success(request, _("Your place is confirmed. We look forward to seeing you."))
@@ -180,7 +169,7 @@ def registration_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         svc.workshop_registration_cancel(registration=registration, actor=request.user)
     except ValidationError as exc:
-        _message_errors(request, exc)
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("Your registration is cancelled."))
     return redirect("centers:my_workshops")
@@ -235,7 +224,7 @@ def staff_workshop_create(request: HttpRequest) -> HttpResponse:
                 capacity=data["capacity"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
         except PermissionDenied as exc:
             raise Http404 from exc
         else:
@@ -285,7 +274,7 @@ def staff_workshop_capacity(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             svc.workshop_capacity_change(actor=request.user, workshop=workshop, capacity=form.cleaned_data["capacity"])
         except ValidationError as exc:
-            _message_errors(request, exc)
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("Places updated."))
     else:
@@ -309,7 +298,7 @@ def staff_workshop_register(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         registration = svc.workshop_register(workshop=workshop, resident=resident, actor=request.user)
     except ValidationError as exc:
-        _message_errors(request, exc)
+        messages.error(request, error_text(exc))
     else:
         messages.success(
             request,
@@ -329,7 +318,7 @@ def staff_registration_cancel(request: HttpRequest, pk: int, registration_pk: in
     try:
         svc.workshop_registration_cancel(registration=registration, actor=request.user)
     except ValidationError as exc:
-        _message_errors(request, exc)
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("Registration of %(name)s cancelled.") % {"name": registration.resident.full_name})
     return redirect("centers:staff_workshop_detail", pk=pk)
@@ -346,7 +335,7 @@ def staff_workshop_duty(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             svc.workshop_duty_assign(actor=request.user, workshop=workshop, volunteer=form.cleaned_data["volunteer"])
         except ValidationError as exc:
-            _message_errors(request, exc)
+            messages.error(request, error_text(exc))
         except PermissionDenied:
             messages.error(request, _("You do not manage this volunteer."))
         else:
@@ -364,7 +353,7 @@ def staff_workshop_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         svc.workshop_cancel(actor=request.user, workshop=workshop)
     except ValidationError as exc:
-        _message_errors(request, exc)
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("Workshop cancelled; everyone registered is being told by SMS."))
     return redirect("centers:staff_workshop_detail", pk=pk)
@@ -392,7 +381,7 @@ def staff_workshop_attendance(request: HttpRequest, pk: int) -> HttpResponse:
                 duty_done_ids=form.cleaned_data["duties_done"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -441,7 +430,7 @@ def volunteer_register(request: HttpRequest) -> HttpResponse:
                 first_name=data["first_name"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
         else:
             membership = user.memberships.get(role=Role.VOLUNTEER)
             messages.success(request, _("Volunteer registered. Record their training before giving them tasks."))
@@ -499,7 +488,7 @@ def volunteer_training_add(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, center=membership.center, user=membership.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("Training recorded."))
             return redirect("centers:volunteer_detail", pk=pk)
@@ -527,7 +516,7 @@ def volunteer_task_assign(request: HttpRequest, pk: int) -> HttpResponse:
                 hours=data["hours"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("Task assigned."))
             return redirect("centers:volunteer_detail", pk=pk)
@@ -556,7 +545,7 @@ def volunteer_task_done(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         svc.volunteer_task_complete(actor=request.user, task=task)
     except ValidationError as exc:
-        _message_errors(request, exc)
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("Task marked done; its hours are counted."))
     return redirect("centers:volunteer_detail", pk=membership.pk)
@@ -571,7 +560,7 @@ def volunteer_task_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         svc.volunteer_task_cancel(actor=request.user, task=task)
     except ValidationError as exc:
-        _message_errors(request, exc)
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("Task withdrawn."))
     return redirect("centers:volunteer_detail", pk=membership.pk)
@@ -603,7 +592,7 @@ def training_create(request: HttpRequest) -> HttpResponse:
                 actor=request.user, center=_center_for(scope, data["station"]), **data
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("Training scheduled."))
             return redirect("centers:training_detail", pk=session.pk)
@@ -625,7 +614,7 @@ def training_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             svc.training_attendance_set(actor=request.user, session=session, attendees=form.cleaned_data["attendees"])
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("Attendance saved."))
             return redirect("centers:training_detail", pk=pk)
@@ -670,7 +659,7 @@ def group_create(request: HttpRequest) -> HttpResponse:
         try:
             group = svc.service_group_create(actor=request.user, center=center, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("Service group formed."))
             return redirect("centers:group_detail", pk=group.pk)
@@ -716,7 +705,7 @@ def group_members(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             svc.service_group_members_set(actor=request.user, group=group, members=form.cleaned_data["members"])
         except ValidationError as exc:
-            _message_errors(request, exc)
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("Members updated."))
     else:
@@ -734,7 +723,7 @@ def group_dissolve(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         svc.service_group_dissolve(actor=request.user, group=group)
     except ValidationError as exc:
-        _message_errors(request, exc)
+        messages.error(request, error_text(exc))
         return redirect("centers:group_detail", pk=pk)
     messages.success(request, _("The group is dissolved."))
     return redirect("centers:group_list")

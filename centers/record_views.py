@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .audit import audit_record
+from .errors import form_errors
 from .policies import supervised_center_ids
 from .record_selectors import merge_preview, resident_for_merge, resident_search_for_staff
 from .record_services import resident_merge
@@ -71,11 +72,7 @@ def resident_merge_confirm(request: HttpRequest) -> HttpResponse:
         except PermissionDenied as exc:
             raise Http404 from exc
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc.messages)
+            form_errors(form, exc)
         else:
             messages.success(
                 request,

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from .errors import form_errors
 from .models import Role
 from .policies import center_ids_for
 from .selectors import staff_membership_for_manager, staff_memberships_of_center, supervised_center
@@ -55,8 +56,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
                 station=data["station"],
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_errors(form, exc)
         else:
             messages.success(
                 request,

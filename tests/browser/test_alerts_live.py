@@ -8,6 +8,7 @@ import pytest
 
 from cases.models import CrisisAlert
 from centers.models import Role
+from tests.browser_support import sign_up_by_phone
 from tests.factories import put_on_duty
 
 from .checks import zh
@@ -27,14 +28,7 @@ HTMLMediaElement.prototype.play = function () {
 
 
 def _sign_up(page, station, name, phone, password):
-    page.goto("/accounts/signup/")
-    page.fill("input[name=full_name]", name)
-    page.select_option("select[name=station]", str(station.pk))
-    page.fill("input[name=phone]", phone)
-    page.fill("input[name=password1]", password)
-    page.fill("input[name=password2]", password)
-    page.click("form[action='/accounts/signup/'] button[type=submit]")
-    page.wait_for_url("**/me/")
+    sign_up_by_phone(page, station=station, full_name=name, phone=phone, password=password)
 
 
 def test_both_workspaces_show_a_new_alert_within_5_seconds(browser, live_server, station, center, make_staff, password):

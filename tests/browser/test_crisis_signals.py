@@ -6,6 +6,7 @@ import pytest
 from cases.models import CrisisAlert
 from centers.models import ConsentPurpose, Resident, Role
 from centers.services import consent_give
+from tests.browser_support import sign_up_by_phone
 from tests.factories import put_on_duty
 
 from .checks import assert_fits_phone, zh
@@ -17,14 +18,7 @@ PEOPLE = [("周小北", "13900001111"), ("吴晓南", "13900002222")]
 
 
 def _sign_up(page, station, name, phone, password):
-    page.goto("/accounts/signup/")
-    page.fill("input[name=full_name]", name)
-    page.select_option("select[name=station]", str(station.pk))
-    page.fill("input[name=phone]", phone)
-    page.fill("input[name=password1]", password)
-    page.fill("input[name=password2]", password)
-    page.click("form[action='/accounts/signup/'] button[type=submit]")
-    page.wait_for_url("**/me/")
+    sign_up_by_phone(page, station=station, full_name=name, phone=phone, password=password)
 
 
 def test_two_new_residents_ask_twice_and_the_counselor_sees_each_request(

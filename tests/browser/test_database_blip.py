@@ -6,6 +6,7 @@ from django.db import OperationalError
 
 from cases.models import CallbackRequest
 from centers.models import Role
+from tests.browser_support import sign_up_by_phone
 from tests.factories import put_on_duty
 
 from .checks import assert_fits_phone, zh
@@ -36,14 +37,7 @@ def database_away(monkeypatch):
 
 
 def _sign_up(page, station, name, phone, password):
-    page.goto("/accounts/signup/")
-    page.fill("input[name=full_name]", name)
-    page.select_option("select[name=station]", str(station.pk))
-    page.fill("input[name=phone]", phone)
-    page.fill("input[name=password1]", password)
-    page.fill("input[name=password2]", password)
-    page.click("form[action='/accounts/signup/'] button[type=submit]")
-    page.wait_for_url("**/me/")
+    sign_up_by_phone(page, station=station, full_name=name, phone=phone, password=password)
 
 
 def test_two_residents_resend_their_help_now_after_the_database_is_back(

@@ -8,6 +8,7 @@ from django.test import Client
 from cases.models import CaseNote, Channel
 from cases.services import case_assign, case_intake, note_add
 from centers.models import ErasureRequest, Resident
+from tests.browser_support import sign_up_by_phone
 
 from .checks import assert_fits_phone, zh
 from .conftest import screenshot
@@ -16,14 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _sign_up(page, name: str, phone: str, station, password: str) -> Resident:
-    page.goto("/accounts/signup/")
-    page.fill("input[name=full_name]", name)
-    page.select_option("select[name=station]", str(station.pk))
-    page.fill("input[name=phone]", phone)
-    page.fill("input[name=password1]", password)
-    page.fill("input[name=password2]", password)
-    page.click("form[action='/accounts/signup/'] button[type=submit]")
-    page.wait_for_url("**/me/")
+    sign_up_by_phone(page, station=station, full_name=name, phone=phone, password=password)
     return Resident.objects.get(full_name=name)
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import pgettext
 
 from cases.selectors import case_page_for
 from centers.models import Resident, Role
+from tests.browser_support import sign_up_by_phone
 from tests.cases.factories import CaseFactory
 
 from .checks import assert_fits_phone, zh
@@ -21,14 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def _sign_up(page, *, name: str, phone: str, station, password: str) -> Resident:
     page.context.clear_cookies()
-    page.goto("/accounts/signup/")
-    page.fill("input[name=full_name]", name)
-    page.select_option("select[name=station]", str(station.pk))
-    page.fill("input[name=phone]", phone)
-    page.fill("input[name=password1]", password)
-    page.fill("input[name=password2]", password)
-    page.click("form[action='/accounts/signup/'] button[type=submit]")
-    page.wait_for_url("**/me/")
+    sign_up_by_phone(page, station=station, full_name=name, phone=phone, password=password)
     return Resident.objects.get(full_name=name)
 
 

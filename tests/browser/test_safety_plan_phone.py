@@ -7,6 +7,7 @@ from cases.models import Channel
 from cases.safety_services import safety_plan_save
 from cases.services import case_assign, case_intake
 from centers.models import Resident
+from tests.browser_support import sign_up_by_phone
 
 from .checks import assert_fits_phone, zh
 from .conftest import screenshot
@@ -34,14 +35,7 @@ PLANS = {
 
 
 def _sign_up(page, name: str, phone: str, station, password: str) -> Resident:
-    page.goto("/accounts/signup/")
-    page.fill("input[name=full_name]", name)
-    page.select_option("select[name=station]", str(station.pk))
-    page.fill("input[name=phone]", phone)
-    page.fill("input[name=password1]", password)
-    page.fill("input[name=password2]", password)
-    page.click("form[action='/accounts/signup/'] button[type=submit]")
-    page.wait_for_url("**/me/")
+    sign_up_by_phone(page, station=station, full_name=name, phone=phone, password=password)
     return Resident.objects.get(full_name=name)
 
 
