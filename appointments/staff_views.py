@@ -636,6 +636,9 @@ def roster_add(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Shift added."))
             return redirect("appointments:roster")
+    # The form is far down a long page: the reason is said at the top as well.
+    reasons = " ".join(str(error) for errors in form.errors.values() for error in errors)
+    messages.error(request, _("The shift was not added: %(reasons)s") % {"reasons": reasons})
     return _roster_page(request, center, form=form, status=400)
 
 

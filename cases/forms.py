@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from centers.models import mainland_mobile
 
+from .callback_services import phone_normalise
 from .instruments import Instrument
 from .models import Channel, CrisisPhase, ReferralBasis, ReferralStatus, SpecialTag, Stage, Tier
 
@@ -55,12 +57,20 @@ class ConsentForm(forms.Form):
 
 
 class HelpNowForm(forms.Form):
+    """A signed-in resident's "help now": a number to call back, mobile or landline (as for a visitor)."""
+
     phone = forms.CharField(
         label=_("Number to call you back on"),
-        max_length=11,
-        validators=[mainland_mobile],
+        max_length=20,
+        help_text=_("A mobile number or a landline with its area code, e.g. 13812341234 or 028-88880000."),
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
+
+    def clean_phone(self) -> str:
+        try:
+            return phone_normalise(self.cleaned_data["phone"])
+        except ValidationError as exc:  # the service names the field; here it is this field's own error
+            raise ValidationError(exc.messages) from exc
 
 
 class VisitorCallbackForm(forms.Form):

@@ -27,9 +27,14 @@ class ErasureForm(forms.Form):
         initial=False,
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, record_kept: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        if record_kept:  # the tick says what really happens: the counseling record stays
+            self.fields["confirm"].label = _(
+                "I understand that my consents are withdrawn and my account is closed, and that my counseling "
+                "record is kept as explained above."
+            )
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]

@@ -179,7 +179,8 @@ def erase_me(request: HttpRequest) -> HttpResponse:
     resident = resident_of(request.user)
     if resident is None or resident.anonymised_at is not None:
         raise Http404
-    form = ErasureForm(request.POST if request.method == "POST" else None, user=request.user)
+    holds = person_record_holds(resident=resident)
+    form = ErasureForm(request.POST if request.method == "POST" else None, user=request.user, record_kept=bool(holds))
     if request.method == "POST" and form.is_valid():
         try:
             erasure = person_anonymise(resident=resident, actor=request.user)
@@ -191,7 +192,6 @@ def erase_me(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Your data has been erased and your account closed."))
                 return redirect("centers:home")
             return render(request, "centers/erasure_done.html", {"erasure": erasure, "for_staff": False})
-    holds = person_record_holds(resident=resident)
     return render(
         request,
         "centers/erase_me.html",

@@ -144,3 +144,10 @@ def test_erasing_a_person_keeps_callback_numbers_while_the_case_is_live_and_blan
     services.person_anonymise(resident=resident, actor=None)
     assert alert.requests.count() == 2
     assert set(alert.requests.values_list("phone", flat=True)) == {""}
+
+
+def test_a_resident_can_leave_a_landline_for_the_callback(client_for, resident_user, resident, on_duty):
+    response = client_for(resident_user).post(reverse("cases:help_now"), {"phone": "028-88880000"})
+    assert response.status_code in (200, 302)
+    alert = CrisisAlert.objects.get(case__resident=resident)
+    assert alert.callback_phone == "028-88880000", "the whole number, not cut at 11 characters"
