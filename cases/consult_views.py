@@ -69,8 +69,9 @@ def home(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             person = next(p for p in subjects if p.pk == form.cleaned_data["person"])
             if not has_consent(person, ConsentPurpose.ONLINE_COUNSELING):
+                # The consent page carries the message, so nothing the person wrote is lost on the way.
                 messages.info(request, _("Please give your consent to online counseling first."))
-                return redirect("consult:consent", resident_pk=person.pk)
+                return _consent_page(request, person, forms.ConsentForm(), carried_text=form.cleaned_data["text"])
             try:
                 conversation = services.conversation_start(
                     actor=request.user, resident=person, text=form.cleaned_data["text"]
@@ -85,29 +86,52 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def consent(request: HttpRequest, resident_pk: int) -> HttpResponse:
-    """The separate consent for online counseling (a guardian's for a child under 14)."""
+    """The separate consent for online counseling (a guardian's for a child under 14); a message written before
+    it is carried through and sent once the consent is given."""
     person = next((p for p in selectors.conversation_subjects(user=request.user) if p.pk == resident_pk), None)
     if person is None:
         raise Http404
     form = forms.ConsentForm(_posted(request))
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                consent_give(resident=person, purpose=ConsentPurpose.ONLINE_COUNSELING, actor=request.user)
-            except ValidationError as exc:
-                form_errors(form, exc)
-            except PermissionDenied as exc:
-                raise Http404 from exc
-            else:
-                messages.success(request, _("Thank you. Your consent is recorded; you can withdraw it at any time."))
+    carried_text = request.POST.get("text", "").strip() if request.method == "POST" else ""
+    if request.method != "POST":
+        return _consent_page(request, person, form)
+    if form.is_valid():
+        try:
+            consent_give(resident=person, purpose=ConsentPurpose.ONLINE_COUNSELING, actor=request.user)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        except PermissionDenied as exc:
+            raise Http404 from exc
+        else:
+            messages.success(request, _("Thank you. Your consent is recorded; you can withdraw it at any time."))
+            if not carried_text:
                 return redirect("consult:home")
-        status = 400
-    else:
-        status = 200
+            subjects = selectors.conversation_subjects(user=request.user)
+            start = forms.StartForm({"person": person.pk, "text": carried_text}, subjects=subjects)
+            if start.is_valid():
+                try:
+                    conversation = services.conversation_start(
+                        actor=request.user, resident=person, text=start.cleaned_data["text"]
+                    )
+                except ValidationError as exc:
+                    form_errors(start, exc)
+                else:
+                    return redirect(conversation)
+            # The message could not be sent: the start page shows it again, with the reason.
+            return render(request, "cases/consult/home.html", _home_context(request, subjects, start), status=400)
+    return _consent_page(request, person, form, carried_text=carried_text, status=400)
+
+
+def _consent_page(request: HttpRequest, person, form, *, carried_text: str = "", status: int = 200) -> HttpResponse:
     return render(
         request,
         "cases/consult/consent.html",
-        {"form": form, "person": person, "text": consent_text(ConsentPurpose.ONLINE_COUNSELING)},
+        {
+            "form": form,
+            "person": person,
+            "text": consent_text(ConsentPurpose.ONLINE_COUNSELING),
+            "carried_text": carried_text,
+        },
         status=status,
     )
 

@@ -47,11 +47,11 @@ def test_entry_points_on_the_resident_home_and_the_help_page(writer, night, engl
 
 def test_consent_then_the_whole_exchange_through_the_pages(resident, night, english):
     resident_client = _client(resident.user)
-    start = resident_client.post(reverse("consult:home"), {"person": resident.pk, "text": "我最近总是失眠"})
-    assert start.status_code == 302 and start["Location"] == reverse("consult:consent", args=[resident.pk])
-    assert resident_client.post(start["Location"], {"agree": "on"}).status_code == 302
-
-    start = resident_client.post(reverse("consult:home"), {"person": resident.pk, "text": "我最近总是失眠"})
+    asked = resident_client.post(reverse("consult:home"), {"person": resident.pk, "text": "我最近总是失眠"})
+    # The consent page comes first and carries the message; agreeing sends it.
+    assert asked.status_code == 200 and 'data-testid="message-kept"' in asked.content.decode()
+    consent_url = reverse("consult:consent", args=[resident.pk])
+    start = resident_client.post(consent_url, {"agree": "on", "text": "我最近总是失眠"})
     conversation = Conversation.objects.get(resident=resident)
     assert start["Location"] == reverse("consult:conversation", args=[conversation.pk])
     page = resident_client.get(start["Location"]).content.decode()

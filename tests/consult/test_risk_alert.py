@@ -78,3 +78,21 @@ def test_through_the_pages_the_resident_sees_the_hotlines_and_the_counselor_the_
     workspace = _client(night).get(reverse("cases:workspace")).content.decode()
     assert 'data-testid="open-alerts"' in workspace and case.reference in workspace
     assert Notification.objects.filter(alert__case=case, user=night, channel="workspace").exists()
+
+
+def test_a_message_written_before_the_consent_is_kept_and_sent_once_it_is_given(center, station, night):
+    """Nothing the person wrote is lost: the consent page carries the message and sends it on agreeing."""
+    stranger = ResidentFactory(center=center, station=station, user=UserFactory(), full_name="新来的", phone="")
+    client = _client(stranger.user)
+    asked = client.post(reverse("consult:home"), {"person": stranger.pk, "text": "我不想活了，药已经准备好了"})
+    page = asked.content.decode()
+    assert asked.status_code == 200 and 'data-testid="message-kept"' in page and "药已经准备好了" in page
+    assert not CrisisAlert.objects.exists()
+    done = client.post(
+        reverse("consult:consent", args=[stranger.pk]), {"agree": "on", "text": "我不想活了，药已经准备好了"}
+    )
+    assert done.status_code == 302
+    conversation = stranger.conversations.get()
+    assert done["Location"] == conversation.get_absolute_url()
+    assert [m.body for m in conversation.messages.all() if m.kind == "resident"] == ["我不想活了，药已经准备好了"]
+    assert CrisisAlert.objects.filter(case__resident=stranger, acknowledged_at__isnull=True).exists()
