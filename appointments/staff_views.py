@@ -225,10 +225,12 @@ def staff_book_confirm(request: HttpRequest, slot_id: int) -> HttpResponse:
         return redirect("appointments:staff_book")
     query = request.GET.get("q", "")
     residents = selectors.residents_for_staff(user=request.user, center=slot.center, query=query)
+    if query.strip() and not selectors.resident_query_usable(query):
+        messages.info(request, _("Type at least two characters of the name, or the whole mobile number."))
     form = StaffBookForm(
         request.POST if request.method == "POST" else None,
         residents=selectors.residents_for_staff(user=request.user, center=slot.center),
-        shown=residents[:50],
+        shown=residents[:50] if query.strip() else [],
         needs_address=slot.service == Service.HOME_VISIT,
     )
     if request.method == "GET":

@@ -76,15 +76,15 @@ ROUTES = [
         )
         for name in ("check_in", "complete", "no_show")
     ),
-    # Staff who book for callers also cancel for them: counselors and the supervisor for the whole
-    # center, a station manager at their station.
+    # Staff who book for callers also cancel for them: the supervisor for the whole center, a counselor
+    # and a station manager at their station (a counselor also their own appointments elsewhere).
     route(
         "appointments:staff_cancel",
         BOOKING_STAFF,
         get=None,
         post=302,
         target=_appointment,
-        reach={"counselor": {"other_station"}, "supervisor": {"other_station"}},
+        reach={"supervisor": {"other_station"}},
         mutates=True,
     ),
     # Staff move a booking to another free time (an empty choice goes back to the page with a message).
@@ -93,7 +93,7 @@ ROUTES = [
         BOOKING_STAFF,
         post=302,
         target=_appointment,
-        reach={"counselor": {"other_station"}, "supervisor": {"other_station"}},
+        reach={"supervisor": {"other_station"}},
     ),
     route("appointments:staff_book", BOOKING_STAFF, post=200),
     route(
