@@ -31,7 +31,13 @@ from .forms import (
     parse_day,
 )
 from .models import Appointment, AppointmentStatus, CalendarFeed, Place, Service, feed_token_hash
-from .policies import can_manage_roster, can_see_station, can_view_roster, is_supervisor_of
+from .policies import (
+    can_manage_roster,
+    can_see_station,
+    can_view_roster,
+    is_supervisor_of,
+    staff_can_see_appointment,
+)
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -308,6 +314,9 @@ def station_week(request: HttpRequest, station_id: int) -> HttpResponse:
     if not can_see_station(request.user, station):
         raise Http404
     slots = list(selectors.station_week(user=request.user, station=station, week_start=start))
+    for slot in slots:  # who booked: only on the appointments the viewer may open (their station's, their own)
+        for appointment in slot.active_appointments:
+            appointment.shown_to_viewer = staff_can_see_appointment(request.user, appointment)
     days = []
     for offset in range(7):
         day = start + dt.timedelta(days=offset)

@@ -136,3 +136,13 @@ def test_a_person_of_another_station_cannot_be_booked_by_picking_their_id(east_a
     )
     assert response.status_code == 200
     assert not Appointment.objects.filter(resident=west_person).exists()
+
+
+def test_another_stations_week_shows_its_free_times_but_not_who_booked(east_and_west, center, station, other_station):
+    east, west = east_and_west
+    at_west = booking(center, other_station, west, hour=9, name="西站来访者")
+    week = at_west.starts_at.date()
+    url = reverse("appointments:station_week", args=[other_station.pk]) + f"?week={week}"
+    east_page = signed_in(east).get(url).content.decode()
+    assert "西站来访者" not in east_page and "booked" in east_page
+    assert "西站来访者" in signed_in(west).get(url).content.decode()
