@@ -652,8 +652,8 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The counselor's feed, read by calendar apps with the secret address; no clinical detail inside."""
     feed = CalendarFeed.objects.filter(token_hash=feed_token_hash(token)).select_related("user").first()
-    if feed is None or not has_role(feed.user, Role.COUNSELOR):
-        raise Http404
+    if feed is None or not feed.user.is_active or not has_role(feed.user, Role.COUNSELOR):
+        raise Http404  # the feed ends with the counselor's role or account
     since = timezone.now() - dt.timedelta(days=30)
     rows = (
         Appointment.objects.filter(counselor=feed.user, starts_at__gte=since)

@@ -90,6 +90,7 @@ class Route:
     scoped: bool = True  # False: the URL's arguments are tokens, not objects of a station or center
     mutates: bool = False  # an allowed POST changes the target: build a fresh one for each request
     withdrawn: int | str | None = None  # what a withdrawn staff member gets here (None: ``denied``)
+    deactivated: int | str | None = None  # what a deactivated account gets here (None: as a visitor)
 
 
 def route(name: str, allow: Iterable[str] = (), *, reach: Mapping[str, Iterable[str]] | None = None, **kwargs) -> Route:
@@ -204,5 +205,8 @@ def after_withdrawal(route: Route, role: str) -> int | str | None:
 
 
 def after_deactivation(route: Route, scope: str, method: str) -> int | str | tuple:
-    """A deactivated account is signed out: it gets what a visitor who is not signed in gets."""
+    """A deactivated account is signed out: it gets what a visitor who is not signed in gets (unless the
+    route says otherwise: a calendar feed of a deactivated counselor stops for everyone)."""
+    if route.deactivated is not None:
+        return route.deactivated
     return expected(route, "anonymous", scope, method)

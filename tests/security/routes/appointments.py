@@ -3,7 +3,7 @@ waitlist and the calendar feed."""
 
 from __future__ import annotations
 
-from appointments.services import calendar_feed_ensure
+from appointments.services import calendar_feed_revoke
 
 from .. import builders as b
 from ..matrix import EVERYONE, SIGNED_IN, STAFF, Target, route
@@ -35,7 +35,7 @@ def _station(world, scope):
 
 
 def _feed(world, scope):
-    return Target(kwargs={"token": calendar_feed_ensure(user=world.users["counselor"]).token})
+    return Target(kwargs={"token": calendar_feed_revoke(user=world.users["counselor"]).secret})
 
 
 # Signed-in people who are not residents are sent back to the booking page with a message.
@@ -125,7 +125,8 @@ ROUTES = [
     ),
     route("appointments:exception_add", BOOKING_STAFF, get=None, post=302),
     route("appointments:roster", BOOKING_STAFF, post=200),
-    route("appointments:roster_add", BOOKING_STAFF, get=None, post=302),
+    # An empty form is shown again with its reasons (the times typed are kept).
+    route("appointments:roster_add", BOOKING_STAFF, get=None, post=400),
     route(
         "appointments:roster_delete",
         {"supervisor", "station_manager"},
@@ -146,7 +147,9 @@ ROUTES = [
         target=_waitlist_entry,
         reach={"counselor": {"other_station"}, "supervisor": {"other_station"}},
     ),
-    route("appointments:calendar", {"counselor"}, post=302),
+    # A POST issues a new address, shown once on the page (only its hash is kept).
+    route("appointments:calendar", {"counselor"}, post=200),
     # The feed is read by calendar apps with its secret address, without signing in.
-    route("appointments:calendar_feed", EVERYONE, anonymous=200, post=200, target=_feed, scoped=False),
+    # Its owner's account deactivated, the feed stops (for whoever asks).
+    route("appointments:calendar_feed", EVERYONE, anonymous=200, post=200, target=_feed, scoped=False, deactivated=404),
 ]
