@@ -24,8 +24,8 @@ second factor is sent to set one up, except on the few pages listed in
 
 Two more columns, for every request a role made that reached its target (``is_reach``): the same
 request once the person's roles are withdrawn (``withdrawn``: ``denied``, unless the page is open to
-every signed-in person, a resident among them) and once their account is deactivated
-(``deactivated``: what a visitor who is not signed in gets).
+every signed-in person or to all staff: one's own account) and once their account is deactivated
+(``deactivated``: the sign-in redirect, where a visitor gets it; public pages are left out).
 """
 
 from __future__ import annotations
@@ -194,8 +194,8 @@ def is_reach(route: Route, role: str, want: int | str | tuple) -> bool:
 def after_withdrawal(route: Route, role: str) -> int | str | None:
     """What a staff member whose roles were all withdrawn gets for a request they reached before, or None
     when the column does not apply (not a staff role, or a page any signed-in person reaches)."""
-    if role not in STAFF or "resident" in route.allow:
-        return None
+    if role not in STAFF or "resident" in route.allow or route.allow >= STAFF:
+        return None  # a page open to every signed-in person, or to all staff (their own account)
     if role == "center_admin" and route.name.startswith("admin"):
         return None  # the admin is reached through the account's admin flag, not a role at a center
     acting = role if role in route.allow else ALIASES.get(role, role)
@@ -204,9 +204,11 @@ def after_withdrawal(route: Route, role: str) -> int | str | None:
     return route.withdrawn if route.withdrawn is not None else route.denied
 
 
-def after_deactivation(route: Route, scope: str, method: str) -> int | str | tuple:
-    """A deactivated account is signed out: it gets what a visitor who is not signed in gets (unless the
-    route says otherwise: a calendar feed of a deactivated counselor stops for everyone)."""
+def after_deactivation(route: Route, scope: str, method: str) -> int | str | None:
+    """A deactivated account is signed out: sent to sign in where a visitor is (unless the route says
+    otherwise: a calendar feed of a deactivated counselor stops for everyone). None: a public page,
+    where a deactivated account is one more visitor."""
     if route.deactivated is not None:
         return route.deactivated
-    return expected(route, "anonymous", scope, method)
+    visitor = expected(route, "anonymous", scope, method)
+    return visitor if visitor == LOGIN else None
