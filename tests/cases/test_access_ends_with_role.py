@@ -265,3 +265,34 @@ def test_a_counselor_without_a_station_works_the_queue_their_cases_and_their_ale
     assert queue(second) == {serious_given_away.pk}
     assert signed_in(second).get(case_page(serious_unassigned)).status_code == 404
     assert queue(supervisor) >= {general_here.pk, general_there.pk, serious_unassigned.pk}
+
+
+def test_a_withdrawn_counselor_no_longer_reads_or_answers_their_online_conversation(
+    make_staff, center, station, supervisor
+):
+    from cases.consult_models import Conversation, ConversationStatus
+
+    counselors = [make_staff(Role.COUNSELOR, station=station, display_name=n) for n in ("线上甲老师", "线上乙老师")]
+    talks = {}
+    for person in counselors:
+        resident = ResidentFactory(center=center, station=station, user=UserFactory())
+        talks[person.pk] = Conversation.objects.create(
+            center=center,
+            station=station,
+            resident=resident,
+            started_by=resident.user,
+            status=ConversationStatus.OPEN,
+            counselor=person,
+            taken_at=timezone.now(),
+        )
+    first, second = counselors
+    for person in counselors:
+        url = reverse("consult:staff_conversation", args=[talks[person.pk].pk])
+        assert signed_in(person).get(url).status_code == 200
+
+    first = withdraw(first, supervisor)
+
+    response = signed_in(first).get(reverse("consult:staff_conversation", args=[talks[first.pk].pk]))
+    assert response.status_code == 404
+    assert talks[first.pk].resident.full_name not in response.content.decode()
+    assert signed_in(second).get(reverse("consult:staff_conversation", args=[talks[second.pk].pk])).status_code == 200
