@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from centers.models import Role
-from centers.policies import center_ids_for, has_role, resident_of, station_ids_for
+from centers.policies import center_ids_for, has_role, memberships_of, resident_of, station_ids_for
 
 # Staff who book for people (phone, walk-in, hotline) and see a station's week.
 BOOKING_ROLES = (Role.COUNSELOR, Role.STATION_MANAGER, Role.SUPERVISOR)
@@ -36,16 +36,35 @@ def can_see_station(user, station) -> bool:
 
 
 def can_run_session(user, appointment) -> bool:
-    """The appointment's counselor, or the center's supervisor, checks in, completes or marks a no-show."""
-    return appointment.counselor_id == user.pk or is_supervisor_of(user, appointment.center_id)
+    """The appointment's counselor (while a counselor of its center), or the center's supervisor, checks in,
+    completes or marks a no-show."""
+    if is_supervisor_of(user, appointment.center_id):
+        return True
+    return appointment.counselor_id == user.pk and is_counselor_in(user, appointment.center_id)
 
 
 def staff_can_see_appointment(user, appointment) -> bool:
-    if appointment.counselor_id == user.pk or is_supervisor_of(user, appointment.center_id):
+    """Staff open and change (cancel, move) an appointment: the center's supervisor; a counselor or the
+    station manager of its station; the counselor whose appointment it is, while a counselor there. A
+    counselor without a station has their own appointments only."""
+    if is_supervisor_of(user, appointment.center_id):
         return True
-    if has_role(user, Role.COUNSELOR, center_id=appointment.center_id):
+    if appointment.station_id and appointment.station_id in station_ids_for(
+        user, [Role.COUNSELOR, Role.STATION_MANAGER]
+    ):
         return True
-    return bool(appointment.station_id and appointment.station_id in station_ids_for(user, [Role.STATION_MANAGER]))
+    return appointment.counselor_id == user.pk and is_counselor_in(user, appointment.center_id)
+
+
+def resident_search_station_ids(user, center_id: int) -> set[int] | None:
+    """Whose records a staff member's resident search covers at a center: None for the whole center (its
+    supervisor, a counselor without a station), else the stations where they book for people."""
+    for m in memberships_of(user):
+        if m.center_id != center_id:
+            continue
+        if m.role == Role.SUPERVISOR or (m.role == Role.COUNSELOR and m.station_id is None):
+            return None
+    return station_ids_for(user, BOOKING_ROLES)
 
 
 def can_book_for_resident(user, resident) -> bool:

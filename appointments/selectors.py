@@ -31,7 +31,14 @@ from .models import (
     WaitlistOffer,
     WaitlistStatus,
 )
-from .policies import can_see_station, can_see_waitlist_entry, resident_ids_acting_for, staff_can_see_appointment
+from .policies import (
+    BOOKING_ROLES,
+    can_see_station,
+    can_see_waitlist_entry,
+    resident_ids_acting_for,
+    resident_search_station_ids,
+    staff_can_see_appointment,
+)
 
 
 def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -309,15 +316,35 @@ def exceptions_ahead(*, center: Center, counselor: User) -> QuerySet[Availabilit
     ).order_by("starts_on")
 
 
+MOBILE_DIGITS = 11
+NAME_SEARCH_MIN = 2
+
+
+def resident_query_usable(query: str) -> bool:
+    """A staff search for a person: two characters of a name, or the whole mobile number."""
+    query = query.strip()
+    if query.isdigit():
+        return len(query) == MOBILE_DIGITS
+    return len(query) >= NAME_SEARCH_MIN
+
+
 def residents_for_staff(*, user, center: Center, query: str = "") -> QuerySet:
+    """The people a staff member may book for at a center: their station's (the whole center for its
+    supervisor and a counselor without a station). With a query, those it finds by two characters of the
+    name or by the whole number; never by the last digits, which would unmask a number digit by digit."""
     from centers.models import Resident
 
-    if center.pk not in center_ids_for(user):
+    if center.pk not in center_ids_for(user, BOOKING_ROLES):
         return Resident.objects.none()
     rows = Resident.objects.filter(center=center, anonymised_at__isnull=True)
+    stations = resident_search_station_ids(user, center.pk)
+    if stations is not None:
+        rows = rows.filter(station_id__in=stations)
     query = query.strip()
     if query:
-        rows = rows.filter(Q(full_name__icontains=query) | Q(phone__endswith=query))
+        if not resident_query_usable(query):
+            return rows.none()
+        rows = rows.filter(phone=query) if query.isdigit() else rows.filter(full_name__icontains=query)
     return rows.order_by("full_name", "pk")
 
 

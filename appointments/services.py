@@ -50,6 +50,7 @@ from .policies import (
     can_remove_shift,
     can_run_session,
     can_set_waitlist_priority,
+    staff_can_see_appointment,
 )
 from .selectors import fair_share_refusal
 
@@ -442,7 +443,7 @@ def _cutoff_passed(appointment: Appointment, now: dt.datetime) -> bool:
 def _acting_as_resident(actor: User, appointment: Appointment) -> bool:
     if can_book_for_resident(actor, appointment.resident):
         return True
-    if can_book_for_others(actor, appointment.center_id):
+    if staff_can_see_appointment(actor, appointment):
         return False
     raise PermissionDenied
 

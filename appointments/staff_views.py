@@ -42,6 +42,7 @@ from .policies import (
     can_see_station,
     can_view_roster,
     is_supervisor_of,
+    staff_can_see_appointment,
 )
 from .views import cancel_consequences
 
@@ -292,7 +293,13 @@ def staff_book_confirm(request: HttpRequest, slot_id: int) -> HttpResponse:
         messages.error(request, _("This time does not exist. Please choose another time."))
         return redirect("appointments:staff_book")
     query = request.GET.get("q", "")
-    shown = list(selectors.residents_for_staff(user=request.user, center=slot.center, query=query)[:50])
+    if query.strip() and not selectors.resident_query_usable(query):
+        messages.info(request, _("Type at least two characters of the name, or the whole mobile number."))
+    shown = (
+        list(selectors.residents_for_staff(user=request.user, center=slot.center, query=query)[:50])
+        if query.strip()
+        else []
+    )
     form = StaffBookForm(
         request.POST if request.method == "POST" else None,
         residents=selectors.residents_for_staff(user=request.user, center=slot.center),
@@ -374,6 +381,9 @@ def station_week(request: HttpRequest, station_id: int) -> HttpResponse:
     if not can_see_station(request.user, station):
         raise Http404
     slots = list(selectors.station_week(user=request.user, station=station, week_start=start))
+    for slot in slots:  # who booked: only on the appointments the viewer may open (their station's, their own)
+        for appointment in slot.active_appointments:
+            appointment.shown_to_viewer = staff_can_see_appointment(request.user, appointment)
     days = []
     for offset in range(7):
         day = start + dt.timedelta(days=offset)
@@ -726,8 +736,8 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The counselor's feed, read by calendar apps with the secret address; no clinical detail inside."""
     feed = CalendarFeed.objects.filter(token_hash=feed_token_hash(token)).select_related("user").first()
-    if feed is None or not has_role(feed.user, Role.COUNSELOR):
-        raise Http404
+    if feed is None or not feed.user.is_active or not has_role(feed.user, Role.COUNSELOR):
+        raise Http404  # the feed ends with the counselor's role or account
     since = timezone.now() - dt.timedelta(days=30)
     rows = (
         Appointment.objects.filter(counselor=feed.user, starts_at__gte=since)

@@ -17,7 +17,7 @@ from centers.selectors import DUTY_ONLINE
 from centers.selectors import on_duty_center_ids as duty_center_ids
 
 from .consult_models import Conversation, ConversationStatus
-from .policies import supervised_center_ids
+from .policies import case_worker_center_ids, supervised_center_ids
 
 
 def on_duty_center_ids(user, at=None) -> set[int]:
@@ -51,11 +51,17 @@ def staff_visibility_q(user, at=None) -> Q:
     from .models import Case
 
     q |= Q(case_id__in=Case.counselors.through.objects.filter(user_id=user.pk).values("case_id"))
-    return q
+    # Every way in ends with the role: only at centers where the person works cases now.
+    return q & Q(center_id__in=case_worker_center_ids(user))
+
+
+def _works_at(user, conversation: Conversation) -> bool:
+    """The person holds now a role at the conversation's center that works conversations."""
+    return conversation.center_id in case_worker_center_ids(user)
 
 
 def can_view_staff(user, conversation: Conversation) -> bool:
-    if not getattr(user, "is_authenticated", False) or not is_conversation_worker(user):
+    if not getattr(user, "is_authenticated", False) or not _works_at(user, conversation):
         return False
     if conversation.center_id in supervised_center_ids(user) or conversation.counselor_id == user.pk:
         return True
@@ -68,7 +74,7 @@ def can_view_staff(user, conversation: Conversation) -> bool:
 
 def may_take_at_center(user, conversation: Conversation) -> bool:
     """A counselor on duty at the center, its supervisor, or whoever the conversation's alert reached."""
-    if not is_conversation_worker(user):
+    if not _works_at(user, conversation):
         return False
     if conversation.center_id in supervised_center_ids(user) | on_duty_center_ids(user):
         return True
@@ -81,12 +87,18 @@ def can_take(user, conversation: Conversation) -> bool:
 
 
 def can_answer(user, conversation: Conversation) -> bool:
-    return conversation.status == ConversationStatus.OPEN and conversation.counselor_id == user.pk
+    return (
+        conversation.status == ConversationStatus.OPEN
+        and conversation.counselor_id == user.pk
+        and _works_at(user, conversation)
+    )
 
 
 def can_manage(user, conversation: Conversation) -> bool:
     """Hand over, close, block, open a case: the counselor who has it, or the center's supervisor."""
-    return conversation.counselor_id == user.pk or conversation.center_id in supervised_center_ids(user)
+    if conversation.center_id in supervised_center_ids(user):
+        return True
+    return conversation.counselor_id == user.pk and _works_at(user, conversation)
 
 
 def resident_may_act_for(user, resident) -> bool:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from django.db.models import Q
 
 from centers.lookups import id_in
-from centers.models import Role
+from centers.models import Center, Role
 from centers.policies import center_ids_for, has_role, memberships_of, supervised_center_ids, volunteer_is_cleared
+
+from .models import Stage, Tier
 
 
 def _counselor_scope(user) -> tuple[set[int], set[int]]:
-    """(centers where the user counsels center-wide, stations where they counsel)."""
+    """(centers where the user counsels without a station, stations where they counsel)."""
     centers: set[int] = set()
     stations: set[int] = set()
     for m in memberships_of(user):
@@ -26,41 +28,99 @@ def is_case_worker(user) -> bool:
     return has_role(user, Role.COUNSELOR, Role.SUPERVISOR)
 
 
-def _visibility_scope(user) -> tuple[set[int], set[int], bool, set[int]]:
+def case_worker_center_ids(user) -> set[int]:
+    """The centers where the user holds now an active role that works cases (counselor or supervisor).
+    Access through an assignment or a crisis alert holds only there: it ends with the role."""
+    return center_ids_for(user, (Role.COUNSELOR, Role.SUPERVISOR))
+
+
+def _queue_q(prefix: str = "") -> Q:
+    """The center's queue a counselor without a station works: open, not yet assigned, serious or high-risk."""
+    return Q(**{f"{prefix}assigned_at__isnull": True, f"{prefix}tier__gte": Tier.SERIOUS}) & ~Q(
+        **{f"{prefix}stage": Stage.CLOSED}
+    )
+
+
+def _awaiting_second_q(prefix: str = "") -> Q:
+    """Open cases with a four-eyes decision waiting: a proposal to leave high-risk, or a closure to sign off."""
+    return Q(**{f"{prefix}pending_tier__isnull": False}) | Q(**{f"{prefix}closure_requested_at__isnull": False})
+
+
+def deputy_center_ids(user) -> set[int]:
+    """The centers that named the user their deputy for four-eyes decisions, while they hold a center-wide
+    counselor or supervisor role there."""
+    named = set(Center.objects.filter(deputy_supervisor_id=user.pk).values_list("pk", flat=True))
+    return {
+        m.center_id
+        for m in memberships_of(user)
+        if m.center_id in named and m.station_id is None and m.role in (Role.COUNSELOR, Role.SUPERVISOR)
+    }
+
+
+def live_alert_q(user, centers: set[int], prefix: str = "") -> Q:
+    """The notifications (prefix "" on Notification) through which a crisis alert still opens its case to
+    the person it reached: they hold a case-working role at the case's center now, the case is still
+    high-risk, and nobody else has acknowledged the alert."""
+    return Q(
+        **{
+            f"{prefix}user": user,
+            f"{prefix}alert__isnull": False,
+            f"{prefix}alert__case__center_id__in": centers,
+            f"{prefix}alert__case__tier": Tier.HIGH_RISK,
+        }
+    ) & (Q(**{f"{prefix}alert__acknowledged_at__isnull": True}) | Q(**{f"{prefix}alert__acknowledged_by": user}))
+
+
+def _visibility_scope(user) -> tuple[set[int], set[int], set[int], set[int], set[int]]:
     """Who may open which case, in one place for the three forms of the rule (visible_case_ids,
-    case_visible_to, can_view_case): (centers seen whole, stations seen, may see the cases assigned to
-    them, centers where consultations asked of them are seen). Crisis-alert recipients see their cases
-    whatever their scope."""
-    centers, stations = _counselor_scope(user)
-    return centers | supervised_center_ids(user), stations, is_case_worker(user), center_ids_for(user, [Role.EXPERT])
+    case_visible_to, can_view_case): (centers seen whole, stations seen, centers whose queue is seen,
+    centers where assignments and alerts count, centers where consultations asked of them are seen).
+
+    Supervisors see their center whole; a counselor their station(s); a counselor without a station the
+    center's queue of unassigned serious and high-risk cases. Cases assigned to the person and crisis
+    alerts that reached them count only while they hold a case-working role at that center."""
+    queue_centers, stations = _counselor_scope(user)
+    return (
+        supervised_center_ids(user),
+        stations,
+        queue_centers,
+        case_worker_center_ids(user),
+        center_ids_for(user, [Role.EXPERT]),
+    )
 
 
 def visible_case_ids(user, *, open_only: bool = False):
     """The ids of the cases the user may open, as one UNION of indexed look-ups: by center, by station,
-    by assignment, by consultation, and by a crisis alert that reached the user (e.g. the crisis team
-    on duty from another station).
+    by the center's queue, by assignment, by consultation, and by a crisis alert that reached the user
+    (e.g. the crisis team on duty from another station) and still holds (live_alert_q).
 
     OR-ing those conditions over joins made PostgreSQL hash every case of the database with its
     counselors and alerts before filtering (100+ ms for a counselor on the street dataset); each branch
     here reads only its own rows. With open_only, the station and center branches leave closed cases out
     (the others may still name a closed case: callers that want open cases filter the stage too)."""
-    from .models import Case, Consultation, Notification, Stage
+    from .models import Case, Consultation, Notification
 
     if user is None or not getattr(user, "is_authenticated", False):
         return Case.objects.none().values("pk")
-    centers, stations, assigned, expert_centers = _visibility_scope(user)
+    centers, stations, queue_centers, worker_centers, expert_centers = _visibility_scope(user)
     open_cases = Case.objects.exclude(stage=Stage.CLOSED) if open_only else Case.objects.all()
-    branches = []
+    branches = [Case.objects.none().values("pk")]
     if centers:
         branches.append(open_cases.filter(center_id__in=centers).values("pk"))
     if stations:
         branches.append(open_cases.filter(station_id__in=stations).values("pk"))
-    # The link tables alone (no join back to the case): the callers filter the stage themselves.
-    if assigned:
-        branches.append(Case.counselors.through.objects.filter(user=user).values("case_id"))
+    if queue_centers:
+        branches.append(Case.objects.filter(_queue_q(), center_id__in=queue_centers).values("pk"))
+    # The link tables (one join back to the case for its center): the callers filter the stage themselves.
+    if worker_centers:
+        branches.append(
+            Case.counselors.through.objects.filter(user=user, case__center_id__in=worker_centers).values("case_id")
+        )
+        branches.append(Notification.objects.filter(live_alert_q(user, worker_centers)).values("alert__case_id"))
     if expert_centers:
         branches.append(Consultation.objects.filter(expert=user, case__center_id__in=expert_centers).values("case_id"))
-    branches.append(Notification.objects.filter(user=user, alert__isnull=False).values("alert__case_id"))
+    if deputy_centers := deputy_center_ids(user):
+        branches.append(Case.objects.filter(_awaiting_second_q(), center_id__in=deputy_centers).values("pk"))
     first, *rest = [branch.order_by() for branch in branches]
     return first.union(*rest)
 
@@ -75,19 +135,28 @@ def case_visible_to(user) -> Q:
 
     if user is None or not getattr(user, "is_authenticated", False):
         return Q(pk__in=[])
-    centers, stations, assigned, expert_centers = _visibility_scope(user)
+    centers, stations, queue_centers, worker_centers, expert_centers = _visibility_scope(user)
     condition = Q(pk__in=[])
     if centers:
         condition |= Q(center_id__in=centers)
     if stations:
         condition |= Q(station_id__in=stations)
-    if assigned:
-        condition |= Q(Exists(Case.counselors.through.objects.filter(case_id=OuterRef("pk"), user=user)))
+    if queue_centers:
+        condition |= _queue_q() & Q(center_id__in=queue_centers)
+    if worker_centers:
+        condition |= Q(center_id__in=worker_centers) & Q(
+            Exists(Case.counselors.through.objects.filter(case_id=OuterRef("pk"), user=user))
+        )
+        condition |= Q(
+            Exists(Notification.objects.filter(live_alert_q(user, worker_centers), alert__case_id=OuterRef("pk")))
+        )
     if expert_centers:
         condition |= Q(center_id__in=expert_centers) & Q(
             Exists(Consultation.objects.filter(case_id=OuterRef("pk"), expert=user))
         )
-    return condition | Q(Exists(Notification.objects.filter(alert__case_id=OuterRef("pk"), user=user)))
+    if deputy_centers := deputy_center_ids(user):
+        condition |= _awaiting_second_q() & Q(center_id__in=deputy_centers)
+    return condition
 
 
 def in_visible_cases(user, field: str = "pk", *, open_only: bool = False):
@@ -95,6 +164,10 @@ def in_visible_cases(user, field: str = "pk", *, open_only: bool = False):
     `= ANY(ARRAY(…))` on PostgreSQL. For a query driven by the visible set (the case queue); beside an
     OR (alerts, follow-ups) use `case_id__in=visible_case_ids(user)`, which PostgreSQL hashes."""
     return id_in(field, visible_case_ids(user, open_only=open_only))
+
+
+def _in_queue(case) -> bool:
+    return case.assigned_at is None and case.tier >= Tier.SERIOUS and case.stage != Stage.CLOSED
 
 
 def is_counselor_of(user, case) -> bool:
@@ -109,34 +182,47 @@ def is_counselor_of(user, case) -> bool:
 def can_view_case(user, case) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
-    centers, stations, assigned, expert_centers = _visibility_scope(user)
+    centers, stations, queue_centers, worker_centers, expert_centers = _visibility_scope(user)
     if case.center_id in centers:
         return True
     if case.station_id and case.station_id in stations:
         return True
-    if assigned and is_counselor_of(user, case):
+    if case.center_id in queue_centers and _in_queue(case):
         return True
-    if alert_recipient(user, case):
+    if case.center_id in worker_centers and (is_counselor_of(user, case) or alert_recipient(user, case)):
+        return True
+    if _awaits_second_person(case) and is_deputy_of(user, case.center):
         return True
     return case.center_id in expert_centers and case.consultations.filter(expert=user).exists()
 
 
+def _awaits_second_person(case) -> bool:
+    return case.pending_tier is not None or case.closure_requested_at is not None
+
+
 def alert_recipient(user, case) -> bool:
+    """A crisis alert on the case reached the user and still opens it to them (live_alert_q)."""
     from .models import Notification
 
-    return Notification.objects.filter(alert__case=case, user=user).exists()
+    centers = case_worker_center_ids(user)
+    if case.center_id not in centers:
+        return False
+    return Notification.objects.filter(live_alert_q(user, centers), alert__case=case).exists()
 
 
 def can_work_case(user, case) -> bool:
-    """Counselors in scope, supervisors and whoever a crisis alert reached change a case; experts only advise."""
+    """Counselors in scope, supervisors and whoever a crisis alert reached change a case; experts only
+    advise. Every way in needs a case-working role held now at the case's center."""
     if case.center_id in supervised_center_ids(user):
         return True
-    centers, stations = _counselor_scope(user)
-    if case.center_id in centers or (case.station_id and case.station_id in stations):
+    queue_centers, stations = _counselor_scope(user)
+    if case.station_id and case.station_id in stations:
         return True
-    if alert_recipient(user, case):  # the questions that need the database come last
+    if case.center_id in queue_centers and _in_queue(case):
         return True
-    return has_role(user, Role.COUNSELOR) and is_counselor_of(user, case)
+    if not has_role(user, Role.COUNSELOR, center_id=case.center_id):
+        return False
+    return is_counselor_of(user, case) or alert_recipient(user, case)  # the questions that need the database
 
 
 def can_read_notes(user, case) -> bool:
@@ -169,7 +255,11 @@ def can_take_followup(user, case) -> bool:
 
 
 def can_do_followup(user, follow_up) -> bool:
-    if follow_up.assigned_to_id == user.pk:
+    """The person the follow-up was given to, while they hold a role at the case's center that may do
+    follow-ups (volunteer, counselor, supervisor); or whoever works the case."""
+    if follow_up.assigned_to_id == user.pk and has_role(
+        user, Role.VOLUNTEER, Role.COUNSELOR, Role.SUPERVISOR, center_id=follow_up.center_id
+    ):
         return True
     return can_work_case(user, follow_up.case)
 
@@ -180,7 +270,8 @@ def can_acknowledge_alert(user, alert) -> bool:
 
 
 def can_advise(user, consultation) -> bool:
-    return consultation.expert_id == user.pk
+    """The expert asked, while they hold the expert role at the case's center."""
+    return consultation.expert_id == user.pk and has_role(user, Role.EXPERT, center_id=consultation.case.center_id)
 
 
 def is_deputy_of(user, center) -> bool:
@@ -192,6 +283,11 @@ def is_deputy_of(user, center) -> bool:
         m.center_id == center.pk and m.station_id is None and m.role in (Role.COUNSELOR, Role.SUPERVISOR)
         for m in memberships_of(user)
     )
+
+
+def can_work_or_second_sign(user, case) -> bool:
+    """May act on the case's four-eyes decision page: those who work the case, and the center's deputy."""
+    return can_work_case(user, case) or (_awaits_second_person(case) and is_deputy_of(user, case.center))
 
 
 def can_second_sign(user, case, *, first_person_id: int | None) -> bool:

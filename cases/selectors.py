@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from centers.audit import AuditEntry, audit_record, audit_record_many
 from centers.models import AuditOutcome, Center, PartnerInstitution, Resident, Role, User
-from centers.policies import has_role, resident_of
+from centers.policies import center_ids_for, has_role, resident_of
 
 from . import policies
 from .models import (
@@ -252,7 +252,9 @@ def alerts_for_user(*, user) -> QuerySet[CrisisAlert]:
     """Open crisis alerts that reached the user, or on cases they work."""
     if not policies.is_case_worker(user):
         return CrisisAlert.objects.none()
-    reached = Notification.objects.filter(alert=OuterRef("pk"), user=user)
+    reached = Notification.objects.filter(
+        policies.live_alert_q(user, policies.case_worker_center_ids(user)), alert=OuterRef("pk")
+    )
     return (
         CrisisAlert.objects.filter(acknowledged_at__isnull=True)
         .filter(Q(Exists(reached)) | Q(case_id__in=policies.visible_case_ids(user)))
@@ -281,13 +283,18 @@ def alert_for_user(*, user, pk: int) -> CrisisAlert:
     return alert
 
 
+def _follow_up_center_ids(user) -> set[int]:
+    """The centers where follow-ups given to the user are still theirs (policies.can_do_followup)."""
+    return center_ids_for(user, [Role.VOLUNTEER, Role.COUNSELOR, Role.SUPERVISOR])
+
+
 def follow_ups_for_user(*, user, due_within_days: int = 7) -> QuerySet[FollowUp]:
     """Open follow-ups assigned to the user or on cases they work, due soon or overdue."""
     horizon = timezone.now() + dt.timedelta(days=due_within_days)
     visible = Q(case_id__in=policies.visible_case_ids(user)) if policies.is_case_worker(user) else Q(pk__in=[])
     return (
         FollowUp.objects.open()
-        .filter(Q(assigned_to=user) | visible)
+        .filter(Q(assigned_to=user, center_id__in=_follow_up_center_ids(user)) | visible)
         .filter(due_at__lte=horizon)
         .select_related("case", "assigned_to", "station")
         .order_by("due_at")
@@ -298,7 +305,7 @@ def volunteer_tasks(*, user) -> QuerySet[FollowUp]:
     """A volunteer's follow-ups: contact data of the task, nothing clinical."""
     return (
         FollowUp.objects.open()
-        .filter(assigned_to=user)
+        .filter(assigned_to=user, center_id__in=_follow_up_center_ids(user))
         .select_related("case__resident", "station")
         .only(
             "pk",
@@ -340,7 +347,7 @@ def consultations_for_expert(*, user) -> QuerySet[Consultation]:
     if not has_role(user, Role.EXPERT):
         return Consultation.objects.none()
     return (
-        Consultation.objects.filter(expert=user)
+        Consultation.objects.filter(expert=user, case__center_id__in=center_ids_for(user, [Role.EXPERT]))
         .select_related("case", "requested_by")
         .order_by("advised_at", "-requested_at")
     )

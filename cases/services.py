@@ -410,7 +410,7 @@ def case_set_tier(*, case: Case, tier: int, actor: User, reason: str) -> Case:
 def case_confirm_tier(*, case: Case, actor: User, approve: bool, reason: str = "") -> Case:
     """A second person confirms (or refuses) a proposal to lower a high-risk case: a supervisor of the center
     or its deputy, never the proposer (four eyes)."""
-    _require(policies.can_work_case(actor, case))
+    _require(policies.can_work_or_second_sign(actor, case))
     case = _lock(case)
     if case.pending_tier is None:
         raise ValidationError(_("No lower tier is waiting for confirmation."))
@@ -1798,7 +1798,7 @@ def _close(case: Case, *, actor, now, signed: bool) -> Case:
 def case_sign_off(*, case: Case, actor: User) -> Case:
     """A second person signs off the closure of a (once) high-risk case: a supervisor of the center or its
     deputy, never the person who closed it (four eyes)."""
-    _require(policies.can_work_case(actor, case))
+    _require(policies.can_work_or_second_sign(actor, case))
     case = _lock(case)
     if case.closure_requested_at is None or not case.is_open:
         raise ValidationError(_("No closure is waiting for sign-off."))

@@ -583,6 +583,7 @@ def case_tier_confirm(request: HttpRequest, pk: int) -> HttpResponse:
             case=case, actor=request.user, approve=d["approve"], reason=d["reason"]
         ),
         _("The tier decision is recorded."),
+        allowed=policies.can_work_or_second_sign,
     )
 
 
@@ -867,6 +868,7 @@ def case_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
         forms.EmptyForm(request.POST),
         lambda case, d: services.case_sign_off(case=case, actor=request.user),
         _("Closure signed off; the case is closed."),
+        allowed=policies.can_work_or_second_sign,
     )
 
 

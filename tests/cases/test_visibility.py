@@ -71,7 +71,8 @@ def test_the_queue_holds_exactly_the_open_cases_each_person_may_open(
     assert queue(other_counselor) == {there.pk, assigned_there.pk}
     assert queue(night) == {there.pk, assigned_there.pk, alerted_here.pk}
     assert queue(supervisor) == {here.pk, there.pk, assigned_there.pk, alerted_here.pk}
-    assert queue(center_wide) == queue(supervisor)
+    # Without a station: the center's unassigned serious and high-risk cases (and their own, their alerts).
+    assert queue(center_wide) == {alerted_here.pk}
     assert queue(far_counselor) == queue(volunteer) == queue(official) == set()
     assert set(Case.objects.filter(in_visible_cases(expert)).values_list("pk", flat=True)) == {there.pk}
     assert {a.case_id for a in selectors.alerts_for_user(user=night)} == {alerted_here.pk}

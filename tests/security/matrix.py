@@ -21,6 +21,11 @@ A declaration (``Route``) says, for one URL name:
 Everything not allowed is a 404 (``denied``), on GET and on POST; a staff member without a
 second factor is sent to set one up, except on the few pages listed in
 ``centers.middleware.SECOND_FACTOR_SETUP_ALLOWED``.
+
+Two more columns, for every request a role made that reached its target (``is_reach``): the same
+request once the person's roles are withdrawn (``withdrawn``: ``denied``, unless the page is open to
+every signed-in person or to all staff: one's own account) and once their account is deactivated
+(``deactivated``: the sign-in redirect, where a visitor gets it; public pages are left out).
 """
 
 from __future__ import annotations
@@ -84,6 +89,8 @@ class Route:
     second_factor_exempt: bool | None = None  # None: from SECOND_FACTOR_SETUP_ALLOWED
     scoped: bool = True  # False: the URL's arguments are tokens, not objects of a station or center
     mutates: bool = False  # an allowed POST changes the target: build a fresh one for each request
+    withdrawn: int | str | None = None  # what a withdrawn staff member gets here (None: ``denied``)
+    deactivated: int | str | None = None  # what a deactivated account gets here (None: as a visitor)
 
 
 def route(name: str, allow: Iterable[str] = (), *, reach: Mapping[str, Iterable[str]] | None = None, **kwargs) -> Route:
@@ -170,3 +177,38 @@ def expected(route: Route, role: str, scope: str, method: str) -> int | str:
     if scope == "own" or scope in route.reach.get(acting, ()):
         return method_status
     return route.denied
+
+
+REFUSALS = (LOGIN, MFA_SETUP, 404, 405)
+
+
+def is_reach(route: Route, role: str, want: int | str | tuple) -> bool:
+    """The role reached the target: anything but a refusal (a form shown again with reasons counts)."""
+    if role == "anonymous":
+        return False
+    if isinstance(want, tuple):
+        return True
+    return want not in REFUSALS and want != route.denied
+
+
+def after_withdrawal(route: Route, role: str) -> int | str | None:
+    """What a staff member whose roles were all withdrawn gets for a request they reached before, or None
+    when the column does not apply (not a staff role, or a page any signed-in person reaches)."""
+    if role not in STAFF or "resident" in route.allow or route.allow >= STAFF:
+        return None  # a page open to every signed-in person, or to all staff (their own account)
+    if role == "center_admin" and route.name.startswith("admin"):
+        return None  # the admin is reached through the account's admin flag, not a role at a center
+    acting = role if role in route.allow else ALIASES.get(role, role)
+    if acting not in route.allow:
+        return None
+    return route.withdrawn if route.withdrawn is not None else route.denied
+
+
+def after_deactivation(route: Route, scope: str, method: str) -> int | str | None:
+    """A deactivated account is signed out: sent to sign in where a visitor is (unless the route says
+    otherwise: a calendar feed of a deactivated counselor stops for everyone). None: a public page,
+    where a deactivated account is one more visitor."""
+    if route.deactivated is not None:
+        return route.deactivated
+    visitor = expected(route, "anonymous", scope, method)
+    return visitor if visitor == LOGIN else None

@@ -1,6 +1,8 @@
-"""Least privilege, proven: every URL pattern against every role and every scope (issue 6, item 1).
+"""Least privilege, proven: every URL pattern against every role and every scope.
 
-A pattern without a declaration in tests/security/routes/ fails here, so no page can escape.
+A pattern without a declaration in tests/security/routes/ fails here, so no page can escape. Every
+request that reached its target is made again after the person's account is deactivated (they are a
+visitor now) and after their roles are withdrawn (a 404): access ends with the role.
 """
 
 from __future__ import annotations
@@ -8,7 +10,22 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from .matrix import LOGIN, METHODS, MFA_SETUP, ROLES, SCOPES, Target, declared_routes, discover_patterns, expected
+from centers.models import Membership, User
+
+from .matrix import (
+    LOGIN,
+    METHODS,
+    MFA_SETUP,
+    ROLES,
+    SCOPES,
+    Target,
+    after_deactivation,
+    after_withdrawal,
+    declared_routes,
+    discover_patterns,
+    expected,
+    is_reach,
+)
 
 PATTERNS = discover_patterns()
 DECLARED = declared_routes()
@@ -51,6 +68,7 @@ def test_route_keeps_to_its_declared_matrix(pattern, world):
     )
     scopes = SCOPES if route.target and route.scoped else ("own",)
     failures = []
+    reaches = []
     for scope in scopes:
         for method in METHODS:
             url, target = _url(route, world, scope)
@@ -61,14 +79,52 @@ def test_route_keeps_to_its_declared_matrix(pattern, world):
                 client = world.client(role)
                 response = client.get(url) if method == "GET" else client.post(url, dict(route.data))
                 want = expected(route, role, scope, method)
-                if not _matches(response, want):
-                    failures.append(f"{role:18} {method:4} {scope:13} {url}: got {_shown(response, want)}, want {want}")
-                    continue
-                # A refusal (or a redirect) shows nothing of the target; a form shown again with its
-                # reasons (400) to someone who may work the object is their own page, not a refusal.
-                if response.status_code >= 300 and want != 400 and not response.streaming:
-                    body = response.content.decode(errors="replace")
-                    leaked = [secret for secret in target.secrets if secret and secret in body]
-                    if leaked:
-                        failures.append(f"{role:18} {method:4} {scope:13} {url}: refusal shows {leaked}")
+                failures += _check(response, want, target, f"{role:18} {method:4} {scope:13} {url}")
+                if is_reach(route, role, want):
+                    reaches.append((role, scope, method, url, target))
+    failures += _after_the_role(route, world, reaches)
     assert not failures, f"{pattern.key}:\n" + "\n".join(failures)
+
+
+def _request(world, role, method, url, route):
+    client = world.client(role)
+    return client.get(url) if method == "GET" else client.post(url, dict(route.data))
+
+
+def _check(response, want, target, label) -> list[str]:
+    if not _matches(response, want):
+        return [f"{label}: got {_shown(response, want)}, want {want}"]
+    # A refusal (or a redirect) shows nothing of the target; a form shown again with its
+    # reasons (400) to someone who may work the object is their own page, not a refusal.
+    if response.status_code >= 300 and want != 400 and not response.streaming:
+        body = response.content.decode(errors="replace")
+        leaked = [secret for secret in target.secrets if secret and secret in body]
+        if leaked:
+            return [f"{label}: refusal shows {leaked}"]
+    return []
+
+
+def _after_the_role(route, world, reaches) -> list[str]:
+    """The columns "deactivated" and "withdrawn": each request that reached its target, made again by the
+    same person (same session) once their account is deactivated, then (account active again) once every
+    role they held is withdrawn."""
+    failures = []
+    people = {role: world.users[role].pk for role, *_ in reaches if world.users.get(role) is not None}
+    if not people:
+        return failures
+    User.objects.filter(pk__in=people.values()).update(is_active=False)
+    for role, scope, method, url, target in reaches:
+        want = after_deactivation(route, scope, method)
+        if want is None:
+            continue
+        response = _request(world, role, method, url, route)
+        failures += _check(response, want, target, f"{role:18} {method:4} {scope:13} deactivated {url}")
+    User.objects.filter(pk__in=people.values()).update(is_active=True)
+    Membership.objects.filter(user_id__in=people.values(), is_active=True).update(is_active=False)
+    for role, scope, method, url, target in reaches:
+        want = after_withdrawal(route, role)
+        if want is None:
+            continue
+        response = _request(world, role, method, url, route)
+        failures += _check(response, want, target, f"{role:18} {method:4} {scope:13} withdrawn {url}")
+    return failures

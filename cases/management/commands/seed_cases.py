@@ -123,7 +123,8 @@ class Command(BaseCommand):
             summary="近期情绪低落，睡眠差，工作压力大。",
         )
         consent_give(resident=person, purpose=ConsentPurpose.CASE_RECORD, actor=counselor)
-        services.case_assign(case=case, counselor=counselor, actor=counselor)
+        # The supervisor assigns: a counselor without a station works only the center's serious queue.
+        services.case_assign(case=case, counselor=counselor, actor=staff["supervisor"])
         services.screening_submit(
             resident=person,
             instrument="phq9",

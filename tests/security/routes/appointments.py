@@ -95,15 +95,15 @@ ROUTES = [
         target=_appointment,
         reach={"counselor": {"other_station"}, "supervisor": {"other_station"}},
     ),
-    # Staff who book for callers also cancel for them: counselors and the supervisor for the whole
-    # center, a station manager at their station.
+    # Staff who book for callers also cancel for them: the supervisor for the whole center, a counselor
+    # and a station manager at their station (a counselor also their own appointments elsewhere).
     route(
         "appointments:staff_cancel",
         BOOKING_STAFF,
         get=None,
         post=200,  # the confirmation page
         target=_appointment,
-        reach={"counselor": {"other_station"}, "supervisor": {"other_station"}},
+        reach={"supervisor": {"other_station"}},
         mutates=True,
     ),
     # Staff move a booking to another free time (an empty choice goes back to the page with a message).
@@ -112,7 +112,7 @@ ROUTES = [
         BOOKING_STAFF,
         post=302,
         target=_appointment,
-        reach={"counselor": {"other_station"}, "supervisor": {"other_station"}},
+        reach={"supervisor": {"other_station"}},
     ),
     route("appointments:staff_book", BOOKING_STAFF, post=200),
     route(
@@ -144,7 +144,8 @@ ROUTES = [
     ),
     route("appointments:exception_add", BOOKING_STAFF, get=None, post=302),
     route("appointments:roster", BOOKING_STAFF, post=200),
-    route("appointments:roster_add", BOOKING_STAFF, get=None, post=302),
+    # An empty form is shown again with its reasons (the times typed are kept).
+    route("appointments:roster_add", BOOKING_STAFF, get=None, post=400),
     route(
         "appointments:roster_delete",
         {"supervisor", "station_manager"},
@@ -165,7 +166,9 @@ ROUTES = [
         target=_waitlist_entry,
         reach={"counselor": {"other_station"}, "supervisor": {"other_station"}},
     ),
-    route("appointments:calendar", {"counselor"}, post=302),
+    # A POST issues a new address, shown once on the page (only its hash is kept).
+    route("appointments:calendar", {"counselor"}, post=200),
     # The feed is read by calendar apps with its secret address, without signing in.
-    route("appointments:calendar_feed", EVERYONE, anonymous=200, post=200, target=_feed, scoped=False),
+    # Its owner's account deactivated, the feed stops (for whoever asks).
+    route("appointments:calendar_feed", EVERYONE, anonymous=200, post=200, target=_feed, scoped=False, deactivated=404),
 ]
