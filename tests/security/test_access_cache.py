@@ -29,7 +29,13 @@ def shared_cache(settings):
 
 
 def _role_queries(captured) -> list[str]:
-    return [q["sql"] for q in captured if "centers_membership" in q["sql"] or "mfa_authenticator" in q["sql"]]
+    """The reads of the person's roles and authenticator (a page's own queries may join memberships, as the
+    on-duty rule does, without being one)."""
+    return [
+        q["sql"]
+        for q in captured
+        if ("centers_membership" in q["sql"] or "mfa_authenticator" in q["sql"]) and "centers_dutyshift" not in q["sql"]
+    ]
 
 
 def test_roles_and_second_factor_are_read_once_then_from_the_cache(shared_cache, client_for, counselor):
