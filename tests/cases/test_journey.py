@@ -60,16 +60,22 @@ def test_acute_self_check_to_closure(
             client.post(reverse("cases:case_stage", args=[case.pk]), {"stage": stage, "reason": "ok"}).status_code
             == 302
         )
-    # Four eyes: the counselor on duty proposes leaving high-risk and the supervisor confirms; the supervisor
-    # closes, and a second supervisor (not the one who closed) signs the closure off.
-    client_for(on_duty).post(reverse("cases:case_tier", args=[case.pk]), {"tier": Tier.SERIOUS, "reason": "危机解除"})
+    # Four eyes: the supervisor who took the case proposes leaving high-risk and a second supervisor confirms;
+    # the first closes, and the second (not the one who closed) signs the closure off. The counselor on duty
+    # from another station no longer reaches the case once someone else acknowledged its alert.
+    second_supervisor = make_staff(Role.SUPERVISOR, display_name="吴督导")
+    refused = client_for(on_duty).post(reverse("cases:case_tier", args=[case.pk]), {"tier": 2, "reason": "x"})
+    assert refused.status_code == 404
     client = client_for(supervisor)
-    client.post(reverse("cases:case_tier_confirm", args=[case.pk]), {"approve": "1", "reason": "同意"})
+    client.post(reverse("cases:case_tier", args=[case.pk]), {"tier": Tier.SERIOUS, "reason": "危机解除"})
+    client = client_for(second_supervisor)
+    confirmed = client.post(reverse("cases:case_tier_confirm", args=[case.pk]), {"approve": "1", "reason": "同意"})
+    assert confirmed.status_code == 302
+    client = client_for(supervisor)
     client.post(reverse("cases:case_reassess", args=[case.pk]), {"judged_tier": Tier.GENERAL, "rationale": "危机解除"})
     response = client.post(reverse("cases:case_close", args=[case.pk]), {"summary": "安全计划已建立"})
     assert response.status_code == 302
     assert client.post(reverse("cases:case_sign_off", args=[case.pk])).status_code == 400  # not their own closure
-    second_supervisor = make_staff(Role.SUPERVISOR, display_name="吴督导")
     assert client_for(second_supervisor).post(reverse("cases:case_sign_off", args=[case.pk])).status_code == 302
     case.refresh_from_db()
     assert case.stage == Stage.CLOSED and case.signed_off_by == second_supervisor
