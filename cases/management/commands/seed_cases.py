@@ -223,7 +223,7 @@ class Command(BaseCommand):
 
     def _history(self, rng, center, stations, staff):
         """Eight weeks of PHQ-9 entries at four stations, for the early-warning curve."""
-        for code in ("dongfeng", "xinhua", "guangming", "heping"):
+        for index, code in enumerate(("dongfeng", "xinhua", "guangming", "heping"), start=1):
             station = stations[code]
             if Screening.objects.filter(station=station, self_reported=False, case__source="历史筛查").exists():
                 continue
@@ -242,7 +242,8 @@ class Command(BaseCommand):
                         center=center,
                         full_name=f"{station.name[:2]}居民{number + 1}",
                         station=station,
-                        phone=f"1370{stations[code].pk:03d}{number:04d}"[:11],
+                        # 11 digits whatever the station's id (a long id used to cut two numbers to one)
+                        phone=f"1370{index:03d}{number:04d}",
                     )
                 case, _ = services.case_intake(
                     resident=person, center=center, channel=Channel.STATION_REPORT, source="历史筛查", actor=counselor
