@@ -108,8 +108,11 @@ def test_a_resident_signs_up_screens_books_moves_cancels_and_waits(phone_page, s
     moved = Appointment.objects.get(slot=second)
     assert moved.status == AppointmentStatus.BOOKED
 
-    # Cancel it.
+    # Cancel it: the portal asks first, then cancels.
     page.get_by_role("button", name=zh("Cancel this appointment")).click()
+    assert page.get_by_role("heading", name=zh("Cancel this appointment?")).count() == 1
+    assert_fits_phone(page)
+    page.get_by_role("button", name=zh("Yes, cancel the appointment")).click()
     page.wait_for_load_state()
     assert page.get_by_test_id("status").inner_text() == zh_label(AppointmentStatus.CANCELLED)
     assert page.get_by_role("button", name=zh("Cancel this appointment")).count() == 0
@@ -126,6 +129,14 @@ def test_a_resident_signs_up_screens_books_moves_cancels_and_waits(phone_page, s
     page.fill("input[name=first_day]", today.isoformat())
     page.fill("input[name=last_day]", (today + dt.timedelta(days=14)).isoformat())
     assert_fits_phone(page)
+    page.get_by_role("button", name=zh("Join the waitlist")).click()
+    # The 11:00 time she cancelled is free again: the portal says so rather than putting her on a waitlist.
+    assert timezone.localdate(second.starts_at).isoformat() in page.locator("main").inner_text()
+    assert page.input_value("input[name=last_day]") == (today + dt.timedelta(days=14)).isoformat()
+    # Days after it are full: those she may wait for.
+    after = timezone.localdate(second.starts_at) + dt.timedelta(days=1)
+    page.fill("input[name=first_day]", after.isoformat())
+    page.fill("input[name=last_day]", (after + dt.timedelta(days=10)).isoformat())
     page.get_by_role("button", name=zh("Join the waitlist")).click()
     page.wait_for_url("**/appointments/mine/")
     main = page.locator("main").inner_text()
