@@ -87,13 +87,14 @@ ROUTES = [
         target=_appointment,
         reach={"supervisor": {"other_station"}},
     ),
-    # The session's page (where a staff booking ends): everyone who may see the booking.
+    # The session's page (where a staff booking ends): everyone who may see the booking; a counselor sees
+    # their own station's and their own sessions only (least privilege inside a center).
     route(
         "appointments:session",
         BOOKING_STAFF,
         post=None,
         target=_appointment,
-        reach={"counselor": {"other_station"}, "supervisor": {"other_station"}},
+        reach={"supervisor": {"other_station"}},
     ),
     # Staff who book for callers also cancel for them: the supervisor for the whole center, a counselor
     # and a station manager at their station (a counselor also their own appointments elsewhere).
