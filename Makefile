@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 
-.PHONY: install demo test lint chromium
+.PHONY: install demo test check suite lint chromium
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,10 +18,26 @@ install: $(STAMP)
 demo: install
 	$(BIN)/python manage.py demo
 
-## Install everything (Chromium included) and run the whole suite, lint included
-test: install chromium
+## Install everything (Chromium included), run the static checks, then the whole suite
+## (`make -k test` runs the suite even when a static check fails)
+test: check suite
+
+## ruff, the import contracts and the type checks, as pyproject.toml configures them
+check: install
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	PYTHONPATH=. $(BIN)/lint-imports
+	$(BIN)/mypy
+
+## The whole suite, in two calls. First every test but the fault tests, on one worker per core
+## (pytest-xdist; pytest-django gives each worker its own test database, e.g. test_fucheng_gw0, and
+## each worker its own live server and Chromium). xdist's default distribution hands each worker its
+## tests in collection order, so pytest-django's order (the transactional tests, browser tests among
+## them, after the others) holds in every worker. Then the fault tests alone: they start, kill and
+## restart servers and wait on the clock, so they run with the machine to themselves. Both calls always
+## run; the target fails if either does.
+suite: install chromium
+	status=0; $(BIN)/python -m pytest -n auto -m "not faults" || status=$$?; \
+	$(BIN)/python -m pytest -m faults && exit $$status
 
 lint: install
 	$(BIN)/ruff check .

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from centers.admin import CenterScopedAdmin
-
-from .models import Appointment, Availability, AvailabilityException, Reminder, Slot, WaitlistEntry
+from appointments.models import Appointment, Availability, AvailabilityException, Reminder, Slot, WaitlistEntry
+from centers.admin import CenterScopedAdmin, ReadOnlyScopedAdmin
 
 
 @admin.register(Availability)
@@ -32,17 +31,6 @@ class AvailabilityExceptionAdmin(CenterScopedAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyScopedAdmin(CenterScopedAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
         return False
 
 

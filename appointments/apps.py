@@ -1,5 +1,9 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+from centers import hooks
 
 
 class AppointmentsConfig(AppConfig):
@@ -7,14 +11,17 @@ class AppointmentsConfig(AppConfig):
     verbose_name = _("Appointments")
 
     def ready(self) -> None:
-        from centers import hooks
-
-        from . import hooks as providers
+        # Celery tasks are registered by importing their modules; services queue them by name
+        # (centers.infra.enqueue), so no service imports a tasks module.
+        import_module("appointments.tasks")
+        # These read models, which Django loads after importing apps.py: they are imported once ready() runs.
+        from appointments import hooks as providers
+        from appointments import official_figures
+        from appointments import retention as retention_types
 
         hooks.register("station_figures", providers.station_figures)
         hooks.register("person_export", providers.person_export)
         hooks.register("person_anonymise", providers.person_anonymise)
-        from . import official_figures  # officials' statistics (issue 5)
-
+        hooks.register("retention_record_types", retention_types.record_types)
         hooks.register("monthly_person_times", official_figures.monthly_person_times)
         hooks.register("monthly_residents_served", official_figures.monthly_residents_served)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from appointments.models import Channel, ExceptionKind, Place, Service, Weekday
 from centers.models import Center, Resident, Room, ShiftKind, Station, User
-
-from .models import Channel, ExceptionKind, Place, Service, Weekday
 
 STAFF_CHANNELS = [(c.value, c.label) for c in (Channel.PHONE, Channel.WALK_IN, Channel.HOTLINE)]
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
@@ -70,7 +70,7 @@ class SlotSearchForm(StyledForm):
     def __init__(self, *args, centers, **kwargs):
         super().__init__(*args, **kwargs)
         self.centers = list(centers)
-        self.fields["where"].choices = place_choices(self.centers)
+        cast(forms.ChoiceField, self.fields["where"]).choices = place_choices(self.centers)
 
     def clean(self):
         data = super().clean()
@@ -87,6 +87,11 @@ class SlotSearchForm(StyledForm):
 
 
 class ForWhomMixin:
+    """The "for whom" choice of a resident's form: themselves or a child in their care."""
+
+    fields: dict[str, forms.Field]
+    cleaned_data: dict[str, Any]
+
     def _set_for_whom(self, people: list[Resident]) -> None:
         self.people = {person.pk: person for person in people}
         # A CharField with a select: a tampered id reaches clean_for_whom and gets the clear message.
@@ -154,7 +159,7 @@ class WaitlistForm(ForWhomMixin, StyledForm):
         super().__init__(*args, **kwargs)
         self._set_for_whom(people)
         self.centers = list(centers)
-        self.fields["where"].choices = place_choices(self.centers)
+        cast(forms.ChoiceField, self.fields["where"]).choices = place_choices(self.centers)
 
     def clean(self):
         data = super().clean()
@@ -192,7 +197,7 @@ class StaffBookForm(StyledForm):
     def __init__(self, *args, residents, shown, needs_address: bool, **kwargs):
         super().__init__(*args, **kwargs)
         # Any resident of the center validates; the list shows only the search matches, phones masked.
-        self.fields["resident"].queryset = residents
+        cast(forms.ModelChoiceField, self.fields["resident"]).queryset = residents
         self.fields["resident"].widget.choices = [("", "---------")] + [
             (person.pk, f"{person.full_name} {person.masked_phone}".strip()) for person in shown
         ]
@@ -230,9 +235,11 @@ class AvailabilityForm(StyledForm):
 
     def __init__(self, *args, center: Center, counselors, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["counselor"].queryset = counselors
-        self.fields["station"].queryset = center.stations.filter(is_active=True)
-        self.fields["room"].queryset = Room.objects.filter(center=center, is_active=True).select_related("station")
+        cast(forms.ModelChoiceField, self.fields["counselor"]).queryset = counselors
+        cast(forms.ModelChoiceField, self.fields["station"]).queryset = center.stations.filter(is_active=True)
+        cast(forms.ModelChoiceField, self.fields["room"]).queryset = Room.objects.filter(
+            center=center, is_active=True
+        ).select_related("station")
 
 
 class ExceptionForm(StyledForm):
@@ -249,7 +256,7 @@ class ExceptionForm(StyledForm):
 
     def __init__(self, *args, counselors, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["counselor"].queryset = counselors
+        cast(forms.ModelChoiceField, self.fields["counselor"]).queryset = counselors
 
 
 class DutyShiftForm(StyledForm):
@@ -267,8 +274,8 @@ class DutyShiftForm(StyledForm):
 
     def __init__(self, *args, center: Center, staff, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = staff
-        self.fields["station"].queryset = center.stations.filter(is_active=True)
+        cast(forms.ModelChoiceField, self.fields["user"]).queryset = staff
+        cast(forms.ModelChoiceField, self.fields["station"]).queryset = center.stations.filter(is_active=True)
 
     def clean(self):
         data = super().clean()

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 
-def station_figures(*, station, start, end) -> dict:
-    from .selectors import station_figures as figures
-
-    return figures(station=station, start=start, end=end)
-
-
-def person_export(*, resident) -> dict:
-    from .selectors import person_export as export
-
-    return {"appointments": export(resident=resident)}
+from appointments import selectors
+from appointments.services.privacy import resident_anonymise
+from centers.models import Resident, Station, User
 
 
-def person_anonymise(*, resident, actor) -> None:
-    from .services import resident_anonymise
+def station_figures(*, station: Station, start: dt.datetime, end: dt.datetime) -> dict[str, object]:
+    return selectors.station_figures(station=station, start=start, end=end)
 
+
+def person_export(*, resident: Resident) -> dict[str, object]:
+    return {"appointments": selectors.person_export(resident=resident)}
+
+
+def person_anonymise(*, resident: Resident, actor: User | None) -> None:
     resident_anonymise(resident=resident, actor=actor)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from .models import Appointment, Reminder, ReminderKind
+from appointments.models import Appointment, Place, Reminder, ReminderKind, Slot
 
 
 def portal_url(path: str) -> str:
@@ -22,17 +22,31 @@ def when_text(appointment: Appointment) -> str:
     return f"{formats.date_format(local, 'Y-m-d')} ({formats.date_format(local, 'l')}) {local:%H:%M}–{timezone.localtime(appointment.ends_at):%H:%M}"
 
 
-def where_text(appointment: Appointment) -> str:
-    address = appointment.address
-    return f"{appointment.where}, {address}" if address and address != appointment.where else appointment.where
+def message_place(item: Appointment | Slot) -> str:
+    """Where, for a resident's message: the address, else how it takes place in neutral words ("社区服务站",
+    "电话…"), never a station's name, which may name the service ("…心理服务站") on a phone read over their
+    shoulder."""
+    if isinstance(item, Appointment):
+        address = item.address
+    elif item.place == Place.STATION and item.station is not None:
+        address = item.station.address
+    elif item.place == Place.CENTER:
+        address = item.center.address
+    else:
+        address = ""
+    if address:
+        return address
+    if item.place in (Place.STATION, Place.CENTER):
+        return str(Place(item.place).label)
+    return item.where  # at home, by phone
 
 
 def appointment_summary(appointment: Appointment) -> dict[str, str]:
     return {
         "service": appointment.get_service_display(),
         "when": when_text(appointment),
-        "where": where_text(appointment),
-        "who": appointment.counselor.public_name,
+        "where": message_place(appointment),  # the address: a station's name may name the service
+        "who": str(appointment.counselor.public_name),
         "name": appointment.resident.full_name,
         "hours": str(appointment.center.cancel_cutoff_hours),
         "phone": appointment.center.hotline,
@@ -78,7 +92,7 @@ def render_offer(offer) -> tuple[str, str]:
             "name": offer.entry.resident.full_name,
             "service": slot.get_service_display(),
             "when": f"{formats.date_format(local, 'Y-m-d')} {local:%H:%M}",
-            "where": slot.where,
+            "where": message_place(slot),
             "until": f"{timezone.localtime(offer.expires_at):%H:%M}",
             "url": portal_url(reverse("appointments:offer", args=[offer.pk])),
         }

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from centers.crypto import EncryptedTextField
+from centers.infra.crypto import EncryptedTextField
 from centers.models import Center, Resident, Room, Station, User
 
 
@@ -119,9 +119,9 @@ class Availability(models.Model):
             errors["station"] = _("Choose the station.")
         if self.place in (Place.CENTER, Place.REMOTE) and self.station_id:
             errors["station"] = _("Leave the station empty for the center or for phone consultations.")
-        if self.station_id and self.center_id and self.station.center_id != self.center_id:
+        if self.station is not None and self.center_id and self.station.center_id != self.center_id:
             errors["station"] = _("The station belongs to another center.")
-        if self.room_id:
+        if self.room is not None:
             if self.place not in (Place.CENTER, Place.STATION):
                 errors["room"] = _("A room only applies to sessions at the center or a station.")
             elif self.room.center_id != self.center_id or self.room.station_id != self.station_id:
@@ -316,6 +316,9 @@ class Appointment(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("cancelled by")
     )
 
+    # Set by the station week page: whether the viewer may open this booking (else it shows only as taken).
+    shown_to_viewer: bool
+
     class Meta:
         verbose_name = _("appointment")
         verbose_name_plural = _("appointments")
@@ -371,7 +374,7 @@ class Appointment(models.Model):
 
     @property
     def address(self) -> str:
-        if self.place == Place.STATION and self.station_id:
+        if self.place == Place.STATION and self.station is not None:
             return self.station.address
         if self.place == Place.CENTER:
             return self.center.address
@@ -400,7 +403,8 @@ class Feedback(models.Model):
     rating = models.PositiveSmallIntegerField(
         _("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)], help_text=_("1 (poor) to 5 (very good)")
     )
-    comment = models.CharField(_("comment"), max_length=1000, blank=True)
+    # A resident's own words on a session can tell of their distress: encrypted like the other clinical text.
+    comment = EncryptedTextField(_("comment"), max_length=1000, blank=True)
     created_at = models.DateTimeField(_("given"), default=timezone.now)
 
     class Meta:
@@ -521,7 +525,7 @@ class WaitlistEntry(models.Model):
         errors = {}
         if self.first_day and self.last_day and self.last_day < self.first_day:
             errors["last_day"] = _("The last day must not be before the first day.")
-        if self.station_id and self.center_id and self.station.center_id != self.center_id:
+        if self.station is not None and self.center_id and self.station.center_id != self.center_id:
             errors["station"] = _("The station belongs to another center.")
         if self.resident_id and self.center_id and self.resident.center_id != self.center_id:
             errors["resident"] = _("This person is registered with another center.")
@@ -572,6 +576,8 @@ class CalendarFeed(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="calendar_feed", verbose_name=_("owner"))
     token_hash = models.CharField(_("secret (SHA-256)"), max_length=64, unique=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # The address's secret, on the instance only when a service has just made it; never stored.
+    secret: str = ""
 
     class Meta:
         verbose_name = _("calendar feed")

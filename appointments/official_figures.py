@@ -1,4 +1,4 @@
-"""Monthly aggregates for the officials' statistics (issue 5): answers to centers.hooks points
+"""Monthly aggregates for the officials' statistics: answers to centers.hooks points
 `monthly_person_times` and `monthly_residents_served`. Counts only, no people. Called by the nightly
 summary refresh, never per page view."""
 
@@ -10,7 +10,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from .models import Appointment, AppointmentStatus
+from appointments.models import Appointment, AppointmentStatus
 
 
 def _month(value) -> dt.date:

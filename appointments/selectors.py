@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from typing import TYPE_CHECKING, TypeAlias, TypedDict
 
 from django.conf import settings
 from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet
@@ -11,11 +12,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from centers.models import Center, DutyShift, Role, Station, User
-from centers.policies import center_ids_for, has_role, station_ids_for
-from centers.selectors import DUTY_ONLINE_HOTLINE, duty_gaps
-
-from .models import (
+from appointments.models import (
     ACTIVE_Q,
     Appointment,
     AppointmentStatus,
@@ -31,7 +28,7 @@ from .models import (
     WaitlistOffer,
     WaitlistStatus,
 )
-from .policies import (
+from appointments.policies import (
     BOOKING_ROLES,
     can_see_station,
     can_see_waitlist_entry,
@@ -39,6 +36,20 @@ from .policies import (
     resident_search_station_ids,
     staff_can_see_appointment,
 )
+from centers.contacts import Callee, session_callee
+from centers.models import Center, Resident, Role, Station, User
+from centers.own_numbers import preferred_center
+from centers.policies import center_ids_for, has_role, station_ids_for
+
+if TYPE_CHECKING:  # WithAnnotations takes two arguments only for the type checker
+    from django_stubs_ext import WithAnnotations
+
+
+class ActiveBookings(TypedDict):
+    active_appointments: list[Appointment]
+
+
+SlotWithBookings: TypeAlias = "WithAnnotations[Slot, ActiveBookings]"
 
 
 def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -73,7 +84,7 @@ def slot_is_free(*, slot: Slot, resident_id: int | None = None, now: dt.datetime
     return _free(Slot.objects.filter(pk=slot.pk), now=now or timezone.now(), resident_id=resident_id).exists()
 
 
-def fair_share_refusal(*, resident, slot: Slot, now: dt.datetime | None = None) -> str | None:
+def fair_share_refusal(*, resident: Resident, slot: Slot, now: dt.datetime | None = None) -> str | None:
     """Why this resident may not book this time themselves under their center's fairness rules (no two
     sessions on one day; at most N upcoming sessions), or None. Two queries."""
     now = now or timezone.now()
@@ -138,7 +149,7 @@ def slots_nearest_free(
         center_id=slot.center_id,
         service=slot.service,
         place=slot.place,
-        station_id=slot.station_id,
+        station=slot.station_id,
         starts_at__gte=max(earliest, slot.starts_at - window),
         starts_at__lte=slot.starts_at + window,
     ).exclude(pk=slot.pk)
@@ -179,7 +190,7 @@ def free_days_between(
 # --- A resident's own appointments ----------------------------------------------------------------
 
 
-def appointments_for_resident(*, user) -> QuerySet[Appointment]:
+def appointments_for_resident(*, user: User) -> QuerySet[Appointment]:
     """The appointments of the signed-in person and of the children in their care."""
     return (
         Appointment.objects.filter(resident_id__in=resident_ids_acting_for(user))
@@ -188,11 +199,11 @@ def appointments_for_resident(*, user) -> QuerySet[Appointment]:
     )
 
 
-def appointment_for_resident(*, user, pk: int) -> Appointment | None:
+def appointment_for_resident(*, user: User, pk: int) -> Appointment | None:
     return appointments_for_resident(user=user).filter(pk=pk).first()
 
 
-def open_offers_for_resident(*, user) -> QuerySet[WaitlistOffer]:
+def open_offers_for_resident(*, user: User) -> QuerySet[WaitlistOffer]:
     return (
         WaitlistOffer.objects.filter(
             entry__resident_id__in=resident_ids_acting_for(user), status=OfferStatus.OPEN, expires_at__gt=timezone.now()
@@ -202,7 +213,7 @@ def open_offers_for_resident(*, user) -> QuerySet[WaitlistOffer]:
     )
 
 
-def offer_for_resident(*, user, pk: int) -> WaitlistOffer | None:
+def offer_for_resident(*, user: User, pk: int) -> WaitlistOffer | None:
     return (
         WaitlistOffer.objects.filter(pk=pk, entry__resident_id__in=resident_ids_acting_for(user))
         .select_related("entry__resident", "slot__center", "slot__station", "slot__counselor")
@@ -210,7 +221,7 @@ def offer_for_resident(*, user, pk: int) -> WaitlistOffer | None:
     )
 
 
-def waitlist_for_resident(*, user) -> QuerySet[WaitlistEntry]:
+def waitlist_for_resident(*, user: User) -> QuerySet[WaitlistEntry]:
     return (
         WaitlistEntry.objects.filter(
             resident_id__in=resident_ids_acting_for(user), status__in=[WaitlistStatus.WAITING, WaitlistStatus.OFFERED]
@@ -220,7 +231,7 @@ def waitlist_for_resident(*, user) -> QuerySet[WaitlistEntry]:
     )
 
 
-def waitlist_entry_for_resident(*, user, pk: int) -> WaitlistEntry | None:
+def waitlist_entry_for_resident(*, user: User, pk: int) -> WaitlistEntry | None:
     return WaitlistEntry.objects.filter(pk=pk, resident_id__in=resident_ids_acting_for(user)).first()
 
 
@@ -235,14 +246,12 @@ def counselors_of_center(*, center: Center) -> QuerySet[User]:
     )
 
 
-def staff_center(*, user) -> Center | None:
+def staff_center(*, user: User) -> Center | None:
     """The center a staff member books and plans for (the one they act for, if several)."""
-    from centers.centers_own import preferred_center  # centers imports nothing of appointments: no cycle
-
     return preferred_center(user, center_ids_for(user, [Role.COUNSELOR, Role.STATION_MANAGER, Role.SUPERVISOR]))
 
 
-def counselor_day(*, user, counselor: User, day: dt.date) -> QuerySet[Appointment]:
+def counselor_day(*, user: User, counselor: User, day: dt.date) -> QuerySet[Appointment]:
     """One counselor's appointments of a day, with everything the page shows, in a fixed number of queries.
     A counselor sees their own day; a supervisor any counselor's of their center."""
     start, end = day_bounds(day)
@@ -254,25 +263,24 @@ def counselor_day(*, user, counselor: User, day: dt.date) -> QuerySet[Appointmen
     return rows.select_related("resident", "station", "center", "feedback", "slot__room").order_by("starts_at")
 
 
-def station_week(*, user, station: Station, week_start: dt.date) -> QuerySet[Slot]:
+def station_week(*, user: User, station: Station, week_start: dt.date) -> QuerySet[SlotWithBookings]:
     """All slots of a station's week with their active booking, in two queries whatever the data size."""
-    if not can_see_station(user, station):
-        return Slot.objects.none()
     start, _ = day_bounds(week_start)
     end = start + dt.timedelta(days=7)
     active = Appointment.objects.filter(ACTIVE_Q).select_related("resident")
-    return (
+    slots = (
         Slot.objects.filter(station=station, starts_at__gte=start, starts_at__lt=end)
         .select_related("counselor", "room")
         .prefetch_related(Prefetch("appointments", queryset=active, to_attr="active_appointments"))
         .order_by("starts_at", "pk")
     )
+    return slots if can_see_station(user, station) else slots.none()
 
 
-def appointment_for_staff(*, user, pk: int) -> Appointment | None:
+def appointment_for_staff(*, user: User, pk: int) -> Appointment | None:
     appointment = (
         Appointment.objects.filter(pk=pk, center_id__in=center_ids_for(user))
-        .select_related("resident__guardian", "center", "station", "counselor", "slot__room")
+        .select_related("resident__user", "resident__guardian__user", "center", "station", "counselor", "slot__room")
         .first()
     )
     if appointment is None or not staff_can_see_appointment(user, appointment):
@@ -280,18 +288,13 @@ def appointment_for_staff(*, user, pk: int) -> Appointment | None:
     return appointment
 
 
-def number_to_call(*, appointment: Appointment) -> dict[str, object]:
+def number_to_call(*, appointment: Appointment) -> Callee:
     """Whom the counselor calls for a session by phone: the person, or for a child the guardian (their number,
     their name, and whether it is the guardian's). An empty number says there is none on record."""
-    person = appointment.resident
-    guardian = person.guardian if person.guardian_id else None
-    age = person.age
-    if guardian is not None and (age is None or age < 18):
-        return {"number": guardian.phone, "name": guardian.full_name, "guardian": True}
-    return {"number": person.phone, "name": person.full_name, "guardian": False}
+    return session_callee(appointment.resident)
 
 
-def availability_for(*, user, counselor: User) -> QuerySet[Availability]:
+def availability_for(*, user: User, counselor: User) -> QuerySet[Availability]:
     centers = center_ids_for(user, [Role.SUPERVISOR]) if user.pk != counselor.pk else center_ids_for(user)
     return (
         Availability.objects.filter(counselor=counselor, center_id__in=centers)
@@ -301,7 +304,7 @@ def availability_for(*, user, counselor: User) -> QuerySet[Availability]:
     )
 
 
-def availability_to_manage(*, user, center: Center, pk: int) -> Availability | None:
+def availability_to_manage(*, user: User, center: Center, pk: int) -> Availability | None:
     """A window the user may change: their own, or any of the center's for its supervisor."""
     windows = Availability.objects.filter(pk=pk, center=center).select_related("counselor")
     if not has_role(user, Role.SUPERVISOR, center_id=center.pk):
@@ -328,12 +331,10 @@ def resident_query_usable(query: str) -> bool:
     return len(query) >= NAME_SEARCH_MIN
 
 
-def residents_for_staff(*, user, center: Center, query: str = "") -> QuerySet:
+def residents_for_staff(*, user: User, center: Center, query: str = "") -> QuerySet[Resident]:
     """The people a staff member may book for at a center: their station's (the whole center for its
     supervisor and a counselor without a station). With a query, those it finds by two characters of the
     name or by the whole number; never by the last digits, which would unmask a number digit by digit."""
-    from centers.models import Resident
-
     if center.pk not in center_ids_for(user, BOOKING_ROLES):
         return Resident.objects.none()
     rows = Resident.objects.filter(center=center, anonymised_at__isnull=True)
@@ -348,7 +349,7 @@ def residents_for_staff(*, user, center: Center, query: str = "") -> QuerySet:
     return rows.order_by("full_name", "pk")
 
 
-def waitlist_for_staff(*, user, center: Center) -> QuerySet[WaitlistEntry]:
+def waitlist_for_staff(*, user: User, center: Center) -> QuerySet[WaitlistEntry]:
     if not has_role(user, Role.SUPERVISOR, Role.STATION_MANAGER, Role.COUNSELOR, center_id=center.pk):
         return WaitlistEntry.objects.none()
     rows = WaitlistEntry.objects.filter(center=center, status__in=[WaitlistStatus.WAITING, WaitlistStatus.OFFERED])
@@ -357,31 +358,10 @@ def waitlist_for_staff(*, user, center: Center) -> QuerySet[WaitlistEntry]:
     return rows.select_related("resident", "station").order_by("-is_priority", "joined_at", "pk")
 
 
-def waitlist_entry_for_staff(*, user, pk: int) -> WaitlistEntry | None:
+def waitlist_entry_for_staff(*, user: User, pk: int) -> WaitlistEntry | None:
     """An entry of the waitlist the user is shown (waitlist_for_staff): another station's is None for a manager."""
     entry = WaitlistEntry.objects.filter(pk=pk, center_id__in=center_ids_for(user)).first()
     return entry if entry is not None and can_see_waitlist_entry(user, entry) else None
-
-
-# --- Duty roster ----------------------------------------------------------------------------------
-
-
-def roster_shifts(*, center: Center, start: dt.datetime, end: dt.datetime) -> QuerySet[DutyShift]:
-    """The duty shifts of a center overlapping [start, end) (organisational data)."""
-    return (
-        DutyShift.objects.filter(center=center, starts_at__lt=end, ends_at__gt=start)
-        .select_related("user", "station")
-        .order_by("starts_at", "kind", "pk")
-    )
-
-
-def coverage_gaps(*, center: Center, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
-    """Spans in [start, end) when nobody eligible holds the 24-hour online / hotline duty (the on-duty rule)."""
-    return duty_gaps(center=center, duty=DUTY_ONLINE_HOTLINE, start=start, end=end)
-
-
-def duty_shift_for_staff(*, user, pk: int) -> DutyShift | None:
-    return DutyShift.objects.filter(pk=pk, center_id__in=center_ids_for(user)).select_related("station").first()
 
 
 # --- Other apps' contracts ------------------------------------------------------------------------
@@ -435,7 +415,7 @@ def station_figures(*, station: Station, start: dt.datetime, end: dt.datetime) -
     }
 
 
-def person_export(*, resident) -> dict[str, object]:
+def person_export(*, resident: Resident) -> dict[str, object]:
     """A resident's appointments and feedback for "download my data" (no staff-side detail)."""
     rows = Appointment.objects.filter(resident=resident).select_related("station", "center", "counselor", "feedback")
     items = []

@@ -147,10 +147,11 @@ def prepare_dashboards(center, station, session_for) -> dict:
 
     from django.utils import timezone
 
-    from centers import evaluation_services
-    from centers.evaluation_figures import previous_quarter, quarter_of
-    from centers.models import Center, EvaluationCriterion, Membership, Role, StationEvaluation, User
-    from centers.statistics_services import month_start, summaries_refresh
+    from centers.models import Center, Membership, Role, User
+    from centers.reporting.evaluations import services as evaluation_services
+    from centers.reporting.evaluations.figures import previous_quarter, quarter_of
+    from centers.reporting.evaluations.models import EvaluationCriterion, StationEvaluation
+    from centers.reporting.statistics.services import month_start, summaries_refresh
 
     people = {}
     for role in (Role.OFFICIAL, Role.SUPERVISOR):
@@ -173,7 +174,7 @@ def prepare_dashboards(center, station, session_for) -> dict:
     all_month_refresh = time.perf_counter() - began
     year, quarter = previous_quarter(*quarter_of(today))
     began = time.perf_counter()
-    evaluation_services.evaluations_open_quarter(
+    evaluation_services.evaluation_quarter_open(
         center=center, year=year, quarter=quarter, actor=people[Role.SUPERVISOR]
     )
     open_quarter = time.perf_counter() - began
@@ -581,7 +582,7 @@ call_command("migrate", verbosity=0)
 call_command("seed_scale", preset="tiny")
 from cases.bulkload import load, next_id, reset_sequence
 from cases.models import Case, FollowUp
-from cases import services
+from cases.services import follow_ups
 cases = list(Case.objects.exclude(stage="closed").values_list("pk", "center_id", "station_id"))
 now = timezone.now()
 first = next_id(FollowUp)
@@ -590,7 +591,7 @@ rows = ({{"id": first + i, "case_id": c[0], "center_id": c[1], "station_id": c[2
 load(FollowUp, rows, total={items}, label="follow-ups")
 reset_sequence(FollowUp)
 began = time.monotonic()
-changed = services.followups_escalate_due(now=now)
+changed = follow_ups.follow_ups_escalate_due(now=now)
 print("SWEEP", changed, time.monotonic() - began)
 """
     out = subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True)  # noqa: S603

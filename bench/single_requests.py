@@ -24,7 +24,8 @@ def main() -> None:
     from django.test import Client
 
     from cases.models import Case
-    from centers.models import Center, Resident, StationEvaluation, User
+    from centers.models import Center, Resident, User
+    from centers.reporting.evaluations.models import StationEvaluation
 
     center = Center.objects.filter(code__startswith="scale-").order_by("pk").first()
     station = center.stations.order_by("pk").first()

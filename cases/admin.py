@@ -8,20 +8,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from centers.admin import CenterScopedAdmin
-
-from .models import Case, CrisisAlert, FollowUp, Notification, Referral, WeeklyRiskSummary
-
-
-class ReadOnlyScopedAdmin(CenterScopedAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from cases.alerts.models import CrisisAlert, Notification
+from cases.early_warning.models import WeeklyRiskSummary
+from cases.follow_ups.models import FollowUp
+from cases.models import Case
+from cases.referrals.models import Referral
+from centers.admin import ReadOnlyScopedAdmin
 
 
 @admin.register(Case)

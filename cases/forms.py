@@ -6,11 +6,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from centers.models import mainland_mobile
-
-from .callback_services import phone_normalise
-from .instruments import Instrument
-from .models import Channel, CrisisPhase, ReferralBasis, ReferralStatus, SpecialTag, Stage, Tier
+from cases.instruments import Instrument
+from cases.models import Channel, CrisisPhase, ReferralStatus, SpecialTag, Stage, Tier
+from cases.referrals.models import ReferralBasis
+from cases.services.callbacks import phone_normalise
+from centers.models import Center, PartnerInstitution, ServiceGroup, Station, User, mainland_mobile
 
 
 class CasePageForm(forms.Form):
@@ -91,7 +91,7 @@ class VisitorCallbackForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    center = forms.ModelChoiceField(label=_("Center near you"), queryset=None, empty_label=None)
+    center = forms.ModelChoiceField(label=_("Center near you"), queryset=Center.objects.none(), empty_label=None)
 
     def __init__(self, *args, centers, **kwargs):
         super().__init__(*args, **kwargs)
@@ -116,11 +116,16 @@ class IntakeForm(forms.Form):
     birth_date = forms.DateField(
         label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    station = forms.ModelChoiceField(label=_("Station"), queryset=None, required=False)
+    station = forms.ModelChoiceField(label=_("Station"), queryset=Station.objects.none(), required=False)
     create_anyway = forms.BooleanField(
         label=_("Someone else: create a new record"),
         required=False,
         help_text=_("Only when the portal says the new person looks like someone registered and it is not them."),
+    )
+    same_person = forms.BooleanField(
+        label=_("It is the same person (checked with them)"),
+        required=False,
+        help_text=_("Only when the portal says the number is registered under another name."),
     )
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
     source = forms.CharField(label=_("Source (who reported or referred)"), max_length=120, required=False)
@@ -178,7 +183,7 @@ class TagsForm(CasePageForm):
 
 class AssignForm(CasePageForm):
     id_prefix = "assign"
-    counselor = forms.ModelChoiceField(label=_("Counselor"), queryset=None)
+    counselor = forms.ModelChoiceField(label=_("Counselor"), queryset=User.objects.none())
 
     def __init__(self, *args, counselors, **kwargs):
         super().__init__(*args, **kwargs)
@@ -187,7 +192,7 @@ class AssignForm(CasePageForm):
 
 class GroupForm(CasePageForm):
     id_prefix = "group"
-    group = forms.ModelChoiceField(label=_("Service group"), queryset=None, required=False)
+    group = forms.ModelChoiceField(label=_("Service group"), queryset=ServiceGroup.objects.none(), required=False)
 
     def __init__(self, *args, groups, **kwargs):
         super().__init__(*args, **kwargs)
@@ -211,7 +216,7 @@ class NoteForm(CasePageForm):
 
 class ReferralForm(CasePageForm):
     id_prefix = "referral"
-    partner = forms.ModelChoiceField(label=_("Partner institution"), queryset=None)
+    partner = forms.ModelChoiceField(label=_("Partner institution"), queryset=PartnerInstitution.objects.none())
     basis = forms.ChoiceField(label=_("Legal basis"), choices=ReferralBasis.choices, widget=forms.RadioSelect)
     emergency_reason = forms.CharField(label=_("Emergency: what danger"), required=False, max_length=300)
     reason = forms.CharField(label=_("What the partner is asked to do"), widget=forms.Textarea(attrs={"rows": 3}))
@@ -246,18 +251,16 @@ class FollowUpDoneForm(forms.Form):
 
 
 class FollowUpAssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(label=_("Give to"), queryset=None)
+    assignee = forms.ModelChoiceField(label=_("Give to"), queryset=User.objects.none())
 
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
-        from centers.models import User
-
         self.fields["assignee"].queryset = User.objects.filter(pk__in=[p.pk for p in people])
 
 
 class ConsultationForm(CasePageForm):
     id_prefix = "consult"
-    expert = forms.ModelChoiceField(label=_("Expert"), queryset=None)
+    expert = forms.ModelChoiceField(label=_("Expert"), queryset=User.objects.none())
     question = forms.CharField(label=_("Question for the expert"), widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, experts, **kwargs):

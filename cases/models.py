@@ -1,9 +1,14 @@
-"""Cases: intake, screenings, tiers, crisis alerts, referrals, follow-ups, notes, consultations, closure."""
+"""Cases: the case and its timeline, tiers and stages, notes, expert consultations, re-assessments.
+
+The other rooms keep their models beside them (alerts, referrals, follow_ups, screenings, early_warning,
+consult, safety); CasesConfig.import_models loads them as models of this app.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,8 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from centers.crypto import EncryptedTextField, encrypt_text
-from centers.models import Center, PartnerInstitution, Resident, ServiceGroup, Station
+from centers.infra.crypto import EncryptedTextField, encrypt_text
+from centers.models import Center, Resident, ServiceGroup, Station
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class EncryptedJSONField(EncryptedTextField):
@@ -96,36 +104,23 @@ class SpecialTag(models.TextChoices):
     MIGRANT_WORKER = "migrant_worker", _("Migrant worker")
 
 
-# Follow-up rhythm in days (ARCHITECTURE.md section 3); special populations set a minimum rhythm.
-TIER_FOLLOW_UP_DAYS = {Tier.HIGH_RISK: 7, Tier.SERIOUS: 14, Tier.GENERAL: 30}
-TAG_FOLLOW_UP_DAYS = {
-    SpecialTag.COMMUNITY_CORRECTION: 14,
-    SpecialTag.DRUG_REHABILITATION: 14,
-    SpecialTag.SEVERE_MENTAL_ILLNESS: 14,
-    SpecialTag.MINOR: 14,
-    SpecialTag.ELDERLY_ALONE: 14,
-    SpecialTag.MIGRANT_WORKER: 30,
-}
-POST_CLOSURE_FOLLOW_UP_DAYS = (30, 90)
-
-
-class CaseQuerySet(models.QuerySet):
-    def open(self):
+class CaseQuerySet(models.QuerySet["Case"]):
+    def open(self) -> CaseQuerySet:
         return self.exclude(stage=Stage.CLOSED)
 
-    def response_missed(self, at):
+    def response_missed(self, at: dt.datetime) -> CaseQuerySet:
         """Open cases past their response time without it: a general one unassigned, a serious or high-risk
         one without a first contact (the same test as Case.response_done)."""
         unmet = Q(tier=Tier.GENERAL, assigned_at__isnull=True) | Q(tier__gt=Tier.GENERAL, first_contact_at__isnull=True)
         return self.open().filter(unmet, respond_by__lte=at)
 
-    def review_missed(self, at):
+    def review_missed(self, at: dt.datetime) -> CaseQuerySet:
         """Open serious and high-risk cases past their expert-review time with no consultation asked."""
         asked = Consultation.objects.filter(case=OuterRef("pk"))
         return self.open().filter(tier__gte=Tier.SERIOUS, expert_review_by__lte=at).exclude(Exists(asked))
 
 
-def choice_label(choices: type[models.Choices], value):
+def choice_label(choices: type[models.Choices], value: Any) -> Any:
     """The label of a stored choice, for list rows: Django's get_FOO_display() rebuilds the field's choices
     dictionary on every call (8 ms for the workspace's 50 rows); the enum's label is a lookup. An unknown
     value is shown as stored, as get_FOO_display() would."""
@@ -248,10 +243,11 @@ class Case(models.Model):
 
     @property
     def tier_css(self) -> str:
-        return {Tier.GENERAL: "general", Tier.SERIOUS: "serious", Tier.HIGH_RISK: "high_risk"}.get(self.tier, "")
+        css: dict[int, str] = {Tier.GENERAL: "general", Tier.SERIOUS: "serious", Tier.HIGH_RISK: "high_risk"}
+        return css.get(self.tier, "")
 
     @property
-    def tag_labels(self) -> list[str]:
+    def tag_labels(self) -> list[StrOrPromise]:
         labels = dict(SpecialTag.choices)
         return [labels[t] for t in self.special_tags if t in labels]
 
@@ -268,7 +264,8 @@ class Case(models.Model):
 
     def clean(self) -> None:
         errors = {}
-        if self.station_id and self.center_id and self.station.center_id != self.center_id:
+        station = self.station if self.station_id else None
+        if station is not None and self.center_id and station.center_id != self.center_id:
             errors["station"] = _("The station belongs to another center.")
         if self.resident_id and self.center_id and self.resident.center_id != self.center_id:
             errors["resident"] = _("The person is registered with another center.")
@@ -347,6 +344,29 @@ class CaseEvent(models.Model):
         return event_value_label(self.kind, self.to_value)
 
 
+# The choices of the other rooms that the timeline labels (event_value_label) live here, beside the
+# case, so that this module imports none of the domain model modules that build on it.
+class ReferralStatus(models.TextChoices):
+    SENT = "sent", _("Sent")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    COMPLETED = "completed", _("Completed")
+
+
+class FollowUpKind(models.TextChoices):
+    REGULAR = "regular", _("Follow-up by tier")
+    POST_CLOSURE = "post_closure", _("Follow-up after closure")
+    REASSESSMENT = "reassessment", _("Re-assessment after partner feedback")
+
+
+class AlertLevel(models.IntegerChoices):
+    """How far a crisis alert has been escalated (CrisisAlert.Level)."""
+
+    TEAM = 0, _("Crisis team on duty")
+    SUPERVISOR = 1, _("Supervisor")
+    CONTACT = 2, _("Escalation contact")
+
+
 ROUTE_LABELS = {
     "crisis_team": _("Crisis team on duty"),
     "center_counselors": _("Center counselors"),
@@ -379,7 +399,7 @@ def event_value_label(kind: str, value: str) -> str:
         if kind == EventKind.ESCALATED:
             if value.startswith("follow_up:"):
                 return str(_("Overdue follow-up, level %(level)s") % {"level": value.split(":", 1)[1]})
-            return str(CrisisAlert.Level(int(value)).label)
+            return str(AlertLevel(int(value)).label)
         if kind == EventKind.FOLLOW_UP:
             return str(FOLLOW_UP_EVENT_LABELS.get(value) or FollowUpKind(value).label)
         if kind == EventKind.CONVERSATION:
@@ -403,368 +423,6 @@ def event_value_label(kind: str, value: str) -> str:
     ):
         return ""  # ids and codes that mean nothing to a reader
     return value
-
-
-class Screening(models.Model):
-    """One completed instrument, scored by code; answers are kept for re-scoring, never shown to others."""
-
-    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="screenings")
-    center = models.ForeignKey(Center, on_delete=models.PROTECT, related_name="screenings")
-    station = models.ForeignKey(Station, on_delete=models.SET_NULL, null=True, blank=True, related_name="screenings")
-    case = models.ForeignKey(Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="screenings")
-    instrument = models.CharField(_("instrument"), max_length=10)
-    answers = EncryptedJSONField(_("answers"), default=dict)
-    score = models.PositiveSmallIntegerField(_("score"))
-    band = models.CharField(_("band"), max_length=30)
-    positive = models.BooleanField(_("positive"), default=False)
-    acute = models.BooleanField(_("acute risk"), default=False)
-    item9 = models.PositiveSmallIntegerField(_("PHQ-9 item 9"), null=True, blank=True)
-    self_reported = models.BooleanField(_("taken online by the person"), default=False)
-    entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    taken_at = models.DateTimeField(_("taken"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("screening")
-        verbose_name_plural = _("screenings")
-        ordering = ["-taken_at"]
-        indexes = [models.Index(fields=["station", "taken_at"], name="screening_station_time")]
-        constraints = [
-            models.CheckConstraint(condition=Q(instrument__in=["phq9", "gad7", "asq"]), name="screening_instrument"),
-            models.CheckConstraint(condition=Q(score__lte=27), name="screening_score_range"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.instrument} {self.score} ({self.band})"
-
-    @property
-    def instrument_def(self):
-        from .instruments import instrument_get
-
-        return instrument_get(self.instrument)
-
-    @property
-    def band_label(self):
-        definition = self.instrument_def
-        for _low, code, label in definition.bands:
-            if code == self.band:
-                return label
-        return self.band
-
-
-class CrisisAlert(models.Model):
-    """A crisis alert: a database row first; the sweep escalates it by the center's timers."""
-
-    class Level(models.IntegerChoices):
-        TEAM = 0, _("Crisis team on duty")
-        SUPERVISOR = 1, _("Supervisor")
-        CONTACT = 2, _("Escalation contact")
-
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="alerts")
-    center = models.ForeignKey(Center, on_delete=models.PROTECT, related_name="crisis_alerts")
-    station = models.ForeignKey(Station, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    reason = models.CharField(
-        _("reason"), max_length=30, choices=Channel.choices + [("judgement", _("Counselor judgement"))]
-    )
-    raised_at = models.DateTimeField(_("raised"), default=timezone.now)
-    level = models.PositiveSmallIntegerField(_("escalation level"), choices=Level.choices, default=Level.TEAM)
-    escalated_at = models.DateTimeField(_("last escalated"), null=True, blank=True)
-    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
-    acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    first_contact_at = models.DateTimeField(_("first contact"), null=True, blank=True)
-    first_contact_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    callback_phone = models.CharField(_("call back on"), max_length=20, blank=True)
-    nobody_on_duty = models.BooleanField(
-        _("nobody eligible was on duty"),
-        default=False,
-        help_text=_("The alert went at once to the supervisors and the escalation contact."),
-    )
-
-    class Meta:
-        verbose_name = _("crisis alert")
-        verbose_name_plural = _("crisis alerts")
-        ordering = ["-raised_at"]
-        indexes = [models.Index(fields=["center", "acknowledged_at"], name="alert_center_open")]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["case"], condition=Q(acknowledged_at__isnull=True), name="alert_one_open_per_case"
-            ),
-            models.CheckConstraint(condition=Q(level__in=[0, 1, 2]), name="alert_level_valid"),
-        ]
-
-    def __str__(self) -> str:
-        return f"alert {self.pk} case {self.case_id}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.acknowledged_at is None
-
-    @property
-    def contact_due_at(self):
-        return self.raised_at + dt.timedelta(hours=1)
-
-    @property
-    def acknowledged_in_time(self) -> bool:
-        return bool(
-            self.acknowledged_at
-            and (self.acknowledged_at - self.raised_at).total_seconds() <= self.center.alert_ack_minutes * 60
-        )
-
-
-class CallbackRequest(models.Model):
-    """A person's request to be called back, on the crisis alert it raised or joined.
-
-    The first acute signal raises the alert; each further one while the alert is open (a second "help
-    now", an acute screening, a risk phrase, a visitor's callback) is a new row the counselor sees with its
-    time, and notifies the team again. A visitor's request also keeps a keyed hash of the client address,
-    never the address itself, so requests can be counted per address.
-    """
-
-    class Source(models.TextChoices):
-        HELP_NOW = "help_now", _('"I need help now" request')
-        SCREENING = "screening", _("Acute screening")
-        ONLINE_CONSULT = "online_consult", _("Risk phrase in an online conversation")
-        HOTLINE = "hotline", _("Hotline call")
-        VISITOR = "visitor", _("Callback request without an account")
-
-    alert = models.ForeignKey(CrisisAlert, on_delete=models.CASCADE, related_name="requests")
-    source = models.CharField(_("source"), max_length=30, choices=Source.choices)
-    phone = models.CharField(_("call back on"), max_length=20, blank=True)
-    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
-    client_key = models.CharField(max_length=64, blank=True, editable=False)
-
-    class Meta:
-        verbose_name = _("callback request")
-        verbose_name_plural = _("callback requests")
-        ordering = ["requested_at", "pk"]
-        indexes = [
-            models.Index(fields=["phone", "requested_at"], name="callback_phone_time"),
-            models.Index(fields=["client_key", "requested_at"], name="callback_client_time"),
-        ]
-
-    def __str__(self) -> str:
-        return f"callback request {self.pk} alert {self.alert_id}"
-
-
-class Notification(models.Model):
-    """An outgoing message, stored before it is sent: the sweep sends what is unsent, once."""
-
-    class ChannelKind(models.TextChoices):
-        WORKSPACE = "workspace", _("Workspace")
-        EMAIL = "email", _("Email")
-        SMS = "sms", _("SMS")
-
-    center = models.ForeignKey(Center, on_delete=models.CASCADE, related_name="+")
-    alert = models.ForeignKey(
-        CrisisAlert, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
-    )
-    follow_up = models.ForeignKey(
-        "FollowUp", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
-    )
-    conversation = models.ForeignKey(
-        "Conversation", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
-    )
-    callback_request = models.ForeignKey(
-        CallbackRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
-    )
-    level = models.PositiveSmallIntegerField(default=0)
-    channel = models.CharField(max_length=10, choices=ChannelKind.choices)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    address = models.CharField(max_length=254, blank=True)
-    subject = models.CharField(max_length=200)
-    text = models.TextField()
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    # What a message that belongs to no alert, follow-up or conversation is about (a missed deadline, a
-    # consultation, a coverage digest): with the level, channel and address, it is sent once.
-    key = models.CharField(max_length=80, blank=True, default="")
-
-    class Meta:
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["sent_at", "channel"], name="notification_unsent")]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["alert", "level", "channel", "address"],
-                condition=Q(alert__isnull=False, callback_request__isnull=True),
-                name="notification_once_per_alert_level",
-            ),
-            models.UniqueConstraint(
-                fields=["callback_request", "channel", "address"],
-                condition=Q(callback_request__isnull=False),
-                name="notification_once_per_callback_request",
-            ),
-            models.UniqueConstraint(
-                fields=["follow_up", "level", "channel", "address"],
-                condition=Q(follow_up__isnull=False),
-                name="notification_once_per_followup_level",
-            ),
-            models.UniqueConstraint(
-                fields=["conversation", "level", "channel", "address"],
-                condition=Q(conversation__isnull=False),
-                name="notification_once_per_conversation_level",
-            ),
-            models.UniqueConstraint(
-                fields=["key", "level", "channel", "address"],
-                condition=~Q(key=""),
-                name="notification_once_per_key_level",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.channel} {self.address} {self.subject}"
-
-
-class ReferralStatus(models.TextChoices):
-    SENT = "sent", _("Sent")
-    ACCEPTED = "accepted", _("Accepted")
-    DECLINED = "declined", _("Declined")
-    COMPLETED = "completed", _("Completed")
-
-
-REFERRAL_TRANSITIONS = {
-    ReferralStatus.SENT: {ReferralStatus.ACCEPTED, ReferralStatus.DECLINED},
-    ReferralStatus.ACCEPTED: {ReferralStatus.COMPLETED},
-    ReferralStatus.DECLINED: set(),
-    ReferralStatus.COMPLETED: set(),
-}
-
-
-class ReferralBasis(models.TextChoices):
-    CONSENT = "consent", _("The person consented")
-    EMERGENCY = "emergency", _("Emergency: life or health in danger")
-
-
-class Referral(models.Model):
-    """A referral to a partner institution: a disclosure, made only on consent or a recorded emergency."""
-
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="referrals")
-    partner = models.ForeignKey(PartnerInstitution, on_delete=models.PROTECT, related_name="referrals")
-    basis = models.CharField(_("legal basis"), max_length=10, choices=ReferralBasis.choices)
-    emergency_reason = EncryptedTextField(_("emergency: what danger"), max_length=300, blank=True)
-    reason = EncryptedTextField(_("what the partner is asked to do"))
-    status = models.CharField(_("status"), max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.SENT)
-    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    responded_at = models.DateTimeField(_("answered"), null=True, blank=True)
-    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
-    feedback = EncryptedTextField(_("partner feedback"), blank=True)
-    feedback_at = models.DateTimeField(_("feedback received"), null=True, blank=True)
-    feedback_via_link = models.BooleanField(_("entered by the partner"), default=False)
-
-    class Meta:
-        verbose_name = _("referral")
-        verbose_name_plural = _("referrals")
-        ordering = ["-sent_at"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(basis="consent") | ~Q(emergency_reason=""), name="referral_emergency_has_reason"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"referral {self.pk} → {self.partner}"
-
-    def clean(self) -> None:
-        if self.basis == ReferralBasis.EMERGENCY and not self.emergency_reason.strip():
-            raise ValidationError({"emergency_reason": _("Say what danger makes this an emergency.")})
-        if self.partner_id and self.case_id and self.partner.center_id != self.case.center_id:
-            raise ValidationError({"partner": _("The partner works with another center.")})
-
-
-class ReferralLink(models.Model):
-    """A single-use, expiring link for the partner to answer one referral. Only the hash is stored."""
-
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="links")
-    token_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-
-    class Meta:
-        verbose_name = _("partner feedback link")
-        verbose_name_plural = _("partner feedback links")
-
-    def __str__(self) -> str:
-        return f"link for referral {self.referral_id}"
-
-
-class FollowUpKind(models.TextChoices):
-    REGULAR = "regular", _("Follow-up by tier")
-    POST_CLOSURE = "post_closure", _("Follow-up after closure")
-    REASSESSMENT = "reassessment", _("Re-assessment after partner feedback")
-
-
-class FollowUpQuerySet(models.QuerySet):
-    def open(self):
-        return self.filter(done_at__isnull=True, cancelled_at__isnull=True)
-
-
-class FollowUp(models.Model):
-    """A follow-up contact due on a date, done by a counselor or an assigned volunteer."""
-
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")
-    center = models.ForeignKey(Center, on_delete=models.PROTECT, related_name="+")
-    station = models.ForeignKey(Station, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    kind = models.CharField(_("kind"), max_length=20, choices=FollowUpKind.choices, default=FollowUpKind.REGULAR)
-    due_at = models.DateTimeField(_("due"))
-    assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="follow_ups",
-        verbose_name=_("assigned to"),
-    )
-    service_group = models.ForeignKey(
-        ServiceGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="follow_ups"
-    )
-    done_at = models.DateTimeField(_("done"), null=True, blank=True)
-    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    reached = models.BooleanField(_("person reached"), null=True, blank=True)
-    outcome = EncryptedTextField(_("what happened (no clinical detail)"), max_length=300, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-    escalation_level = models.PositiveSmallIntegerField(default=0)
-
-    objects = FollowUpQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("follow-up")
-        verbose_name_plural = _("follow-ups")
-        ordering = ["due_at"]
-        indexes = [models.Index(fields=["center", "done_at", "due_at"], name="followup_center_due")]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["case", "kind"],
-                condition=Q(done_at__isnull=True, cancelled_at__isnull=True, kind="regular"),
-                name="followup_one_open_regular_per_case",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"follow-up {self.pk} case {self.case_id} {self.due_at:%Y-%m-%d}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.done_at is None and self.cancelled_at is None
-
-    @property
-    def is_overdue(self) -> bool:
-        return self.is_open and self.due_at < timezone.now()
-
-    @property
-    def kind_label(self) -> str:
-        return choice_label(FollowUpKind, self.kind)
 
 
 class CaseNote(models.Model):
@@ -808,7 +466,7 @@ class Reassessment(models.Model):
     """A re-assessment before closure: a new screening or a structured judgement."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reassessments")
-    screening = models.ForeignKey(Screening, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    screening = models.ForeignKey("Screening", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     judged_tier = models.PositiveSmallIntegerField(_("risk now"), choices=Tier.choices)
     functioning_improved = models.BooleanField(_("daily functioning improved"), default=False)
     supports_in_place = models.BooleanField(_("support network in place"), default=False)
@@ -823,42 +481,3 @@ class Reassessment(models.Model):
 
     def __str__(self) -> str:
         return f"reassessment {self.pk} case {self.case_id}"
-
-
-class WeeklyRiskSummary(models.Model):
-    """The early-warning series: one row per station and ISO week, computed by a periodic task."""
-
-    center = models.ForeignKey(Center, on_delete=models.CASCADE, related_name="+")
-    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="+")
-    week_start = models.DateField(_("week starting"))
-    active_general = models.PositiveIntegerField(default=0)
-    active_serious = models.PositiveIntegerField(default=0)
-    active_high_risk = models.PositiveIntegerField(default=0)
-    new_alerts = models.PositiveIntegerField(default=0)
-    screenings = models.PositiveIntegerField(default=0)
-    positive_screenings = models.PositiveIntegerField(default=0)
-    phq9_count = models.PositiveIntegerField(default=0)
-    mean_phq9 = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
-    computed_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = _("weekly risk summary")
-        verbose_name_plural = _("weekly risk summaries")
-        ordering = ["station_id", "week_start"]
-        constraints = [
-            models.UniqueConstraint(fields=["station", "week_start"], name="weekly_summary_one_per_station_week"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.station_id} {self.week_start}"
-
-    @property
-    def positive_share(self) -> float | None:
-        return self.positive_screenings / self.screenings if self.screenings else None
-
-
-# Online consultation with the counselor on duty (issue 10).
-from .consult_models import *  # noqa: E402, F403
-
-# The safety plan and emergency contacts of a case.
-from .safety_models import *  # noqa: E402, F403

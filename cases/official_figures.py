@@ -1,4 +1,4 @@
-"""Aggregates for the officials' statistics (issue 5): answers to centers.hooks points
+"""Aggregates for the officials' statistics: answers to centers.hooks points
 `monthly_crisis_events` and `early_warning_weekly`. Counts only, no people. Called by the nightly
 summary refresh, never per page view."""
 
@@ -10,7 +10,8 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from .models import CrisisAlert, WeeklyRiskSummary
+from cases.alerts.models import CrisisAlert
+from cases.early_warning.models import WeeklyRiskSummary
 
 
 def monthly_crisis_events(*, center, start: dt.datetime, end: dt.datetime) -> list[dict]:

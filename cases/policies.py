@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+from typing import Any
 
-from centers.lookups import id_in
-from centers.models import Center, Role
-from centers.policies import center_ids_for, has_role, memberships_of, supervised_center_ids, volunteer_is_cleared
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from .models import Stage, Tier
+from cases.alerts.models import CrisisAlert, Notification
+from cases.follow_ups.models import FollowUp
+from cases.models import Case, Consultation, Stage, Tier
+from centers.community.policies import volunteer_is_cleared
+from centers.infra.lookups import InIdArray, id_in
+from centers.models import Center, Role, User
+from centers.policies import center_ids_for, has_role, memberships_of, supervised_center_ids
+
+# Who a policy is asked about: a signed-in user, or the visitor of a public page.
+AnyUser = User | AnonymousUser
 
 
-def _counselor_scope(user) -> tuple[set[int], set[int]]:
+def _counselor_scope(user: AnyUser) -> tuple[set[int], set[int]]:
     """(centers where the user counsels without a station, stations where they counsel)."""
     centers: set[int] = set()
     stations: set[int] = set()
@@ -24,11 +32,11 @@ def _counselor_scope(user) -> tuple[set[int], set[int]]:
     return centers, stations
 
 
-def is_case_worker(user) -> bool:
+def is_case_worker(user: AnyUser) -> bool:
     return has_role(user, Role.COUNSELOR, Role.SUPERVISOR)
 
 
-def case_worker_center_ids(user) -> set[int]:
+def case_worker_center_ids(user: AnyUser) -> set[int]:
     """The centers where the user holds now an active role that works cases (counselor or supervisor).
     Access through an assignment or a crisis alert holds only there: it ends with the role."""
     return center_ids_for(user, (Role.COUNSELOR, Role.SUPERVISOR))
@@ -46,7 +54,7 @@ def _awaiting_second_q(prefix: str = "") -> Q:
     return Q(**{f"{prefix}pending_tier__isnull": False}) | Q(**{f"{prefix}closure_requested_at__isnull": False})
 
 
-def deputy_center_ids(user) -> set[int]:
+def deputy_center_ids(user: AnyUser) -> set[int]:
     """The centers that named the user their deputy for four-eyes decisions, while they hold a center-wide
     counselor or supervisor role there."""
     named = set(Center.objects.filter(deputy_supervisor_id=user.pk).values_list("pk", flat=True))
@@ -57,7 +65,7 @@ def deputy_center_ids(user) -> set[int]:
     }
 
 
-def live_alert_q(user, centers: set[int], prefix: str = "") -> Q:
+def live_alert_q(user: AnyUser, centers: set[int], prefix: str = "") -> Q:
     """The notifications (prefix "" on Notification) through which a crisis alert still opens its case to
     the person it reached: they hold a case-working role at the case's center now, the case is still
     high-risk, and nobody else has acknowledged the alert."""
@@ -71,7 +79,7 @@ def live_alert_q(user, centers: set[int], prefix: str = "") -> Q:
     ) & (Q(**{f"{prefix}alert__acknowledged_at__isnull": True}) | Q(**{f"{prefix}alert__acknowledged_by": user}))
 
 
-def _visibility_scope(user) -> tuple[set[int], set[int], set[int], set[int], set[int]]:
+def _visibility_scope(user: AnyUser) -> tuple[set[int], set[int], set[int], set[int], set[int]]:
     """Who may open which case, in one place for the three forms of the rule (visible_case_ids,
     case_visible_to, can_view_case): (centers seen whole, stations seen, centers whose queue is seen,
     centers where assignments and alerts count, centers where consultations asked of them are seen).
@@ -89,7 +97,7 @@ def _visibility_scope(user) -> tuple[set[int], set[int], set[int], set[int], set
     )
 
 
-def visible_case_ids(user, *, open_only: bool = False):
+def visible_case_ids(user: AnyUser | None, *, open_only: bool = False) -> QuerySet[Any, Any]:
     """The ids of the cases the user may open, as one UNION of indexed look-ups: by center, by station,
     by the center's queue, by assignment, by consultation, and by a crisis alert that reached the user
     (e.g. the crisis team on duty from another station) and still holds (live_alert_q).
@@ -98,13 +106,11 @@ def visible_case_ids(user, *, open_only: bool = False):
     counselors and alerts before filtering (100+ ms for a counselor on the street dataset); each branch
     here reads only its own rows. With open_only, the station and center branches leave closed cases out
     (the others may still name a closed case: callers that want open cases filter the stage too)."""
-    from .models import Case, Consultation, Notification
-
-    if user is None or not getattr(user, "is_authenticated", False):
+    if not isinstance(user, User):  # a visitor (AnonymousUser) or nobody
         return Case.objects.none().values("pk")
     centers, stations, queue_centers, worker_centers, expert_centers = _visibility_scope(user)
     open_cases = Case.objects.exclude(stage=Stage.CLOSED) if open_only else Case.objects.all()
-    branches = [Case.objects.none().values("pk")]
+    branches: list[QuerySet[Any, Any]] = [Case.objects.none().values("pk")]
     if centers:
         branches.append(open_cases.filter(center_id__in=centers).values("pk"))
     if stations:
@@ -125,15 +131,11 @@ def visible_case_ids(user, *, open_only: bool = False):
     return first.union(*rest)
 
 
-def case_visible_to(user) -> Q:
+def case_visible_to(user: AnyUser | None) -> Q:
     """The same rule as visible_case_ids, asked of each case row (EXISTS on the link tables, no joins):
     for a query that starts from a few cases of its own (new intakes), where building the whole
     visible set first would cost more than the rows it filters."""
-    from django.db.models import Exists, OuterRef
-
-    from .models import Case, Consultation, Notification
-
-    if user is None or not getattr(user, "is_authenticated", False):
+    if not isinstance(user, User):  # a visitor (AnonymousUser) or nobody
         return Q(pk__in=[])
     centers, stations, queue_centers, worker_centers, expert_centers = _visibility_scope(user)
     condition = Q(pk__in=[])
@@ -159,28 +161,28 @@ def case_visible_to(user) -> Q:
     return condition
 
 
-def in_visible_cases(user, field: str = "pk", *, open_only: bool = False):
+def in_visible_cases(user: AnyUser | None, field: str = "pk", *, open_only: bool = False) -> InIdArray:
     """A filter condition: `field` (a case id) names a case the user may open (visible_case_ids), as
     `= ANY(ARRAY(…))` on PostgreSQL. For a query driven by the visible set (the case queue); beside an
     OR (alerts, follow-ups) use `case_id__in=visible_case_ids(user)`, which PostgreSQL hashes."""
     return id_in(field, visible_case_ids(user, open_only=open_only))
 
 
-def _in_queue(case) -> bool:
+def _in_queue(case: Case) -> bool:
     return case.assigned_at is None and case.tier >= Tier.SERIOUS and case.stage != Stage.CLOSED
 
 
-def is_counselor_of(user, case) -> bool:
+def is_counselor_of(user: AnyUser, case: Case) -> bool:
     """Is the user one of the case's counselors? Read from the case's prefetched counselors when the
     caller loaded them (the case page does, once, for every check it makes), else one EXISTS query."""
     loaded = getattr(case, "_prefetched_objects_cache", {}).get("counselors")
     if loaded is not None:
         return any(person.pk == user.pk for person in loaded)
-    return case.counselors.filter(pk=user.pk).exists()
+    return user.pk is not None and case.counselors.filter(pk=user.pk).exists()
 
 
-def can_view_case(user, case) -> bool:
-    if not getattr(user, "is_authenticated", False):
+def can_view_case(user: AnyUser, case: Case) -> bool:
+    if not isinstance(user, User):  # a visitor
         return False
     centers, stations, queue_centers, worker_centers, expert_centers = _visibility_scope(user)
     if case.center_id in centers:
@@ -196,21 +198,19 @@ def can_view_case(user, case) -> bool:
     return case.center_id in expert_centers and case.consultations.filter(expert=user).exists()
 
 
-def _awaits_second_person(case) -> bool:
+def _awaits_second_person(case: Case) -> bool:
     return case.pending_tier is not None or case.closure_requested_at is not None
 
 
-def alert_recipient(user, case) -> bool:
+def alert_recipient(user: AnyUser, case: Case) -> bool:
     """A crisis alert on the case reached the user and still opens it to them (live_alert_q)."""
-    from .models import Notification
-
     centers = case_worker_center_ids(user)
     if case.center_id not in centers:
         return False
     return Notification.objects.filter(live_alert_q(user, centers), alert__case=case).exists()
 
 
-def can_work_case(user, case) -> bool:
+def can_work_case(user: AnyUser, case: Case) -> bool:
     """Counselors in scope, supervisors and whoever a crisis alert reached change a case; experts only
     advise. Every way in needs a case-working role held now at the case's center."""
     if case.center_id in supervised_center_ids(user):
@@ -225,18 +225,18 @@ def can_work_case(user, case) -> bool:
     return is_counselor_of(user, case) or alert_recipient(user, case)  # the questions that need the database
 
 
-def can_read_notes(user, case) -> bool:
+def can_read_notes(user: AnyUser, case: Case) -> bool:
     """Notes: the case's own counselors and the center's supervisor, nobody else."""
     if case.center_id in supervised_center_ids(user):
         return True
     return has_role(user, Role.COUNSELOR, center_id=case.center_id) and is_counselor_of(user, case)
 
 
-def can_supervise(user, case) -> bool:
+def can_supervise(user: AnyUser, case: Case) -> bool:
     return case.center_id in supervised_center_ids(user)
 
 
-def can_take_followup(user, case) -> bool:
+def can_take_follow_up(user: AnyUser, case: Case) -> bool:
     """May this person be given (and do) a follow-up of this case? Counselors in scope, or a volunteer
     of the case's station or service group whose training is current (ARCHITECTURE: only trained
     volunteers are given tasks)."""
@@ -249,12 +249,13 @@ def can_take_followup(user, case) -> bool:
             continue
         if m.station_id is None or m.station_id == case.station_id:
             return True
-    if case.service_group_id and has_role(user, Role.VOLUNTEER, center_id=case.center_id):
-        return case.service_group.members.filter(pk=user.pk).exists()
+    group = case.service_group if case.service_group_id else None
+    if group is not None and user.pk is not None and has_role(user, Role.VOLUNTEER, center_id=case.center_id):
+        return group.members.filter(pk=user.pk).exists()
     return False
 
 
-def can_do_followup(user, follow_up) -> bool:
+def can_do_follow_up(user: AnyUser, follow_up: FollowUp) -> bool:
     """The person the follow-up was given to, while they hold a role at the case's center that may do
     follow-ups (volunteer, counselor, supervisor); or whoever works the case."""
     if follow_up.assigned_to_id == user.pk and has_role(
@@ -264,17 +265,17 @@ def can_do_followup(user, follow_up) -> bool:
     return can_work_case(user, follow_up.case)
 
 
-def can_acknowledge_alert(user, alert) -> bool:
+def can_acknowledge_alert(user: AnyUser, alert: CrisisAlert) -> bool:
     """Anyone the alert went to, or who works the case, may acknowledge it."""
     return can_work_case(user, alert.case)
 
 
-def can_advise(user, consultation) -> bool:
+def can_advise(user: AnyUser, consultation: Consultation) -> bool:
     """The expert asked, while they hold the expert role at the case's center."""
     return consultation.expert_id == user.pk and has_role(user, Role.EXPERT, center_id=consultation.case.center_id)
 
 
-def is_deputy_of(user, center) -> bool:
+def is_deputy_of(user: AnyUser, center: Center) -> bool:
     """The center's named deputy for four-eyes decisions, while they still hold a center-wide counselor or
     supervisor role there (a withdrawn role ends the deputyship without anyone editing the center)."""
     if not getattr(user, "is_authenticated", False) or center.deputy_supervisor_id != user.pk:
@@ -285,12 +286,12 @@ def is_deputy_of(user, center) -> bool:
     )
 
 
-def can_work_or_second_sign(user, case) -> bool:
+def can_work_or_second_sign(user: AnyUser, case: Case) -> bool:
     """May act on the case's four-eyes decision page: those who work the case, and the center's deputy."""
     return can_work_case(user, case) or (_awaits_second_person(case) and is_deputy_of(user, case.center))
 
 
-def can_second_sign(user, case, *, first_person_id: int | None) -> bool:
+def can_second_sign(user: AnyUser, case: Case, *, first_person_id: int | None) -> bool:
     """Four eyes: a supervisor of the case's center (or its deputy) who is not the person who proposed or
     closed. Leaving high-risk and signing off a once-high-risk closure both need this second person."""
     if not getattr(user, "is_authenticated", False) or user.pk == first_person_id:

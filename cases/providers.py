@@ -5,9 +5,15 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .consult_models import Conversation
-from .models import Case, Consultation, FollowUp, Screening, Tier
-from .policies import in_visible_cases, is_case_worker
+from cases import selectors
+from cases.consult.models import Conversation
+from cases.erasure import record_holds
+from cases.follow_ups.models import FollowUp
+from cases.models import Case, Consultation, Tier
+from cases.policies import in_visible_cases, is_case_worker
+from cases.screenings.models import Screening
+from cases.services import anonymise
+from centers.models import Role
 
 
 def _case_label(case: Case) -> str:
@@ -27,7 +33,7 @@ def _follow_up_item(follow_up: FollowUp) -> dict:
         "kind": "follow_up",
         "label": _follow_up_label(follow_up),
         "due_at": follow_up.due_at,
-        "url": reverse("cases:followup_done", args=[follow_up.pk]),
+        "url": reverse("cases:follow_up_done", args=[follow_up.pk]),
     }
 
 
@@ -54,12 +60,6 @@ def user_open_work(*, user) -> list[dict]:
         for c in consultations
     ]
     return items
-
-
-def station_figures(*, station, start, end) -> dict:
-    from .selectors import station_figures as figures
-
-    return figures(station=station, start=start, end=end)
 
 
 def person_export(*, resident) -> dict:
@@ -125,15 +125,18 @@ def person_links(*, resident, user) -> list[dict]:
     ]
 
 
-def person_anonymise(*, resident, actor) -> None:
-    from .services import person_anonymise as anonymise
+def station_figures(*, station, start, end) -> dict:
+    """The station's figures for the officials' statistics (cases.selectors.station_figures)."""
+    return selectors.station_figures(station=station, start=start, end=end)
 
-    anonymise(resident=resident, actor=actor)
+
+def person_anonymise(*, resident, actor) -> None:
+    """Erasure of the person's case records (cases.services.anonymise)."""
+    anonymise.person_anonymise(resident=resident, actor=actor)
 
 
 def person_record_hold(*, resident) -> list[dict]:
-    from .erasure import record_holds
-
+    """The person's cases that erasure must keep (cases.erasure.record_holds)."""
     return record_holds(resident=resident)
 
 
@@ -147,3 +150,13 @@ __all__ = [
     "record_objects",
     "person_links",
 ]
+
+
+def role_landing() -> dict[str, str]:
+    """The pages the case roles land on after sign-in (centers.policies.landing_url_for)."""
+    return {
+        Role.SUPERVISOR: "cases:console",
+        Role.COUNSELOR: "cases:workspace",
+        Role.EXPERT: "cases:consultations",
+        Role.VOLUNTEER: "cases:volunteer_tasks",
+    }

@@ -3,42 +3,35 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from centers.audit import AuditEntry, audit_record, audit_record_many
-from centers.models import AuditOutcome, Center, PartnerInstitution, Resident, Role, User
+from cases import policies
+from cases.alerts.models import CallbackRequest, CrisisAlert, Notification
+from cases.early_warning.models import WeeklyRiskSummary
+from cases.follow_ups.models import FollowUp
+from cases.models import Case, CaseEvent, CaseNote, Consultation, Reassessment, ReferralStatus, Stage, Tier
+from cases.policies import AnyUser
+from cases.referrals.models import Referral
+from cases.screenings.models import Screening
+from centers.audit.log import AuditEntry, audit_record, audit_record_many
+from centers.audit.models import AuditOutcome
+from centers.models import Center, PartnerInstitution, Resident, Role, ServiceGroup, Station, User
 from centers.policies import center_ids_for, has_role, resident_of
 
-from . import policies
-from .models import (
-    CallbackRequest,
-    Case,
-    CaseEvent,
-    CaseNote,
-    Consultation,
-    CrisisAlert,
-    FollowUp,
-    Notification,
-    Referral,
-    ReferralStatus,
-    Screening,
-    Stage,
-    Tier,
-    WeeklyRiskSummary,
-)
 
-
-def _open_alert_exists():
+def _open_alert_exists() -> Exists:
     return Exists(CrisisAlert.objects.filter(case=OuterRef("pk"), acknowledged_at__isnull=True))
 
 
 def case_list(
     *,
-    user,
+    user: User,
     tier: int | None = None,
     stage: str | None = None,
     scope: str = "all",
@@ -73,7 +66,7 @@ def case_list(
     )
 
 
-def case_open_for(*, user, pk: int, action: str = "case.read") -> Case:
+def case_open_for(*, user: User, pk: int, action: str = "case.read") -> Case:
     """One case the user may see, or 404; either way the attempt is in the audit log.
 
     Not wrapped in its own transaction: the denied row must survive the 404 (the request's
@@ -83,7 +76,7 @@ def case_open_for(*, user, pk: int, action: str = "case.read") -> Case:
     return case
 
 
-def case_page_for(*, user, pk: int) -> tuple[Case, list[CaseNote] | None]:
+def case_page_for(*, user: User, pk: int) -> tuple[Case, list[CaseNote] | None]:
     """The case page's reads: the case (or 404, as case_open_for) and its notes for those who may read them
     (None for the others, who are not shown the notes section). Both reads go into the audit log in one
     write: one transaction and one turn of the chain's lock, where two would hold it twice per page."""
@@ -97,7 +90,7 @@ def case_page_for(*, user, pk: int) -> tuple[Case, list[CaseNote] | None]:
     return case, notes
 
 
-def _case_visible_or_404(*, user, pk: int, action: str) -> Case:
+def _case_visible_or_404(*, user: User, pk: int, action: str) -> Case:
     """The case with what every permission check reads (its counselors), or a denied audit row and a 404."""
     case = (
         Case.objects.filter(pk=pk)
@@ -119,7 +112,7 @@ def _case_visible_or_404(*, user, pk: int, action: str) -> Case:
     return case
 
 
-def _read_entry(action: str, case: Case, detail: dict | None = None) -> AuditEntry:
+def _read_entry(action: str, case: Case, detail: dict[str, Any] | None = None) -> AuditEntry:
     return AuditEntry(
         action=action,
         object_type="cases.case",
@@ -135,7 +128,7 @@ def case_timeline(*, case: Case) -> QuerySet[CaseEvent]:
 
 
 @transaction.atomic
-def case_notes(*, user, case: Case) -> list[CaseNote]:
+def case_notes(*, user: User, case: Case) -> list[CaseNote]:
     """Notes for the case's counselors and the supervisor; anyone else gets none (and a denied audit row)."""
     if not policies.can_read_notes(user, case):
         audit_record(
@@ -160,12 +153,12 @@ def case_alerts(*, case: Case) -> QuerySet[CrisisAlert]:
     )
 
 
-def visitor_callback_centers():
+def visitor_callback_centers() -> QuerySet[Center]:
     """The centers a visitor without an account may ask to be called back by (public: names only)."""
     return Center.objects.order_by("pk").only("pk", "name")
 
 
-def my_callback_requests(*, user, now=None) -> list[CallbackRequest]:
+def my_callback_requests(*, user: AnyUser, now: dt.datetime | None = None) -> list[CallbackRequest]:
     """The signed-in person's own callback requests (and their children's) of the last day that nobody
     has called back on yet, oldest first, so the help page can say what happens next."""
     me = resident_of(user)
@@ -191,7 +184,7 @@ def case_follow_ups(*, case: Case) -> QuerySet[FollowUp]:
     return case.follow_ups.select_related("assigned_to", "done_by").order_by("-due_at")
 
 
-def case_consultations(*, user, case: Case) -> QuerySet[Consultation]:
+def case_consultations(*, user: User, case: Case) -> QuerySet[Consultation]:
     rows = case.consultations.select_related("expert", "requested_by").order_by("-requested_at")
     if not policies.can_work_case(user, case):
         rows = rows.filter(expert=user)  # an expert sees their own consultations on the case
@@ -202,7 +195,7 @@ def case_screenings(*, case: Case) -> QuerySet[Screening]:
     return case.screenings.select_related("entered_by").order_by("-taken_at")
 
 
-def case_reassessments(*, case: Case):
+def case_reassessments(*, case: Case) -> QuerySet[Reassessment]:
     return case.reassessments.select_related("by", "screening").order_by("-at")
 
 
@@ -233,7 +226,7 @@ def experts_for_case(*, case: Case) -> QuerySet[User]:
     )
 
 
-def followup_assignees(*, case: Case) -> list[User]:
+def follow_up_assignees(*, case: Case) -> list[User]:
     """Counselors and volunteers who may take this case's follow-ups (by the policy)."""
     people = (
         User.objects.filter(
@@ -245,10 +238,10 @@ def followup_assignees(*, case: Case) -> list[User]:
         .distinct()
         .order_by("display_name", "pk")
     )
-    return [person for person in people if policies.can_take_followup(person, case)]
+    return [person for person in people if policies.can_take_follow_up(person, case)]
 
 
-def alerts_for_user(*, user) -> QuerySet[CrisisAlert]:
+def alerts_for_user(*, user: User) -> QuerySet[CrisisAlert]:
     """Open crisis alerts that reached the user, or on cases they work."""
     if not policies.is_case_worker(user):
         return CrisisAlert.objects.none()
@@ -264,7 +257,7 @@ def alerts_for_user(*, user) -> QuerySet[CrisisAlert]:
     )
 
 
-def alerts_latest(*, user) -> dict[str, int]:
+def alerts_latest(*, user: User) -> dict[str, int]:
     """What an open workspace polls every few seconds, in one query over the open alerts that reached the user:
     the newest alert, the newest callback request on them, and how many are open. Any change means the panel
     is out of date; a higher alert or request number means something new arrived."""
@@ -276,19 +269,19 @@ def alerts_latest(*, user) -> dict[str, int]:
     return {key: found[key] or 0 for key in ("alert", "request", "open")}
 
 
-def alert_for_user(*, user, pk: int) -> CrisisAlert:
+def alert_for_user(*, user: User, pk: int) -> CrisisAlert:
     alert = CrisisAlert.objects.select_related("case", "center").filter(pk=pk).first()
     if alert is None or not policies.can_acknowledge_alert(user, alert):
         raise Http404
     return alert
 
 
-def _follow_up_center_ids(user) -> set[int]:
-    """The centers where follow-ups given to the user are still theirs (policies.can_do_followup)."""
+def _follow_up_center_ids(user: User) -> set[int]:
+    """The centers where follow-ups given to the user are still theirs (policies.can_do_follow_up)."""
     return center_ids_for(user, [Role.VOLUNTEER, Role.COUNSELOR, Role.SUPERVISOR])
 
 
-def follow_ups_for_user(*, user, due_within_days: int = 7) -> QuerySet[FollowUp]:
+def follow_ups_for_user(*, user: User, due_within_days: int = 7) -> QuerySet[FollowUp]:
     """Open follow-ups assigned to the user or on cases they work, due soon or overdue."""
     horizon = timezone.now() + dt.timedelta(days=due_within_days)
     visible = Q(case_id__in=policies.visible_case_ids(user)) if policies.is_case_worker(user) else Q(pk__in=[])
@@ -301,7 +294,7 @@ def follow_ups_for_user(*, user, due_within_days: int = 7) -> QuerySet[FollowUp]
     )
 
 
-def volunteer_tasks(*, user) -> QuerySet[FollowUp]:
+def volunteer_tasks(*, user: User) -> QuerySet[FollowUp]:
     """A volunteer's follow-ups: contact data of the task, nothing clinical."""
     return (
         FollowUp.objects.open()
@@ -323,9 +316,9 @@ def volunteer_tasks(*, user) -> QuerySet[FollowUp]:
     )
 
 
-def follow_up_for_user(*, user, pk: int) -> FollowUp:
+def follow_up_for_user(*, user: User, pk: int) -> FollowUp:
     follow_up = FollowUp.objects.select_related("case", "case__resident").filter(pk=pk).first()
-    if follow_up is None or not policies.can_do_followup(user, follow_up):
+    if follow_up is None or not policies.can_do_follow_up(user, follow_up):
         raise Http404
     audit_record(
         actor=user, action="followup.read", obj=follow_up.case, object_type="cases.case", detail={"follow_up": pk}
@@ -333,7 +326,7 @@ def follow_up_for_user(*, user, pk: int) -> FollowUp:
     return follow_up
 
 
-def referral_for_user(*, user, pk: int) -> Referral:
+def referral_for_user(*, user: User, pk: int) -> Referral:
     referral = Referral.objects.select_related("case", "partner").filter(pk=pk).first()
     if referral is None or not policies.can_work_case(user, referral.case):
         raise Http404
@@ -343,7 +336,7 @@ def referral_for_user(*, user, pk: int) -> Referral:
     return referral
 
 
-def consultations_for_expert(*, user) -> QuerySet[Consultation]:
+def consultations_for_expert(*, user: User) -> QuerySet[Consultation]:
     if not has_role(user, Role.EXPERT):
         return Consultation.objects.none()
     return (
@@ -353,23 +346,21 @@ def consultations_for_expert(*, user) -> QuerySet[Consultation]:
     )
 
 
-def consultation_for_user(*, user, pk: int) -> Consultation:
+def consultation_for_user(*, user: User, pk: int) -> Consultation:
     consultation = Consultation.objects.select_related("case").filter(pk=pk).first()
     if consultation is None or not policies.can_advise(user, consultation):
         raise Http404
     return consultation
 
 
-def resident_by_phone(*, center, phone: str) -> Resident | None:
+def resident_by_phone(*, center: Center, phone: str) -> Resident | None:
     """The registered person of a center with this mobile number (staff intake looks people up by it)."""
     if not phone:
         return None
     return Resident.objects.filter(center=center, phone=phone, anonymised_at__isnull=True).order_by("pk").first()
 
 
-def groups_for_case(*, case: Case):
-    from centers.models import ServiceGroup
-
+def groups_for_case(*, case: Case) -> QuerySet[ServiceGroup]:
     return ServiceGroup.objects.filter(center=case.center, is_active=True).order_by("name")
 
 
@@ -384,7 +375,7 @@ def expert_review_overdue(*, case: Case) -> bool:
     )
 
 
-def cases_missing_expert_review(*, user) -> QuerySet[Case]:
+def cases_missing_expert_review(*, user: User) -> QuerySet[Case]:
     """The center's serious and high-risk cases past their expert-review time with no consultation asked."""
     return (
         Case.objects.review_missed(timezone.now())
@@ -394,7 +385,7 @@ def cases_missing_expert_review(*, user) -> QuerySet[Case]:
     )
 
 
-def cases_awaiting_supervisor(*, user) -> QuerySet[Case]:
+def cases_awaiting_supervisor(*, user: User) -> QuerySet[Case]:
     """Closures to sign off and lower tiers to confirm, for the center's supervisor."""
     centers = policies.supervised_center_ids(user)
     return (
@@ -417,7 +408,7 @@ def second_signers(*, case: Case, first_person_id: int | None) -> list[User]:
             memberships__is_active=True,
             is_active=True,
         )
-        .exclude(pk=first_person_id)
+        .exclude(Q(pk=first_person_id))
         .distinct()
         .order_by("pk")
     )
@@ -439,7 +430,7 @@ def second_signers(*, case: Case, first_person_id: int | None) -> list[User]:
     return people
 
 
-def screenings_of_resident(*, user) -> QuerySet[Screening]:
+def screenings_of_resident(*, user: AnyUser) -> QuerySet[Screening]:
     """A resident's own self-checks (and their wards'); never other people's."""
     me = resident_of(user)
     if me is None:
@@ -451,14 +442,14 @@ def screenings_of_resident(*, user) -> QuerySet[Screening]:
     )
 
 
-def screening_of_resident(*, user, pk: int) -> Screening:
+def screening_of_resident(*, user: AnyUser, pk: int) -> Screening:
     screening = screenings_of_resident(user=user).filter(pk=pk).first()
     if screening is None:
         raise Http404
     return screening
 
 
-def screening_subjects(*, user) -> list[Resident]:
+def screening_subjects(*, user: AnyUser) -> list[Resident]:
     """Whom a signed-in resident may take a self-check for: themselves and their wards."""
     me = resident_of(user)
     if me is None:
@@ -466,20 +457,18 @@ def screening_subjects(*, user) -> list[Resident]:
     return [me, *Resident.objects.filter(guardian=me, anonymised_at__isnull=True).order_by("full_name")]
 
 
-def weekly_series(*, station_ids, start: dt.date, end: dt.date) -> QuerySet[WeeklyRiskSummary]:
+def weekly_series(*, station_ids: Iterable[int], start: dt.date, end: dt.date) -> QuerySet[WeeklyRiskSummary]:
     """The early-warning series rows that dashboards read (aggregates only, no people)."""
     return WeeklyRiskSummary.objects.filter(
         station_id__in=station_ids, week_start__gte=start, week_start__lt=end
     ).order_by("station_id", "week_start")
 
 
-def early_warning_series(*, user, weeks: int = 12) -> QuerySet[WeeklyRiskSummary]:
+def early_warning_series(*, user: User, weeks: int = 12) -> QuerySet[WeeklyRiskSummary]:
     """The last `weeks` weeks of the series for the centers where the user is an official or supervisor.
 
     Aggregates only (no people); the dashboard shows counts under 5 as "<5" (ARCHITECTURE.md section 5).
     """
-    from centers.policies import center_ids_for
-
     centers = center_ids_for(user, [Role.OFFICIAL, Role.SUPERVISOR])
     start = timezone.localdate() - dt.timedelta(weeks=weeks)
     return (
@@ -489,7 +478,7 @@ def early_warning_series(*, user, weeks: int = 12) -> QuerySet[WeeklyRiskSummary
     )
 
 
-def station_figures(*, station, start, end) -> dict[str, float | int | None]:
+def station_figures(*, station: Station, start: dt.date, end: dt.date) -> dict[str, float | int | None]:
     """Figures for a station's evaluation over [start, end): the `station_figures` hook."""
     tz = timezone.get_current_timezone()
     if isinstance(start, dt.date) and not isinstance(start, dt.datetime):
@@ -503,9 +492,8 @@ def station_figures(*, station, start, end) -> dict[str, float | int | None]:
     follow_ups = FollowUp.objects.filter(station=station, due_at__gte=start, due_at__lt=end, cancelled_at__isnull=True)
     due = follow_ups.count()
     on_time = sum(
-        1
+        f.done_at is not None and f.done_at <= f.due_at + dt.timedelta(days=1)
         for f in follow_ups.filter(done_at__isnull=False).only("due_at", "done_at")
-        if f.done_at <= f.due_at + dt.timedelta(days=1)
     )
     referrals = Referral.objects.filter(case__station=station, sent_at__gte=start, sent_at__lt=end)
     opened = dict(

@@ -3,39 +3,40 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from celery import shared_task
 from django.utils import timezone
 
-from centers.sweeps import sweep_recorded
-
-from . import deadlines, services
-from .beat import SCHEDULE
+from cases.beat import SCHEDULE
+from cases.consult import services as consult_services
+from cases.services import alerts, deadlines, follow_ups, intake, notifications, series
+from centers.infra.dates import week_start
+from centers.sweeps.services import sweep_recorded
 
 
 @shared_task(name="cases.alert_dispatch")
 def alert_dispatch(alert_id: int) -> int:
     """Send an alert's unsent email and SMS rows (each once)."""
-    return services.notifications_send(alert_id=alert_id)
+    return notifications.notifications_send(alert_id=alert_id)
 
 
 @shared_task(name="cases.sweep")
 @sweep_recorded("cases.sweep", SCHEDULE)
-def sweep() -> dict:
+def sweep() -> dict[str, Any]:
     """Every minute: take in first bookings, escalate alerts, overdue follow-ups and missed deadlines by their
-    timers, send the daily crisis-team coverage digest, send what is unsent."""
-    from . import consult_services  # online conversations (issue 10)
-
+    timers, send the daily crisis-team coverage digest, alert and hand over online conversations, send what is
+    unsent."""
     now = timezone.now()
     return {
-        "bookings_taken_in": services.case_intake_from_bookings(now=now),
-        "alerts_escalated": services.alerts_escalate_due(now=now),
-        "follow_ups_escalated": services.followups_escalate_due(now=now),
+        "bookings_taken_in": intake.case_intake_from_bookings(now=now),
+        "alerts_escalated": alerts.alerts_escalate_due(now=now),
+        "follow_ups_escalated": follow_ups.follow_ups_escalate_due(now=now),
         "deadlines_chased": deadlines.deadlines_chase_due(now=now),
         "coverage_digests": deadlines.coverage_digests_send(now=now),
         "conversations_alerted": consult_services.conversations_alert_due(now=now),
         "conversations_handed_over": consult_services.conversations_hand_over_due(now=now),
-        "sent": services.notifications_send(),
+        "sent": notifications.notifications_send(),
     }
 
 
@@ -44,6 +45,6 @@ def sweep() -> dict:
 def weekly_series() -> int:
     """Recompute the early-warning series for this week and the last (late data lands in the right week)."""
     today = timezone.localdate()
-    this_week = services.week_start_of(today)
+    this_week = week_start(today)
     last_week = this_week - dt.timedelta(days=7)
-    return services.weekly_series_compute(week_start=last_week) + services.weekly_series_compute(week_start=this_week)
+    return series.weekly_series_compute(week_start=last_week) + series.weekly_series_compute(week_start=this_week)

@@ -24,6 +24,8 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Model
+from django.db.models.signals import post_delete, post_save
 
 logger = logging.getLogger(__name__)
 
@@ -38,11 +40,12 @@ def enabled() -> bool:
 
 def _shared_cache() -> bool:
     """The default cache is one all processes see (Redis, database, memcached), not this process's own."""
-    backend = settings.CACHES["default"]["BACKEND"]
+    default: Any = settings.CACHES["default"]
+    backend: str = default["BACKEND"]
     return not backend.endswith(("LocMemCache", "DummyCache"))
 
 
-def value(user, name: str, load: Callable[[], Any]) -> Any:
+def value(user: Any, name: str, load: Callable[[], Any]) -> Any:
     """``name`` ("memberships" or "second_factor") for ``user``: from this request, from the shared
     cache, or from ``load()`` (the database), which then fills the cache."""
     entry = getattr(user, _REQUEST_ATTR, None)
@@ -73,14 +76,14 @@ def forget(user_id: int) -> None:
         transaction.on_commit(bump)
 
 
-def forget_in_request(user) -> None:
+def forget_in_request(user: Any) -> None:
     """Read the user's rows from the database for the rest of this request (they were just changed,
     and the shared entry stays valid until the change is committed)."""
     setattr(user, _REQUEST_ATTR, {"version": None, "values": {}, "shared": False})
 
 
-def _read(user_id: int) -> dict:
-    entry = {"version": None, "values": {}, "shared": False}
+def _read(user_id: int) -> dict[str, Any]:
+    entry: dict[str, Any] = {"version": None, "values": {}, "shared": False}
     if not enabled():
         return entry
     try:
@@ -96,7 +99,7 @@ def _read(user_id: int) -> dict:
     return entry
 
 
-def _write(user_id: int, entry: dict) -> None:
+def _write(user_id: int, entry: dict[str, Any]) -> None:
     if not entry["shared"]:
         return
     try:
@@ -109,18 +112,14 @@ def _write(user_id: int, entry: dict) -> None:
         logger.warning("access cache: could not store the roles of user %s", user_id, exc_info=True)
 
 
-def _changed(sender, instance, **kwargs) -> None:
+def _changed(sender: type[Model], instance: Any, **kwargs: Any) -> None:
     forget(instance.user_id)
 
 
-def connect_signals() -> None:
-    """Saving or deleting a membership or an authenticator ends the user's entry. (Changes that send
-    no signal: Membership's queryset calls forget() itself on update() and bulk_create().)"""
-    from allauth.mfa.models import Authenticator
-    from django.db.models.signals import post_delete, post_save
-
-    from .models import Membership
-
-    for model in (Membership, Authenticator):
+def connect_signals(*models: type[Model]) -> None:
+    """Saving or deleting a row of ``models`` (memberships, authenticators: anything with a ``user_id``) ends
+    the user's entry. (Changes that send no signal: Membership's queryset calls forget() itself on update()
+    and bulk_create().)"""
+    for model in models:
         post_save.connect(_changed, sender=model, dispatch_uid=f"access_cache_save_{model._meta.label}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"access_cache_delete_{model._meta.label}")

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from .audit import audit_record
-from .models import (
-    AuditEvent,
+from centers.audit.log import audit_record
+from centers.audit.models import AuditEvent
+from centers.models import (
     Center,
-    ConsentRecord,
     DutyShift,
     Membership,
     PartnerInstitution,
@@ -22,9 +23,18 @@ from .models import (
     Station,
     User,
 )
-from .policies import center_ids_for
-from .selectors import may_take_shift
-from .services import duty_shifts_end_ineligible
+from centers.policies import center_ids_for
+from centers.privacy.models import ConsentRecord
+from centers.roster.services import shift_check_reachable
+from centers.selectors import may_take_shift
+from centers.services import duty_shifts_end_ineligible
+
+# allauth's social-account admin would show every linked WeChat account, unscoped, to any admin user: not here.
+# A resident's WeChat link is theirs to remove (allauth's "connections" page); the app keys live in settings.
+for _social_model in ("SocialApp", "SocialAccount", "SocialToken"):
+    _model = apps.get_model("socialaccount", _social_model)
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
 
 admin.site.site_header = _("Fucheng portal administration")
 admin.site.site_title = _("Fucheng administration")
@@ -85,11 +95,27 @@ class CenterScopedAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         return field
 
 
+class ReadOnlyScopedAdmin(CenterScopedAdmin):
+    """For rows that change only through the services (which keep the rules and write the audit rows)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(User)
 class UserAdmin(NotFoundOutsideScopeMixin, DjangoUserAdmin):
     list_display = ("username", "display_name", "email", "is_active", "is_staff")
     search_fields = ("username", "display_name", "email")
-    fieldsets = DjangoUserAdmin.fieldsets + ((_("Portal"), {"fields": ("display_name", "phone", "phone_verified")}),)
+    fieldsets = (
+        *(DjangoUserAdmin.fieldsets or ()),
+        (_("Portal"), {"fields": ("display_name", "phone", "phone_verified")}),
+    )
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -173,6 +199,11 @@ class DutyShiftAdminForm(forms.ModelForm):
             self.add_error(
                 "user", _("This person may not take this duty: it needs an active account with a suitable role here.")
             )
+        elif user:
+            try:
+                shift_check_reachable(user=user, is_crisis_team=bool(data.get("is_crisis_team")))
+            except ValidationError as exc:
+                self.add_error(None, exc)
         return data
 
 
@@ -212,7 +243,3 @@ class ConsentRecordAdmin(CenterScopedAdmin):
     list_display = ("resident", "purpose", "version", "by_guardian", "given_at", "withdrawn_at")
     list_filter = ("purpose",)
     raw_id_fields = ("resident", "given_by")
-
-
-# The community side (issue 9): read-only admin views.
-from . import community_admin  # noqa: E402, F401

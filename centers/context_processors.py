@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from .centers_own import numbers_for_request, staff_center_choices
-from .policies import landing_url_for, roles_of
+from centers.own_numbers import numbers_for_request, staff_center_choices
+from centers.policies import landing_url_for, roles_of
 
 
 def portal(request):

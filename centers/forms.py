@@ -6,8 +6,8 @@ from django import forms
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from .models import Station
-from .services import resident_register_self
+from centers.models import Station
+from centers.services import resident_register_self
 
 
 class ResidentSignupForm(SignupForm):
@@ -24,6 +24,11 @@ class ResidentSignupForm(SignupForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        stations = self.fields["station"]
+        assert isinstance(stations, forms.ModelChoiceField)
+        if Station.objects.filter(is_active=True).values("center").distinct().count() > 1:
+            # More than one center on this portal: each station says whose it is.
+            stations.label_from_instance = lambda station: f"{station.name}（{station.center.name}）"
         if "email" in self.fields:
             self.fields["email"].help_text = _("An email address or a mobile number is needed; either will do.")
         self.fields["full_name"].strip = True

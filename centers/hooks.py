@@ -16,13 +16,19 @@ Points in use (keyword arguments → what each provider returns):
 - ``person_anonymise``  (resident, actor)          → None; blanks what the app holds of the person.
 - ``person_record_hold`` (resident)                → list of dicts {case_ref, open, until, years,
   contact_needed}: counseling records an erasure must keep (open, or closed inside the retention period).
+- ``retention_record_types`` ()                   → list of centers.retention.schedule.RecordType: the kinds
+  of record an app keeps for a time (case, conversation, appointment), each listing what is due and removing it.
 - ``user_open_work``    (user)                     → list of dicts like group_open_work, for a staff
   member whose role is being withdrawn.
+- ``role_landing``      ()                         → dict role → URL name of the page a person with that role
+  lands on after sign-in (centers.policies.landing_url_for; centers names its own roles' pages).
+- ``resident_home_badges`` (user)                  → dict badge name → number, shown on the resident's own page
+  (e.g. ``consult_unread``: counselor lines not read yet).
 - ``volunteer_hours``   (volunteer, start, end)    → dict of source name → hours a volunteer gave in
   that app (e.g. follow-up visits), added to tasks, workshop duties and training on their record.
 
-Points of the officials' statistics (issue 5). Called only by the summary refresh
-(centers.statistics_services, nightly and on a supervisor's demand), never per page view; answers are
+Points of the officials' statistics. Called only by the summary refresh
+(centers.reporting.statistics.services, nightly and on a supervisor's demand), never per page view; answers are
 aggregates (no people). ``station_id`` is None for work done at the center itself:
 
 - ``monthly_person_times``     (center, start, end) → list of {station_id, month (date, 1st), service,

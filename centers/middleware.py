@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from .audit import RequestContext, current_request
-from .policies import is_staff_member
+from centers.accounts.security import client_ip, has_second_factor, needs_second_factor
+from centers.audit.log import RequestContext, audit_record, current_request, denial_recorded
+from centers.audit.models import AuditOutcome
+from centers.own_numbers import ACTING_CENTER_SESSION_KEY
+from centers.policies import is_staff_member
 
 LAST_SEEN_KEY = "fucheng_last_seen"
 _LAST_SEEN_RESOLUTION = 60  # seconds
@@ -23,7 +28,7 @@ _LAST_SEEN_RESOLUTION = 60  # seconds
 BACKGROUND_HEADER = "X-Fucheng-Background"
 
 
-def is_background(request) -> bool:
+def is_background(request: HttpRequest) -> bool:
     return request.headers.get(BACKGROUND_HEADER) == "1"
 
 
@@ -36,12 +41,10 @@ class StaffIdleTimeoutMiddleware:
     Also records the client address for audit rows written during the request.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
-        from .security import client_ip
-
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         token = current_request.set(RequestContext(ip=client_ip(request)))
         try:
             response = self._check_idle(request)
@@ -51,7 +54,7 @@ class StaffIdleTimeoutMiddleware:
         finally:
             current_request.reset(token)
 
-    def _check_idle(self, request):
+    def _check_idle(self, request: HttpRequest) -> HttpResponseBase | None:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or not (is_staff_member(user) or user.is_staff):
             return None
@@ -78,7 +81,7 @@ class StaffIdleTimeoutMiddleware:
         return None
 
 
-def _page_of(request) -> str:
+def _page_of(request: HttpRequest) -> str:
     """The page a background request came from (htmx's HX-Current-URL), as a local path."""
     current = request.headers.get("HX-Current-URL", "")
     if current and url_has_allowed_host_and_scheme(current, allowed_hosts={request.get_host()}):
@@ -94,10 +97,10 @@ def _sign_in_url(next_path: str) -> str:
 class NoStoreForSignedInMiddleware:
     """Pages shown to a signed-in person may hold personal data: never cache them."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
@@ -123,6 +126,7 @@ SECOND_FACTOR_SETUP_ALLOWED = frozenset(
         "mfa_download_recovery_codes",
         "set_language",
         "healthz",
+        "cases:alert_link",  # acknowledges a crisis alert from the phone; shows no personal data
         "centers:home",
         "centers:crisis",
     }
@@ -132,14 +136,10 @@ SECOND_FACTOR_SETUP_ALLOWED = frozenset(
 class StaffSecondFactorMiddleware:
     """Staff without an authenticator app reach no page with personal data until they set one up."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
-        from django.urls import Resolver404, resolve
-
-        from .security import has_second_factor, needs_second_factor
-
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         user = getattr(request, "user", None)
         if needs_second_factor(user) and not has_second_factor(user):
             try:
@@ -165,13 +165,10 @@ class AuditDeniedMiddleware:
     URL pattern and the path (ids only, never personal data); anonymous 404s (scanners) are not kept.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
-        from .audit import audit_record, denial_recorded
-        from .models import AuditOutcome
-
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         flag: list[bool] = []
         token = denial_recorded.set(flag)
         try:
@@ -193,18 +190,16 @@ class AuditDeniedMiddleware:
 
 
 class ActingCenterMiddleware:
-    """Staff in several centers act for the one they chose (centers_own, kept in the session): the
+    """Staff in several centers act for the one they chose (own_numbers, kept in the session): the
     choice rides on request.user, so the selectors that pick "the center a staff member acts for"
-    (centers_own.preferred_center) see it without a request argument."""
+    (own_numbers.preferred_center) see it without a request argument."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
-        from .centers_own import ACTING_CENTER_SESSION_KEY
-
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         session = getattr(request, "session", None)
         chosen = session.get(ACTING_CENTER_SESSION_KEY) if session is not None else None
         if chosen is not None and request.user.is_authenticated:
-            request.user.acting_center_id = chosen
+            request.user.acting_center_id = chosen  # type: ignore[attr-defined]  # for this request only
         return self.get_response(request)

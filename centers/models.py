@@ -12,6 +12,9 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrPromise
+
+from centers.access_cache import forget
 
 mainland_mobile = RegexValidator(r"^1[3-9]\d{9}$", _("Enter a mainland mobile number of 11 digits, e.g. 13812341234."))
 
@@ -42,6 +45,13 @@ class User(AbstractUser):
         blank=True,
         help_text=_("How the person is shown to residents, e.g. a surname and a title (王老师)."),
     )
+    # Staff only: their member id in the center's WeCom (企业微信), where crisis alerts and escalations reach them.
+    wecom_userid = models.CharField(
+        _("WeCom user id"),
+        max_length=64,
+        blank=True,
+        validators=[RegexValidator(r"^[A-Za-z0-9_.@-]+$", _("Letters, digits and _ . @ - only, as WeCom shows it."))],
+    )
 
     class Meta:
         verbose_name = _("account")
@@ -59,7 +69,7 @@ class User(AbstractUser):
         return mask_phone(self.phone)
 
     @property
-    def public_name(self) -> str:
+    def public_name(self) -> str | StrPromise:
         """What a resident may see of a staff member: title and family name only."""
         return self.display_name or (self.last_name and f"{self.last_name}老师") or _("Counselor")
 
@@ -220,8 +230,6 @@ class MembershipQuerySet(models.QuerySet):
     themselves (centers.access_cache)."""
 
     def update(self, **kwargs):
-        from .access_cache import forget
-
         user_ids = set(self.values_list("user_id", flat=True))
         rows = super().update(**kwargs)
         for user_id in user_ids:
@@ -229,8 +237,6 @@ class MembershipQuerySet(models.QuerySet):
         return rows
 
     def bulk_create(self, objs, *args, **kwargs):
-        from .access_cache import forget
-
         created = super().bulk_create(objs, *args, **kwargs)
         for user_id in {m.user_id for m in created}:
             forget(user_id)
@@ -288,7 +294,7 @@ class Membership(models.Model):
 
     def clean(self) -> None:
         errors = {}
-        if self.station_id and self.center_id and self.station.center_id != self.center_id:
+        if self.station_id and self.center_id and self.station is not None and self.station.center_id != self.center_id:
             errors["station"] = _("The station belongs to another center.")
         if self.role in STATION_SCOPED_ROLES and not self.station_id:
             errors["station"] = _("A station manager needs a station.")
@@ -375,12 +381,12 @@ class Resident(models.Model):
 
     def clean(self) -> None:
         errors = {}
-        if self.station_id and self.center_id and self.station.center_id != self.center_id:
+        if self.station_id and self.center_id and self.station is not None and self.station.center_id != self.center_id:
             errors["station"] = _("The station belongs to another center.")
         if self.guardian_id:
             if self.guardian_id == self.pk:
                 errors["guardian"] = _("A person cannot be their own guardian.")
-            elif self.guardian.center_id != self.center_id:
+            elif self.guardian is not None and self.guardian.center_id != self.center_id:
                 errors["guardian"] = _("The guardian must be registered with the same center.")
         if self.birth_date and self.birth_date > timezone.localdate():
             errors["birth_date"] = _("The date of birth cannot be in the future.")
@@ -499,7 +505,7 @@ class Room(models.Model):
         return f"{self.station or self.center} · {self.name}"
 
     def clean(self) -> None:
-        if self.station_id and self.center_id and self.station.center_id != self.center_id:
+        if self.station_id and self.center_id and self.station is not None and self.station.center_id != self.center_id:
             raise ValidationError({"station": _("The station belongs to another center.")})
 
 
@@ -543,149 +549,7 @@ class DutyShift(models.Model):
         errors = {}
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             errors["ends_at"] = _("A shift must end after it starts.")
-        if self.station_id and self.center_id and self.station.center_id != self.center_id:
+        if self.station_id and self.center_id and self.station is not None and self.station.center_id != self.center_id:
             errors["station"] = _("The station belongs to another center.")
         if errors:
             raise ValidationError(errors)
-
-
-class AuditOutcome(models.TextChoices):
-    ALLOWED = "allowed", _("Allowed")
-    DENIED = "denied", _("Denied")
-
-
-class AuditEvent(models.Model):
-    """One append-only row of who saw or changed what; rows are hash-chained.
-
-    The database refuses UPDATE, and DELETE of rows younger than the retention
-    period (see the migration that installs the triggers).
-    """
-
-    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
-    actor = models.ForeignKey(
-        User, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True, related_name="+"
-    )
-    actor_label = models.CharField(_("actor"), max_length=150, blank=True)
-    role = models.CharField(_("role"), max_length=40, blank=True)
-    center_id_at = models.BigIntegerField(_("center"), null=True, blank=True)
-    station_id_at = models.BigIntegerField(_("station"), null=True, blank=True)
-    action = models.CharField(_("action"), max_length=60, db_index=True)
-    object_type = models.CharField(_("object type"), max_length=60, blank=True)
-    object_id = models.CharField(_("object id"), max_length=64, blank=True)
-    outcome = models.CharField(_("outcome"), max_length=10, choices=AuditOutcome.choices, default=AuditOutcome.ALLOWED)
-    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
-    detail = models.JSONField(_("detail"), default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
-    # Which of FUCHENG_AUDIT_KEYS made `hash` (an HMAC); empty on rows chained before keys were used (SHA-256).
-    key_id = models.CharField(max_length=16, blank=True, default="")
-
-    class Meta:
-        verbose_name = _("audit event")
-        verbose_name_plural = _("audit events")
-        ordering = ["-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.outcome}"
-
-
-class AuditAnchorKind(models.TextChoices):
-    HOURLY = "hourly", _("Hourly anchor")
-    PURGE = "purge", _("After a purge")
-    MANUAL = "manual", _("On demand")
-
-
-class AuditAnchor(models.Model):
-    """The audit chain's head and row count at a moment, signed with the audit key and also written outside
-    the database, so that rows removed or rewritten later show. Append-only, like the rows it anchors.
-
-    `base_id` / `base_hash`: rows up to `base_id` were purged, and the first remaining row links to `base_hash`
-    (0 and the genesis hash when nothing was ever purged). `row_count` counts the rows after `base_id` up to
-    and including `last_id`.
-    """
-
-    at = models.DateTimeField(_("time"), default=timezone.now)
-    kind = models.CharField(_("kind"), max_length=10, choices=AuditAnchorKind.choices)
-    last_id = models.BigIntegerField(_("last row"))
-    head_hash = models.CharField(_("head hash"), max_length=64)
-    row_count = models.BigIntegerField(_("rows"))
-    base_id = models.BigIntegerField(_("purged through row"), default=0)
-    base_hash = models.CharField(_("chain start"), max_length=64)
-    purged_rows = models.BigIntegerField(_("rows purged"), default=0)
-    key_id = models.CharField(max_length=16)
-    signature = models.CharField(max_length=64)
-
-    class Meta:
-        verbose_name = _("audit anchor")
-        verbose_name_plural = _("audit anchors")
-        ordering = ["-id"]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} #{self.last_id} ({self.row_count})"
-
-
-class ConsentPurpose(models.TextChoices):
-    SCREENING = "screening", _("Self-screening questionnaires")
-    CASE_RECORD = "case_record", _("Keeping a counseling case record")
-    ONLINE_COUNSELING = "online_counseling", _("Online counseling conversations")
-
-
-class ConsentObtained(models.TextChoices):
-    """How a consent was obtained, kept with it so it can be shown later."""
-
-    ONLINE = "online", _("Given on the portal by the person (or guardian) themselves")
-    IN_PERSON = "in_person", _("Given in person to a staff member, who recorded it")
-    PAPER = "paper", _("Signed on a paper form, recorded by a staff member")
-    PHONE = "phone", _("Given by phone to a staff member, who recorded it")
-
-
-class ConsentRecord(models.Model):
-    """A separate, versioned consent (PIPL Art. 29 and 31) given by the person or their guardian."""
-
-    resident = models.ForeignKey(
-        Resident, on_delete=models.CASCADE, related_name="consents", verbose_name=_("resident")
-    )
-    purpose = models.CharField(_("purpose"), max_length=30, choices=ConsentPurpose.choices)
-    version = models.CharField(_("version of the text"), max_length=20)
-    given_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("recorded by")
-    )
-    by_guardian = models.BooleanField(_("given by the guardian"), default=False)
-    obtained_how = models.CharField(
-        _("how it was obtained"), max_length=20, choices=ConsentObtained.choices, default=ConsentObtained.ONLINE
-    )
-    given_at = models.DateTimeField(_("given"), default=timezone.now)
-    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("consent")
-        verbose_name_plural = _("consents")
-        ordering = ["-given_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["resident", "purpose"],
-                condition=Q(withdrawn_at__isnull=True),
-                name="consent_one_active_per_purpose",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.resident} · {self.get_purpose_display()} · {self.version}"
-
-    @property
-    def is_active(self) -> bool:
-        return self.withdrawn_at is None
-
-
-# The community side (issue 9): training, workshops, volunteer tasks.
-from .community_models import *  # noqa: E402, F403
-
-# Erasure requests and what they kept.
-from .erasure_models import *  # noqa: E402, F403
-
-# Station evaluations and the officials' summary tables (issue 5).
-from .evaluation_models import *  # noqa: E402, F403
-
-# When each periodic sweep last ran, for /healthz and the outbox dispatcher.
-from .sweep_models import *  # noqa: E402, F403

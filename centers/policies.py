@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeAlias
 
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
-from . import access_cache
-from .models import Membership, Role
+from centers import access_cache, hooks
+from centers.models import Membership, Resident, Role, User
+
+# Who a policy is asked about: a signed-in account, a visitor, or nobody (a task, the shell).
+Actor: TypeAlias = User | AnonymousUser | None
 
 
-def memberships_of(user) -> list[Membership]:
+def memberships_of(user: Actor) -> list[Membership]:
     """The user's active memberships, loaded once per request (or read from the shared cache,
     see access_cache)."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
         return []
-    return access_cache.value(
+    memberships: list[Membership] = access_cache.value(
         user,
         "memberships",
         lambda: list(
@@ -24,67 +29,77 @@ def memberships_of(user) -> list[Membership]:
             )
         ),
     )
+    return memberships
 
 
-def forget_memberships(user) -> None:
+def forget_memberships(user: User) -> None:
     """The user's roles just changed: read them again from the database for the rest of the request."""
     access_cache.forget_in_request(user)
 
 
-def roles_of(user) -> set[str]:
+def roles_of(user: Actor) -> set[str]:
     return {m.role for m in memberships_of(user)}
 
 
-def has_role(user, *roles: str, center_id: int | None = None) -> bool:
+def has_role(user: Actor, *roles: str, center_id: int | None = None) -> bool:
     return any(m.role in roles and (center_id is None or m.center_id == center_id) for m in memberships_of(user))
 
 
-def is_staff_member(user) -> bool:
+def is_staff_member(user: Actor) -> bool:
     return bool(memberships_of(user))
 
 
-def center_ids_for(user, roles: Iterable[str] | None = None) -> set[int]:
+def center_ids_for(user: Actor, roles: Iterable[str] | None = None) -> set[int]:
     wanted = set(roles) if roles is not None else None
     return {m.center_id for m in memberships_of(user) if wanted is None or m.role in wanted}
 
 
-def supervised_center_ids(user) -> set[int]:
+def supervised_center_ids(user: Actor) -> set[int]:
     """The centers the user supervises."""
     return center_ids_for(user, (Role.SUPERVISOR,))
 
 
-def station_ids_for(user, roles: Iterable[str]) -> set[int]:
+def station_ids_for(user: Actor, roles: Iterable[str]) -> set[int]:
     """Stations the user acts at in the given roles (a center-wide membership gives none here)."""
     wanted = set(roles)
     return {m.station_id for m in memberships_of(user) if m.role in wanted and m.station_id}
 
 
-def resident_of(user):
-    if user is None or not getattr(user, "is_authenticated", False):
+def resident_of(user: Actor) -> Resident | None:
+    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
         return None
     try:
         return user.resident
-    except Exception:  # RelatedObjectDoesNotExist
+    except Resident.DoesNotExist:
         return None
 
 
 # Order matters: a person with several roles lands on the most demanding one.
-_LANDING = [
-    (Role.SUPERVISOR, "cases:console"),
-    (Role.COUNSELOR, "cases:workspace"),
-    (Role.STATION_MANAGER, "centers:station_home"),
-    (Role.EXPERT, "cases:consultations"),
-    (Role.OFFICIAL, "centers:dashboard"),
-    (Role.AUDITOR, "centers:audit_log"),
-    (Role.VOLUNTEER, "cases:volunteer_tasks"),
-]
+LANDING_ORDER = (
+    Role.SUPERVISOR,
+    Role.COUNSELOR,
+    Role.STATION_MANAGER,
+    Role.EXPERT,
+    Role.OFFICIAL,
+    Role.AUDITOR,
+    Role.VOLUNTEER,
+)
+# The roles whose landing page is in centers; the apps built on it name theirs (hook ``role_landing``).
+CENTERS_LANDING: dict[str, str] = {
+    Role.STATION_MANAGER: "centers:station_home",
+    Role.OFFICIAL: "centers:dashboard",
+    Role.AUDITOR: "centers:audit_log",
+}
 
 
-def landing_url_for(user) -> str:
+def landing_url_for(user: User | AnonymousUser) -> str:
     roles = roles_of(user)
-    for role, url_name in _LANDING:
-        if role in roles:
-            return reverse(url_name)
+    pages: dict[str, str] = dict(CENTERS_LANDING)
+    for answer in hooks.collect("role_landing"):
+        pages.update(answer)
+    for role in LANDING_ORDER:
+        if role in roles and role in pages:
+            return reverse(pages[role])
     if resident_of(user) is not None:
         return reverse("centers:resident_home")
     if user.is_superuser:
@@ -92,30 +107,19 @@ def landing_url_for(user) -> str:
     return reverse("centers:resident_home")
 
 
-def can_manage_staff(user, center_id: int) -> bool:
+def can_manage_staff(user: Actor, center_id: int) -> bool:
     return has_role(user, Role.SUPERVISOR, center_id=center_id)
 
 
-def can_read_audit(user) -> bool:
+def can_read_audit(user: Actor) -> bool:
     return has_role(user, Role.AUDITOR)
 
 
-def can_view_dashboard(user) -> bool:
+def can_view_dashboard(user: Actor) -> bool:
     return has_role(user, Role.OFFICIAL, Role.SUPERVISOR)
 
 
-def has_consent(resident, purpose: str) -> bool:
-    """True while an unwithdrawn consent for the purpose exists (any version still in force)."""
-    from .models import ConsentRecord
-
-    return ConsentRecord.objects.filter(resident=resident, purpose=purpose, withdrawn_at__isnull=True).exists()
-
-
-# The community side (issue 9); other apps call centers.policies.volunteer_is_cleared.
-from .community_policies import volunteer_is_cleared  # noqa: E402, F401
-
-
-def can_record_erasure(user, resident) -> bool:
+def can_record_erasure(user: Actor, resident: Resident) -> bool:
     """Staff record an erasure request only for a child (under 18) or a person without an account (who cannot
     ask through the portal); the center's supervisor or a counselor of the person's station (or center-wide)."""
     in_scope = any(

@@ -2,33 +2,36 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from .audit import role_display
-from .audit_labels import action_label
-from .models import AuditEvent, DutyShift, Membership, Resident, Role, ShiftKind, Station, User
-from .policies import can_read_audit, center_ids_for, resident_of, supervised_center_ids
+from centers.audit.labels import action_label
+from centers.audit.log import role_display
+from centers.audit.models import AuditEvent
+from centers.models import Center, DutyShift, Membership, Resident, Role, ShiftKind, Station, User
+from centers.own_numbers import preferred_center
+from centers.policies import Actor, can_read_audit, center_ids_for, resident_of, supervised_center_ids
 
 
-def station_list_public(*, center=None) -> QuerySet[Station]:
+def station_list_public(*, center: Center | None = None) -> QuerySet[Station]:
     """Stations anyone may see (name, address, phone), for choosing where to go; one center's only when given."""
     stations = Station.objects.filter(is_active=True, center__isnull=False).select_related("center")
     return stations.filter(center=center) if center is not None else stations
 
 
-def center_public(*, code: str):
+def center_public(*, code: str) -> Center | None:
     """A center as anyone may see it (its public page), or None."""
-    from .models import Center
-
     return Center.objects.filter(code=code).first()
 
 
-def resident_for_user(*, user) -> Resident | None:
+def resident_for_user(*, user: Actor) -> Resident | None:
     return resident_of(user)
 
 
-def resident_wards(*, user) -> QuerySet[Resident]:
+def resident_wards(*, user: Actor) -> QuerySet[Resident]:
     """The minors a signed-in resident is the guardian of."""
     me = resident_of(user)
     if me is None:
@@ -36,7 +39,7 @@ def resident_wards(*, user) -> QuerySet[Resident]:
     return Resident.objects.filter(guardian=me, anonymised_at__isnull=True).order_by("full_name")
 
 
-def staff_memberships(*, user) -> QuerySet[Membership]:
+def staff_memberships(*, user: User) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(user=user, is_active=True)
         .select_related("center", "station")
@@ -44,20 +47,20 @@ def staff_memberships(*, user) -> QuerySet[Membership]:
     )
 
 
-def stations_for_staff(*, user) -> QuerySet[Station]:
+def stations_for_staff(*, user: Actor) -> QuerySet[Station]:
     return Station.objects.filter(center_id__in=center_ids_for(user)).select_related("center")
 
 
 def audit_event_list(
     *,
-    user,
+    user: Actor,
     action: str | None = None,
     actor: str | None = None,
     outcome: str | None = None,
     object_type: str | None = None,
     object_id: str | None = None,
-    date_from=None,
-    date_to=None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
 ) -> QuerySet[AuditEvent]:
     """Audit rows, for the auditor role only; everyone else gets none."""
     if not can_read_audit(user):
@@ -95,16 +98,20 @@ def _actor_matches(text: str) -> Q:
     return Q(actor_id__in=people) | Q(actor_label=text)
 
 
-def audit_rows_in_words(rows: list[AuditEvent], *, user) -> list[AuditEvent]:
+def audit_rows_in_words(rows: list[AuditEvent], *, user: Actor) -> list[AuditEvent]:
     """Give a page of audit rows (fetched with their actor) the actor's name, the role, the station and the
     action in words. One query for the page, whatever is on it: the stations of the auditor's centers."""
     stations = dict(Station.objects.filter(center_id__in=center_ids_for(user)).values_list("pk", "name"))
     for row in rows:
         person = row.actor if row.actor_id else None
-        row.actor_name = str(person) if person is not None else _stored_actor(row.actor_label)
-        row.role_label = role_display(row.role)
-        row.station_name = stations.get(row.station_id_at, "")
-        row.action_label = action_label(row.action)
+        words = {
+            "actor_name": str(person) if person is not None else _stored_actor(row.actor_label),
+            "role_label": role_display(row.role),
+            "station_name": stations.get(row.station_id_at, "") if row.station_id_at else "",
+            "action_label": action_label(row.action),
+        }
+        for name, text in words.items():
+            setattr(row, name, text)  # shown beside the row's fields on the page; not columns
     return rows
 
 
@@ -156,7 +163,7 @@ def duty_roles_for_shift(*, kind: str, is_crisis_team: bool) -> tuple[str, ...]:
     return DUTY_ROLES[DUTY_ONSITE]
 
 
-def may_take_shift(*, user: User, center, kind: str, is_crisis_team: bool) -> bool:
+def may_take_shift(*, user: User, center: Center, kind: str, is_crisis_team: bool) -> bool:
     """Whether the person may be put on such a shift at this center: an active account holding there an
     active role allowed to take the duty."""
     if not user.is_active:
@@ -172,7 +179,7 @@ def _eligible_q(roles: tuple[str, ...]) -> Q:
     return Q(user__is_active=True) & Q(Exists(held))
 
 
-def duty_shifts(*, duty: str, center=None, at=None) -> QuerySet[DutyShift]:
+def duty_shifts(*, duty: str, center: Center | None = None, at: dt.datetime | None = None) -> QuerySet[DutyShift]:
     """The shifts of a duty held by people eligible for it (at `at`, when given; of `center`, when given)."""
     shifts = DutyShift.objects.filter(duty_kind_q(duty), _eligible_q(DUTY_ROLES[duty]))
     if center is not None:
@@ -182,7 +189,7 @@ def duty_shifts(*, duty: str, center=None, at=None) -> QuerySet[DutyShift]:
     return shifts
 
 
-def on_duty(*, center, duty: str, at) -> list[User]:
+def on_duty(*, center: Center, duty: str, at: dt.datetime) -> list[User]:
     """The people on `duty` at `center` at the moment `at`, by the one rule, in shift order, each once.
 
     The crisis team is the crisis-team shifts; when none covers the moment, whoever holds online duty."""
@@ -195,21 +202,23 @@ def on_duty(*, center, duty: str, at) -> list[User]:
     return list(seen.values())
 
 
-def on_duty_center_ids(*, user, duty: str, at) -> set[int]:
+def on_duty_center_ids(*, user: Actor, duty: str, at: dt.datetime) -> set[int]:
     """The centers where the user is on `duty` at `at`, by the same rule (one query)."""
-    if not getattr(user, "is_authenticated", False):
+    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
         return set()
     return set(duty_shifts(duty=duty, at=at).filter(user=user).values_list("center_id", flat=True))
 
 
-def duty_gaps(*, center, duty: str, start, end) -> list[tuple]:
+def duty_gaps(
+    *, center: Center, duty: str, start: dt.datetime, end: dt.datetime
+) -> list[tuple[dt.datetime, dt.datetime]]:
     """Spans in [start, end) when nobody eligible holds `duty` at the center."""
     spans = (
         duty_shifts(duty=duty, center=center)
         .filter(starts_at__lt=end, ends_at__gt=start)
         .values_list("starts_at", "ends_at")
     )
-    gaps = []
+    gaps: list[tuple[dt.datetime, dt.datetime]] = []
     covered_until = start
     for shift_start, shift_end in sorted(spans):
         if shift_start > covered_until:
@@ -222,15 +231,13 @@ def duty_gaps(*, center, duty: str, start, end) -> list[tuple]:
     return gaps
 
 
-def supervised_center(*, user):
+def supervised_center(*, user: Actor) -> Center | None:
     """The center a supervisor manages (the one they act for, if several), or None."""
-    from .centers_own import preferred_center
-
     return preferred_center(user, supervised_center_ids(user))
 
 
-def staff_memberships_of_center(*, user, center) -> QuerySet[Membership]:
-
+def staff_memberships_of_center(*, user: Actor, center: Center) -> QuerySet[Membership]:
+    """The active roles in a center, for its supervisor only."""
     if center.pk not in supervised_center_ids(user):
         return Membership.objects.none()
     return (
@@ -240,8 +247,8 @@ def staff_memberships_of_center(*, user, center) -> QuerySet[Membership]:
     )
 
 
-def staff_membership_for_manager(*, user, pk: int) -> Membership | None:
-
+def staff_membership_for_manager(*, user: Actor, pk: int) -> Membership | None:
+    """One active role in a center the user supervises, or None (a 404 for the caller)."""
     return (
         Membership.objects.filter(pk=pk, is_active=True, center_id__in=supervised_center_ids(user))
         .select_related("user", "center")

@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .audit import audit_record
-from .models import (
-    Center,
-    ConsentObtained,
-    ConsentRecord,
-    DutyShift,
-    Membership,
-    Resident,
-    Station,
-    User,
-    generated_username,
-)
-from .policies import can_manage_staff, center_ids_for, forget_memberships, is_staff_member, resident_of
-from .record_selectors import lookalike_message, resident_lookalikes
-from .record_services import resident_link_signup
-from .selectors import may_take_shift
+from centers.audit.log import audit_record
+from centers.models import Center, DutyShift, Membership, Resident, Station, User, generated_username
+from centers.policies import can_manage_staff, center_ids_for, forget_memberships
+from centers.records.selectors import lookalike_message, resident_lookalikes
+from centers.records.services import resident_link_signup
+from centers.selectors import may_take_shift
 
 
 @transaction.atomic
@@ -83,7 +75,7 @@ def resident_create_by_staff(
     full_name: str,
     phone: str = "",
     station: Station | None = None,
-    birth_date=None,
+    birth_date: dt.date | None = None,
     gender: str = "",
     guardian: Resident | None = None,
     create_anyway: bool = False,
@@ -239,70 +231,3 @@ def duty_shifts_end_ineligible(*, actor: User | None, user: User, center: Center
             audit_record(actor=actor, action="duty_shift.end", obj=shift, detail=detail, actor_label=label)
         changed += 1
     return changed
-
-
-@transaction.atomic
-def consent_give(*, resident: Resident, purpose: str, actor: User, obtained_how: str | None = None) -> ConsentRecord:
-    """Record a consent, with how it was obtained (the person's own on the portal; staff say how: in person by
-    default, on paper, by phone). For anyone under 14 only the guardian (or staff recording the guardian's word)
-    may give it."""
-    from .consent import current_version
-
-    acting_resident = resident_of(actor)
-    by_guardian = False
-    by_staff = False
-    if acting_resident is not None and acting_resident.pk == resident.pk:
-        if resident.needs_guardian_consent:
-            raise ValidationError(_("For a child under 14, a parent or guardian must give this consent."))
-    elif acting_resident is not None and resident.guardian_id == acting_resident.pk:
-        by_guardian = True
-    elif is_staff_member(actor) and resident.center_id in center_ids_for(actor):
-        by_guardian = resident.needs_guardian_consent
-        by_staff = True
-    else:
-        raise PermissionDenied
-    if not by_staff:
-        obtained_how = ConsentObtained.ONLINE
-    elif obtained_how in (None, ConsentObtained.ONLINE):
-        obtained_how = ConsentObtained.IN_PERSON  # staff record what they were told, never "online by the person"
-    existing = (
-        ConsentRecord.objects.select_for_update()
-        .filter(resident=resident, purpose=purpose, withdrawn_at__isnull=True)
-        .first()
-    )
-    version = current_version(purpose)
-    if existing is not None and existing.version == version:
-        return existing
-    if existing is not None:
-        existing.withdrawn_at = timezone.now()
-        existing.save(update_fields=["withdrawn_at"])
-    record = ConsentRecord(
-        resident=resident,
-        purpose=purpose,
-        version=version,
-        given_by=actor,
-        by_guardian=by_guardian,
-        obtained_how=obtained_how,
-    )
-    record.full_clean()
-    record.save()
-    audit_record(
-        actor=actor,
-        action="consent.give",
-        obj=resident,
-        detail={"purpose": purpose, "version": version, "obtained": obtained_how},
-    )
-    return record
-
-
-@transaction.atomic
-def consent_withdraw(*, resident: Resident, purpose: str, actor: User) -> None:
-    """Withdraw a consent: no new processing for that purpose from now on."""
-    me = resident_of(actor)
-    if me is None or (me.pk != resident.pk and resident.guardian_id != me.pk):
-        raise PermissionDenied
-    updated = ConsentRecord.objects.filter(resident=resident, purpose=purpose, withdrawn_at__isnull=True).update(
-        withdrawn_at=timezone.now()
-    )
-    if updated:
-        audit_record(actor=actor, action="consent.withdraw", obj=resident, detail={"purpose": purpose})

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .audit import audit_anchor
-from .beat import SCHEDULE
-from .sweeps import sweep_recorded
+from centers.audit.log import audit_anchor
+from centers.beat import SCHEDULE
+from centers.sweeps.services import sweep_recorded
 
 
 @shared_task(name="centers.audit.anchor")

@@ -1,6 +1,9 @@
 from django.urls import include, path
 
-from . import privacy_views, staff_views, views
+from centers import views
+from centers.accounts import views as account_views
+from centers.privacy import views as privacy_views
+from centers.staff import views as staff_views
 
 app_name = "centers"
 
@@ -11,18 +14,19 @@ urlpatterns = [
     path("home/", views.landing, name="landing"),
     path("act-for/", views.acting_center_choose, name="acting_center_choose"),
     path("me/", views.resident_home, name="resident_home"),
-    path("me/", include("centers.privacy_urls")),
+    path("me/", include("centers.privacy.urls")),
     path("station/", views.station_home, name="station_home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("audit/", views.audit_log, name="audit_log"),
     path("audit/verify/", views.audit_verify_view, name="audit_verify"),
     path("session/state/", views.session_state, name="session_state"),
     path("staff/", staff_views.staff_list, name="staff_list"),
+    path("staff/me/messages/", account_views.reachability, name="reachability"),
     path("staff/new/", staff_views.staff_create, name="staff_create"),
-    path("residents/merge/", include("centers.record_urls")),
+    path("residents/merge/", include("centers.records.urls")),
     path("staff/<int:pk>/revoke/", staff_views.staff_revoke, name="staff_revoke"),
     path("residents/<int:resident_pk>/erase/", privacy_views.staff_erasure, name="staff_erasure"),
-    path("community/", include("centers.community_urls")),
-    path("evaluations/", include("centers.evaluation_urls")),  # issue 5
-    path("statistics/", include("centers.statistics_urls")),  # issue 5
+    path("community/", include("centers.community.urls")),
+    path("evaluations/", include("centers.reporting.evaluations.urls")),  # issue 5
+    path("statistics/", include("centers.reporting.statistics.urls")),  # issue 5
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from celery import current_app as celery_app
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
@@ -15,13 +16,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from fucheng.celery import app as celery_app
-
-from .audit import audit_record, audit_verify
-from .audit_forms import AuditFilterForm
-from .models import Role, Station
-from .policies import can_read_audit, can_view_dashboard, has_role, landing_url_for, resident_of
-from .selectors import (
+from centers import hooks
+from centers.audit.forms import AuditFilterForm
+from centers.audit.log import audit_record, audit_verify
+from centers.http import AuthedRequest
+from centers.models import Role, Station
+from centers.own_numbers import ACTING_CENTER_SESSION_KEY, numbers_for_request, staff_center_choices
+from centers.policies import can_read_audit, can_view_dashboard, has_role, landing_url_for, resident_of
+from centers.selectors import (
     audit_event_list,
     audit_rows_in_words,
     center_public,
@@ -29,7 +31,7 @@ from .selectors import (
     staff_memberships,
     station_list_public,
 )
-from .sweeps import sweeps_late
+from centers.sweeps.selectors import sweeps_late
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +39,6 @@ logger = logging.getLogger(__name__)
 def home(request: HttpRequest) -> HttpResponse:
     """The public front page of the person's own center (a visitor: the default one): what it offers,
     its stations, and how to get help now."""
-    from .centers_own import numbers_for_request
-
     center = numbers_for_request(request).center
     stations = station_list_public(center=center) if center is not None else Station.objects.none()
     return render(request, "centers/home.html", {"stations": stations, "center": center})
@@ -49,7 +49,7 @@ def center_home(request: HttpRequest, code: str) -> HttpResponse:
     center = center_public(code=code)
     if center is None:
         raise Http404
-    request.viewed_center = center
+    request.viewed_center = center  # type: ignore[attr-defined]  # read by own_numbers.numbers_for_request
     return render(request, "centers/home.html", {"stations": station_list_public(center=center), "center": center})
 
 
@@ -59,24 +59,27 @@ def crisis(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def landing(request: HttpRequest) -> HttpResponse:
+def landing(request: AuthedRequest) -> HttpResponse:
     """After sign-in, send each person to their own home page."""
     return redirect(landing_url_for(request.user))
 
 
 @login_required
-def resident_home(request: HttpRequest) -> HttpResponse:
+def resident_home(request: AuthedRequest) -> HttpResponse:
     """A resident's own page: their details, their children, and what they can do."""
     resident = resident_of(request.user)
+    badges: dict[str, int] = {}
+    for answer in hooks.collect("resident_home_badges", user=request.user):
+        badges.update(answer)
     return render(
         request,
         "centers/resident_home.html",
-        {"resident": resident, "wards": resident_wards(user=request.user)},
+        {"resident": resident, "wards": resident_wards(user=request.user), "badges": badges},
     )
 
 
 @login_required
-def station_home(request: HttpRequest) -> HttpResponse:
+def station_home(request: AuthedRequest) -> HttpResponse:
     """A station manager's page: their stations' operations."""
     if not has_role(request.user, Role.STATION_MANAGER, Role.SUPERVISOR):
         raise Http404
@@ -84,7 +87,7 @@ def station_home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthedRequest) -> HttpResponse:
     """The street official's dashboard: aggregates only."""
     if not can_view_dashboard(request.user):
         raise Http404
@@ -92,7 +95,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: AuthedRequest) -> HttpResponse:
     """The audit log, for auditors only, with filters."""
     if not can_read_audit(request.user):
         audit_record(actor=request.user, action="audit.read", outcome="denied")
@@ -109,7 +112,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def audit_verify_view(request: HttpRequest) -> HttpResponse:
+def audit_verify_view(request: AuthedRequest) -> HttpResponse:
     """Auditors: walk the hash chain now and say whether any row was edited or removed."""
     if not can_read_audit(request.user):
         raise Http404
@@ -128,7 +131,7 @@ def audit_verify_view(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @cache_control(max_age=86400, public=True)
-def favicon(request: HttpRequest) -> HttpResponse:
+def favicon(request: HttpRequest) -> FileResponse:
     """Everyone: the portal's icon where browsers ask for it, so the request is answered, not logged as refused."""
     path = finders.find("favicon.ico")
     if not path:
@@ -181,10 +184,8 @@ def session_state(request: HttpRequest) -> JsonResponse:
 
 @login_required
 @require_POST
-def acting_center_choose(request: HttpRequest) -> HttpResponse:
+def acting_center_choose(request: AuthedRequest) -> HttpResponse:
     """Staff with roles in several centers choose the one they act for; kept in the session."""
-    from .centers_own import ACTING_CENTER_SESSION_KEY, staff_center_choices
-
     wanted = request.POST.get("center", "")
     center = next((c for c in staff_center_choices(request.user) if str(c.pk) == wanted), None)
     if center is None:

@@ -17,7 +17,7 @@ from django.template import loader
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .crisis_retry import mark_if_database_unavailable
+from fucheng.crisis_retry import mark_if_database_unavailable
 
 logger = logging.getLogger("fucheng.errors")
 
@@ -57,6 +57,16 @@ def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
         403,
         _("You cannot open this page"),
         _("Your account does not allow this. If you think it should, ask your center's supervisor."),
+        back=True,
+    )
+
+
+def too_many_requests(request: HttpRequest, exception=None) -> HttpResponse:
+    """429: allauth's rate limits (sign-in, codes, changing a number or an address) ask the person to wait."""
+    return _render(
+        429,
+        _("Too many attempts"),
+        _("Please wait a few minutes, then try again. If you are in danger now, call one of the numbers above."),
         back=True,
     )
 

@@ -7,8 +7,10 @@ embedded broker), ``test`` or ``production`` (refuses unsafe configuration).
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import overload
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -18,6 +20,14 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("FUCHENG_VAR_DIR", BASE_DIR / "var"))
 
 
+@overload
+def env(name: str) -> str | None: ...
+@overload
+def env(name: str, default: str) -> str: ...
+@overload
+def env(name: str, default: None) -> str | None: ...
+@overload
+def env(name: str, default: str | None) -> str | None: ...
 def env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
@@ -59,9 +69,9 @@ if PRODUCTION:
         problems.append("DATABASE_URL")
     if DEBUG:
         problems.append("DJANGO_DEBUG must be off")
-    if not env("FUCHENG_FIELD_KEYS") or _DEV_FIELD_KEY in env("FUCHENG_FIELD_KEYS"):
+    if _DEV_FIELD_KEY in env("FUCHENG_FIELD_KEYS", _DEV_FIELD_KEY):
         problems.append("FUCHENG_FIELD_KEYS (the key that encrypts case notes; not the development key)")
-    if not env("FUCHENG_AUDIT_KEYS") or _DEV_AUDIT_KEY in env("FUCHENG_AUDIT_KEYS"):
+    if _DEV_AUDIT_KEY in env("FUCHENG_AUDIT_KEYS", _DEV_AUDIT_KEY):
         problems.append("FUCHENG_AUDIT_KEYS (the key that signs the audit chain, kept outside the database)")
     if not env("FUCHENG_AUDIT_ANCHOR_DIR"):
         problems.append("FUCHENG_AUDIT_ANCHOR_DIR (a write-once place outside the database for the audit anchors)")
@@ -80,6 +90,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.weixin",
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
@@ -165,9 +177,9 @@ DATABASE_IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if env("CACHE_URL"):
     CACHES = {
         "default": {
-            # Redis, and the database cache below while Redis cannot be reached (centers/cache.py):
+            # Redis, and the database cache below while Redis cannot be reached (centers/infra/cache.py):
             # a cache outage never turns a sign-in into a server error.
-            "BACKEND": "centers.cache.RedisWithDatabaseFallback",
+            "BACKEND": "centers.infra.cache.RedisWithDatabaseFallback",
             "LOCATION": env("CACHE_URL"),
             # A Redis that stops answering costs a request one second, not a hung worker.
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1, "FALLBACK": "fallback"},
@@ -200,7 +212,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
-ACCOUNT_ADAPTER = "centers.adapters.AccountAdapter"
+ACCOUNT_ADAPTER = "centers.accounts.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email", "phone"}
 ACCOUNT_SIGNUP_FIELDS = ["email", "phone", "password1*", "password2*"]
 ACCOUNT_FORMS = {"signup": "centers.forms.ResidentSignupForm"}
@@ -208,7 +220,7 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 # A mobile number is verified by an SMS code before it signs in or receives messages; at sign-up an
-# email address is confirmed by a link (centers.adapters.SignupEmailVerificationStage).
+# email address is confirmed by a link (centers.accounts.adapters.SignupEmailVerificationStage).
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True
 ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
@@ -223,6 +235,31 @@ LOGIN_REDIRECT_URL = "centers:landing"
 ACCOUNT_LOGOUT_REDIRECT_URL = "centers:home"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Fucheng"
+
+# Sign in with WeChat (residents): allauth's Weixin provider with our class in its place (centers/wechat_login/,
+# docs/messages.md). Official-account web authorisation; the button and the sign-in pages exist only once the
+# official account's AppID and AppSecret are set (FUCHENG_WECHAT_APP_ID / FUCHENG_WECHAT_APP_SECRET).
+SOCIALACCOUNT_ADAPTER = "centers.wechat_login.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_LOGIN_ON_GET = False  # a sign-in starts from the button's POST, never from a link
+SOCIALACCOUNT_STORE_TOKENS = False  # nothing here calls WeChat on a resident's behalf later
+FUCHENG_WECHAT_APP_ID = env("FUCHENG_WECHAT_APP_ID", "")
+FUCHENG_WECHAT_APP_SECRET = env("FUCHENG_WECHAT_APP_SECRET", "")
+_weixin_oauth = env("FUCHENG_WECHAT_OAUTH_BASE", "https://open.weixin.qq.com").rstrip("/")
+_weixin_api = env("FUCHENG_WECHAT_SNS_BASE", "https://api.weixin.qq.com").rstrip("/")
+SOCIALACCOUNT_PROVIDERS: dict = {
+    "weixin": {
+        "provider_class": "centers.wechat_login.provider.WeChatProvider",
+        "AUTHORIZE_URL": f"{_weixin_oauth}/connect/oauth2/authorize",
+        "ACCESS_TOKEN_URL": f"{_weixin_api}/sns/oauth2/access_token",
+        "PROFILE_URL": f"{_weixin_api}/sns/userinfo",
+        "SCOPE": ["snsapi_userinfo"],
+        **(
+            {"APP": {"client_id": FUCHENG_WECHAT_APP_ID, "secret": FUCHENG_WECHAT_APP_SECRET}}
+            if FUCHENG_WECHAT_APP_ID and FUCHENG_WECHAT_APP_SECRET
+            else {}
+        ),
+    }
+}
 
 # https://docs.djangoproject.com/en/5.2/topics/auth/passwords/#password-validation
 AUTH_PASSWORD_VALIDATORS = [
@@ -312,7 +349,52 @@ EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.E
 EMAIL_HOST = env("DJANGO_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(env("DJANGO_EMAIL_PORT", "25") or 25)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "noreply@fucheng.example")
+# For django.core.mail.backends.filebased.EmailBackend (the fault rehearsal counts the emails it writes).
+EMAIL_FILE_PATH = env("DJANGO_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 SMS_BACKEND = env("FUCHENG_SMS_BACKEND", "centers.notify.ConsoleSMSBackend")
+
+# --- Messages: the outbox and its channels (centers/messaging/, docs/messages.md) ------------------
+# Every message is a row first; one sweep sends it. SMS leaves through Alibaba Cloud or Tencent Cloud once
+# FUCHENG_SMS_PROVIDER names one (their keys below), else through SMS_BACKEND (the console log in the demo).
+# WeCom (staff) and the WeChat official account (residents) are channels once their keys are set.
+FUCHENG_SMS_PROVIDER = env("FUCHENG_SMS_PROVIDER", "")
+for _name in (
+    "FUCHENG_SMS_ALIYUN_ACCESS_KEY_ID",
+    "FUCHENG_SMS_ALIYUN_ACCESS_KEY_SECRET",
+    "FUCHENG_SMS_ALIYUN_RECEIPT_TOKEN",
+    "FUCHENG_SMS_TENCENT_SECRET_ID",
+    "FUCHENG_SMS_TENCENT_SECRET_KEY",
+    "FUCHENG_SMS_TENCENT_SDK_APP_ID",
+    "FUCHENG_SMS_TENCENT_RECEIPT_TOKEN",
+    "FUCHENG_WECOM_CORP_ID",
+    "FUCHENG_WECOM_SECRET",
+):
+    globals()[_name] = env(_name, "")
+FUCHENG_WECOM_AGENT_ID = int(env("FUCHENG_WECOM_AGENT_ID", "0") or 0)
+# The providers' API hosts (a URL such as http://127.0.0.1:8001 for a local stand-in, as bench/rehearse uses).
+FUCHENG_SMS_ALIYUN_ENDPOINT = env("FUCHENG_SMS_ALIYUN_ENDPOINT", "dysmsapi.aliyuncs.com")
+FUCHENG_SMS_TENCENT_ENDPOINT = env("FUCHENG_SMS_TENCENT_ENDPOINT", "sms.tencentcloudapi.com")
+FUCHENG_SMS_TEMPLATES = json.loads(env("FUCHENG_SMS_TEMPLATES", "{}"))
+FUCHENG_SMS_TENCENT_TEMPLATE_PARAMS = json.loads(env("FUCHENG_SMS_TENCENT_TEMPLATE_PARAMS", "{}"))
+FUCHENG_MESSAGE_CHANNELS = {
+    "sms": {
+        "aliyun": "centers.messaging.sms_aliyun.AliyunSMSChannel",
+        "tencent": "centers.messaging.sms_tencent.TencentSMSChannel",
+    }.get(FUCHENG_SMS_PROVIDER, "centers.messaging.backends.SMSBackendChannel"),
+    "email": "centers.messaging.backends.EmailChannel",
+}
+if env("FUCHENG_WECOM_CORP_ID") and env("FUCHENG_WECOM_SECRET"):
+    FUCHENG_MESSAGE_CHANNELS["wecom"] = "centers.messaging.wecom.WeComChannel"
+if env("FUCHENG_WECHAT_APP_ID") and env("FUCHENG_WECHAT_APP_SECRET"):
+    FUCHENG_MESSAGE_CHANNELS["wechat"] = "centers.messaging.wechat.WeChatChannel"
+FUCHENG_MESSAGE_MAX_ATTEMPTS = int(env("FUCHENG_MESSAGE_MAX_ATTEMPTS", "5") or 5)
+FUCHENG_MESSAGE_RETRY_SECONDS = int(env("FUCHENG_MESSAGE_RETRY_SECONDS", "60") or 60)  # doubles each time, ≤ 1 h
+# A crisis alert's SMS carries a link that acknowledges it without a sign-in, valid this long (cases/alerts/links.py).
+FUCHENG_ALERT_LINK_MINUTES = int(env("FUCHENG_ALERT_LINK_MINUTES", "120") or 120)
+FUCHENG_MESSAGE_RECEIPT_WAIT_SECONDS = int(env("FUCHENG_MESSAGE_RECEIPT_WAIT_SECONDS", "600") or 600)
+# How long a dispatcher holds a message it is sending; one that died mid-send leaves it to be sent again after this.
+FUCHENG_MESSAGE_CLAIM_SECONDS = int(env("FUCHENG_MESSAGE_CLAIM_SECONDS", "120") or 120)
+FUCHENG_MESSAGE_KEEP_DAYS = int(env("FUCHENG_MESSAGE_KEEP_DAYS", "90") or 90)
 
 # --- Celery ----------------------------------------------------------------------
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
@@ -346,10 +428,10 @@ CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- The portal ------------------------------------------------------------------
 # Crisis hotlines shown on every page. Each center's own 24-hour number and SMS signature are the
-# center's (Center.hotline, Center.sms_signature; centers/centers_own.py); these stand in for a
+# center's (Center.hotline, Center.sms_signature; centers/own_numbers.py); these stand in for a
 # visitor when no center is set up, and when the database cannot be read.
 CENTER_HOTLINE = env("FUCHENG_CENTER_HOTLINE", "028-8888-0000")
-SMS_SIGNATURE = env("FUCHENG_SMS_SIGNATURE", "阜城心理")
+SMS_SIGNATURE = env("FUCHENG_SMS_SIGNATURE", "阜城社区服务")
 # The center a visitor's pages belong to (its code); empty: the first center.
 DEFAULT_CENTER_CODE = env("FUCHENG_DEFAULT_CENTER", "")
 CRISIS_HOTLINES = [
@@ -367,6 +449,19 @@ FUCHENG_AUDIT_KEYS = env("FUCHENG_AUDIT_KEYS", "" if PRODUCTION else f"dev:{_DEV
 # Every hour the chain's head and row count are written here as a signed file, one file per anchor, never
 # overwritten (point it at write-once storage); verify_audit compares them with the table.
 FUCHENG_AUDIT_ANCHOR_DIR = env("FUCHENG_AUDIT_ANCHOR_DIR", "" if PRODUCTION else str(VAR_DIR / "audit-anchors"))
+
+# Retention (docs/security.md "Retention"): how long each kind of record is kept, then purge_expired_records
+# removes it unless a legal hold keeps it. Closed counseling cases (with their notes, screenings, referrals,
+# follow-ups, alerts and callback requests): years after closing, at least this, longer where the center says so
+# (Center.record_retention_years). Online conversations never joined to a case: years after closing. Finished
+# appointments without a session note: years after the session (one with a note is a counseling record and is
+# kept as long as a case). Audit rows: days (never under 183; check --deploy and purge_audit refuse less).
+FUCHENG_RETENTION_CASE_YEARS = int(env("FUCHENG_RETENTION_CASE_YEARS", "10") or 10)
+FUCHENG_RETENTION_CONVERSATION_YEARS = int(env("FUCHENG_RETENTION_CONVERSATION_YEARS", "3") or 3)
+FUCHENG_RETENTION_APPOINTMENT_YEARS = int(env("FUCHENG_RETENTION_APPOINTMENT_YEARS", "3") or 3)
+FUCHENG_RETENTION_AUDIT_DAYS = int(env("FUCHENG_RETENTION_AUDIT_DAYS", "365") or 365)
+# Records removed per transaction by purge_expired_records.
+FUCHENG_RETENTION_BATCH_SIZE = int(env("FUCHENG_RETENTION_BATCH_SIZE", "200") or 200)
 
 # A post asking for help is tried again after these pauses (seconds) while the database connection is lost or
 # refused; then the person gets the page that keeps their answers and sends them again.
@@ -413,11 +508,11 @@ MIDDLEWARE.insert(
 )
 # Every refused request (403/404) of a signed-in person is an audit row.
 MIDDLEWARE.append("centers.middleware.AuditDeniedMiddleware")
-MFA_ADAPTER = "centers.security.MFAAdapter"
+MFA_ADAPTER = "centers.accounts.security.MFAAdapter"
 MFA_RECOVERY_CODE_COUNT = 10
 MFA_TOTP_TOLERANCE = 1
 # Lockout: five failed sign-ins to one account lock it for 15 minutes (counted per account,
-# see centers.adapters); one address may fail 30 times a minute, so colleagues behind the
+# see centers.accounts.adapters); one address may fail 30 times a minute, so colleagues behind the
 # same office address still sign in while one account is locked.
 FUCHENG_LOCKOUT_ATTEMPTS = 5
 FUCHENG_LOCKOUT_MINUTES = 15

@@ -19,7 +19,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("appointments/", include("appointments.urls")),
     path("cases/", include("cases.urls")),
-    path("consult/", include("cases.consult_urls")),
+    path("consult/", include("cases.consult.urls")),
+    path("retention/", include("centers.retention.urls")),
+    path("messages/", include("centers.messaging.urls")),
     path("", include("centers.urls")),
 ]
 
@@ -34,3 +36,4 @@ handler400 = "fucheng.errors.bad_request"
 handler403 = "fucheng.errors.permission_denied"
 handler404 = "fucheng.errors.page_not_found"
 handler500 = "fucheng.errors.server_error"
+handler429 = "fucheng.errors.too_many_requests"  # allauth's rate limits look it up here

@@ -10,9 +10,8 @@ import pytest
 
 from centers.middleware import LAST_SEEN_KEY
 from centers.models import Role
-
-from .browser_support import browser, page, phone_page  # noqa: F401  (one Playwright for the suite)
-from .factories import (
+from tests.browser_support import browser, page, phone_page  # noqa: F401  (one Playwright for the suite)
+from tests.factories import (
     TEST_PASSWORD,
     CenterFactory,
     MembershipFactory,
@@ -30,6 +29,12 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _messages_only_through_the_outbox(settings):
+    """Every email in every test must come through the outbox (issue 21); the in-memory SMS backend checks the same."""
+    settings.EMAIL_BACKEND = "tests.messaging.guard.OutboxOnlyEmailBackend"
 
 
 @pytest.fixture(autouse=True)

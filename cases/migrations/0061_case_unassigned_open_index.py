@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import migrations, models
 
-from centers.migration_operations import AddIndexOnline
+from centers.infra.migration_operations import AddIndexOnline
 
 
 class Migration(migrations.Migration):

@@ -3,15 +3,19 @@ console's panels are read by their views, which record what they show.)"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django import template
 
-from .. import workspace_selectors as sel
+from cases import workspace as sel
+from cases.screenings.models import Screening
 
 register = template.Library()
 
 
 @register.inclusion_tag("cases/partials/screening_chart.html")
-def screening_chart(screenings) -> dict:
+def screening_chart(screenings: Iterable[Screening]) -> dict[str, Any]:
     """PHQ-9 and GAD-7 over time, drawn from the screenings the case page already loaded."""
     chart = sel.screening_chart(screenings)
     return {"chart": chart, "has_points": bool(chart["labels"])}

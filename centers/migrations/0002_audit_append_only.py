@@ -7,7 +7,7 @@ with the hash chain (`manage.py verify_audit`) any tampering shows.
 
 from django.db import migrations
 
-from centers.migration_operations import run_vendor_sql
+from centers.infra.migration_operations import run_vendor_sql
 
 RETENTION_DAYS = 183
 

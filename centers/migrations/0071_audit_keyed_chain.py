@@ -9,7 +9,7 @@ append-only: no UPDATE, no DELETE, ever.
 import django.utils.timezone
 from django.db import migrations, models
 
-from centers.migration_operations import run_vendor_sql
+from centers.infra.migration_operations import run_vendor_sql
 
 
 PG_FORWARD = """

@@ -7,9 +7,8 @@ from django.db import connection
 
 from appointments.models import Place, Service
 from centers.notify import LocmemSMSBackend
+from tests.appointments.factories import SlotFactory, at
 from tests.factories import ResidentFactory
-
-from .factories import SlotFactory, at
 
 
 def pytest_collection_modifyitems(config, items):
@@ -28,7 +27,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _outboxes(settings):
     settings.SMS_BACKEND = "centers.notify.LocmemSMSBackend"
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.EMAIL_BACKEND = "tests.messaging.guard.OutboxOnlyEmailBackend"
     settings.APPOINTMENT_REMINDER_CHANNELS = ["email", "sms"]
     settings.PORTAL_BASE_URL = "https://portal.example.cn"
     LocmemSMSBackend.outbox = []

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import Availability, Place, Service, Slot, SlotStatus
-from appointments.services import availability_exception_add, availability_publish, slots_generate
+from appointments.services.availability import availability_exception_add, availability_publish, slots_generate
 from centers.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -234,7 +234,7 @@ def test_a_room_is_not_given_to_two_windows_at_once(counselor, make_staff, cente
 def test_ending_a_window_withdraws_later_free_slots_but_keeps_bookings(
     client_for, counselor, center, station, resident
 ):
-    from appointments.services import appointment_book
+    from appointments.services.booking import appointment_book
 
     window = availability_publish(
         actor=counselor,

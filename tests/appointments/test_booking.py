@@ -6,17 +6,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentStatus, Channel, Reminder, Slot, SlotStatus
-from appointments.services import (
+from appointments.services.booking import (
     SlotTaken,
     appointment_book,
     appointment_book_by_staff,
     appointment_cancel,
     appointment_reschedule,
 )
-from centers.models import AuditEvent, Resident, Role
+from centers.audit.models import AuditEvent
+from centers.models import Resident, Role
+from tests.appointments.factories import SlotFactory, at
 from tests.factories import ResidentFactory, UserFactory
-
-from .factories import SlotFactory, at
 
 pytestmark = pytest.mark.django_db
 

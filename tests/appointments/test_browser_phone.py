@@ -5,9 +5,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentStatus, CalendarFeed
+from tests.appointments.factories import at
 from tests.browser.conftest import screenshot, sign_in, sign_in_staff
-
-from .factories import at
+from tests.factories import give_confirmed_phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -59,7 +59,8 @@ def test_a_resident_books_moves_and_cancels_on_a_phone(
 def test_the_counselor_sees_the_booking_in_the_day_and_the_feed_on_a_phone(
     phone_page, resident, counselor, make_slot, password, client
 ):
-    from appointments.services import appointment_book, calendar_feed_ensure
+    from appointments.services.booking import appointment_book
+    from appointments.services.feeds import calendar_feed_ensure
 
     slot = make_slot(days=2, hour=9)
     appointment_book(slot=slot, resident=resident, booked_by=resident.user)
@@ -89,10 +90,12 @@ def test_another_day_loads_in_place_with_htmx(phone_page, make_slot):
 
 
 def test_staff_pages_fit_a_phone(phone_page, supervisor, counselor, station, make_slot, resident, password):
-    from appointments.services import appointment_book, duty_shift_create
+    from appointments.services.booking import appointment_book
+    from centers.roster.services import duty_shift_create
 
     slot = make_slot(days=2, hour=9)
     appointment_book(slot=slot, resident=resident, booked_by=resident.user)
+    give_confirmed_phone(counselor)  # the crisis team takes only people reachable by text message
     duty_shift_create(
         actor=supervisor,
         center=station.center,

@@ -7,9 +7,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import CalendarFeed
-from appointments.services import appointment_book, duty_shift_create
+from appointments.services.booking import appointment_book
 from centers.models import DutyShift, Role, ShiftKind
+from centers.roster.services import duty_shift_create
 from centers.selectors import DUTY_CRISIS_TEAM, on_duty
+from tests.factories import give_confirmed_phone, put_on_duty
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +72,7 @@ def _at(days, hour):
 
 
 def test_the_supervisor_sees_gaps_in_24_hour_coverage(client_for, supervisor, counselor, center):
+    give_confirmed_phone(supervisor, counselor)
     for day in range(0, 15):
         for start in (0, 8, 16):
             if (day, start) == (3, 16):
@@ -147,3 +150,19 @@ def test_a_station_manager_sees_remove_only_on_shifts_they_may_change(
     page = client_for(manager).get(reverse("appointments:roster")).content.decode()
     assert reverse("appointments:roster_delete", args=[onsite.pk]) in page
     assert reverse("appointments:roster_delete", args=[online.pk]) not in page
+
+
+def test_the_roster_warns_about_a_coming_shift_whose_person_an_alert_cannot_reach_on_the_phone(
+    client_for, supervisor, make_staff, center
+):
+    reachable = make_staff(Role.COUNSELOR, display_name="有手机老师", phone="13700000021", phone_verified=True)
+    unconfirmed = make_staff(Role.COUNSELOR, display_name="未确认老师", phone="13700000022", phone_verified=False)
+    for person in (reachable, unconfirmed):
+        put_on_duty(person, center, start=_at(1, 9))
+
+    page = client_for(supervisor).get(reverse("appointments:roster")).content.decode()
+
+    warnings = page.count('data-testid="shift-unreachable"')
+    assert warnings == 1
+    line = page[: page.index('data-testid="shift-unreachable"')].rsplit("<li", 1)[1]
+    assert "未确认老师" in line and "有手机老师" not in line

@@ -8,7 +8,7 @@ from django.db import IntegrityError, connection, transaction
 
 from appointments.models import Appointment, Channel
 from appointments.selectors import slots_nearest_free
-from appointments.services import SlotTaken, appointment_book
+from appointments.services.booking import SlotTaken, appointment_book
 from tests.factories import ResidentFactory, UserFactory
 
 THREADS = 8
@@ -107,10 +107,10 @@ def test_one_after_another_the_second_booking_of_a_slot_is_refused_cleanly(cente
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_send_each_reminder_once(center, station, make_slot, sms_outbox, monkeypatch):
-    from appointments import services
-    from appointments.services import reminders_send_due
+    from appointments.services import booking
+    from appointments.services.reminders import reminders_send_due
 
-    monkeypatch.setattr(services, "_enqueue", lambda *args: None)  # leave every row to the two sweeps
+    monkeypatch.setattr(booking, "enqueue_after_commit", lambda *args: None)  # leave every row to the two sweeps
 
     booked_at = None
     for hour in (9, 10, 11, 14, 15):

@@ -8,7 +8,9 @@ from django.utils import timezone
 
 from appointments.models import Appointment, Availability, Channel, Feedback
 from appointments.selectors import online_first_bookings
-from appointments.services import appointment_book, feedback_give, session_complete, session_no_show
+from appointments.services.booking import appointment_book
+from appointments.services.feedback import feedback_give
+from appointments.services.sessions import session_complete, session_no_show
 from centers import hooks
 from tests.factories import ResidentFactory, UserFactory
 
@@ -91,7 +93,7 @@ def test_seed_appointments_is_idempotent():
 
 def test_the_demo_counselor_has_a_day_of_sessions_whenever_the_demo_starts():
     """Issue 5: the demo workspace shows a realistic day, whatever the weekday and hour of seeding."""
-    from cases.workspace_selectors import appointments_today
+    from cases.workspace import appointments_today
     from centers.models import User
 
     call_command("seed_demo", quiet_logins=True)

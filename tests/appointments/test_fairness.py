@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import Channel, OfferStatus, WaitlistOffer
-from appointments.services import appointment_book, appointment_cancel, waitlist_join
+from appointments.services.booking import appointment_book, appointment_cancel
+from appointments.services.waitlist import waitlist_join
 from appointments.tasks import appointments_sweep_task
 from tests.factories import ResidentFactory, UserFactory
 

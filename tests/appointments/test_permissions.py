@@ -3,10 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from appointments.services import appointment_book, duty_shift_create
+from appointments.services.booking import appointment_book
 from centers.models import Role
-
-from .factories import SlotFactory, at
+from centers.roster.services import duty_shift_create
+from tests.appointments.factories import SlotFactory, at
 
 pytestmark = pytest.mark.django_db
 

@@ -10,11 +10,10 @@ from django.test import Client
 from django.urls import reverse
 
 from appointments.models import Appointment, AppointmentStatus
-from appointments.services import appointment_book, appointment_cancel
+from appointments.services.booking import appointment_book, appointment_cancel
 from centers.models import Role
+from tests.appointments.factories import SlotFactory, at
 from tests.factories import ResidentFactory, UserFactory
-
-from .factories import SlotFactory, at
 
 pytestmark = pytest.mark.django_db
 

@@ -7,15 +7,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import AppointmentStatus, Feedback, Reminder, ReminderStatus
-from appointments.services import (
-    appointment_book,
-    appointment_reschedule,
-    feedback_give,
-    reminders_send_due,
-    session_check_in,
-    session_complete,
-    session_no_show,
-)
+from appointments.services.booking import appointment_book, appointment_reschedule
+from appointments.services.feedback import feedback_give
+from appointments.services.reminders import reminders_send_due
+from appointments.services.sessions import session_check_in, session_complete, session_no_show
+from centers.messaging.models import OutboundMessage
 from centers.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -96,7 +92,9 @@ def test_reminders_are_rows_sent_once_on_time_through_each_channel(resident, slo
     appointment = appointment_book(slot=slot, resident=resident, booked_by=resident.user, now=booked_at)
     assert sorted(appointment.reminders.values_list("kind", "channel")) == EVERY_MESSAGE
     assert reminders_send_due(now=booked_at) == 2  # the confirmation, by email and SMS
-    assert "王老师" in sms_outbox[0]["text"] and "东社区心理服务站" in sms_outbox[0]["text"]
+    assert "王老师" in sms_outbox[0]["text"] and "测试路 1 号" in sms_outbox[0]["text"]
+    # A resident's phone may be read over their shoulder: the station's name ("…心理服务站") is left out.
+    assert all("心理" not in m["text"] for m in sms_outbox) and all("心理" not in m.body for m in mail.outbox)
     assert "https://portal.example.cn/appointments/" in sms_outbox[0]["text"]
     day_before = slot.starts_at - dt.timedelta(hours=23)
     assert reminders_send_due(now=day_before) == 2
@@ -104,6 +102,16 @@ def test_reminders_are_rows_sent_once_on_time_through_each_channel(resident, slo
     assert len(sms_outbox) == 2 and len(mail.outbox) == 2
     assert reminders_send_due(now=slot.starts_at - dt.timedelta(hours=1)) == 2
     assert Reminder.objects.filter(status=ReminderStatus.SENT).count() == 6
+    # A provider sends each message's registered template, filled with short fields and no name or service.
+    local = timezone.localtime(slot.starts_at)
+    fields = {
+        "date": f"{local.month}月{local.day}日",
+        "time": f"{local:%H:%M}",
+        "place": appointment.address or appointment.where,
+    }
+    sms = OutboundMessage.objects.filter(channel="sms").order_by("pk")
+    assert [row.template for row in sms] == ["appointment_confirm", "appointment_24h", "appointment_2h"]
+    assert all(row.params == fields for row in sms)
 
 
 def test_a_channel_listed_twice_in_the_settings_still_gives_one_row_per_message(resident, slot, settings):

@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import Feedback, Slot
-from appointments.services import appointment_book, session_complete
+from appointments.services.booking import appointment_book
+from appointments.services.sessions import session_complete
+from tests.appointments.factories import AppointmentFactory, SlotFactory, at
 from tests.factories import ResidentFactory, UserFactory
-
-from .factories import AppointmentFactory, SlotFactory, at
 
 pytestmark = pytest.mark.django_db
 
@@ -122,7 +122,8 @@ def test_the_booking_page_takes_a_fixed_number_of_queries(client, center, statio
 
 
 def test_the_roster_and_the_waitlist_take_a_fixed_number_of_queries(client_for, supervisor, counselor, center, station):
-    from appointments.services import duty_shift_create, waitlist_join
+    from appointments.services.waitlist import waitlist_join
+    from centers.roster.services import duty_shift_create
 
     client = client_for(supervisor)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -106,6 +107,7 @@ def test_completing_is_offered_only_once_started_and_needs_a_note_kept_encrypted
     assert "睡眠" not in stored
 
 
+@time_machine.travel(dt.datetime(2026, 12, 8, 4, 0, tzinfo=dt.UTC), tick=False)  # noon in China: all on one day
 def test_the_day_offers_complete_only_for_started_sessions(client_for, center, counselor, resident):
     _phone_session(center, counselor, resident, minutes_from_now=120)
     page = client_for(counselor).get(reverse("appointments:day")).content.decode()

@@ -6,16 +6,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import Appointment, Channel, OfferStatus, WaitlistOffer, WaitlistStatus
-from appointments.services import (
-    SlotTaken,
-    appointment_book,
-    appointment_cancel,
+from appointments.services.booking import SlotTaken, appointment_book, appointment_cancel
+from appointments.services.waitlist import (
     waitlist_accept,
     waitlist_join,
     waitlist_offer_slot,
     waitlist_offers_expire,
     waitlist_set_priority,
 )
+from centers.messaging.models import OutboundMessage
 from tests.factories import ResidentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +54,16 @@ def test_a_freed_time_goes_to_priority_first_then_in_order_of_joining(
     assert any(
         "优先" in m["text"] and "https://portal.example.cn/appointments/offers/" in m["text"] for m in sms_outbox
     )
+    # A provider sends the offer's registered template, with short fields and no name; once per channel.
+    sms = OutboundMessage.objects.get(idempotency_key=f"offer:{offer.pk}:sms")
+    local = timezone.localtime(slot.starts_at)
+    assert (sms.kind, sms.template) == ("waitlist_offer", "waitlist_offer")
+    assert sms.params == {
+        "date": f"{local.month}月{local.day}日",
+        "time": f"{local:%H:%M}",
+        "place": "测试路 1 号",  # the station's address: its name may name the service
+        "until": f"{timezone.localtime(offer.expires_at):%H:%M}",
+    }
     assert offer.entry == priority
     slot.refresh_from_db()
     assert slot.held_for_id == priority.resident_id

@@ -214,8 +214,35 @@ _FOCUSABLE = """
 """
 
 
+# Pages that refresh a part of themselves (the console's alerts every 30 s, the consultation panel every 5 s)
+# would swap out the marked elements in the middle of the walk: while it lasts, htmx requests are cancelled.
+# A request already on its way when the walk starts is answered but not swapped in.
+_HOLD_REFRESHES = """
+() => {
+  window.__kbdHold = (event) => event.preventDefault();
+  window.__kbdNoSwap = (event) => { event.detail.shouldSwap = false; };
+  document.body.addEventListener('htmx:beforeRequest', window.__kbdHold);
+  document.body.addEventListener('htmx:beforeSwap', window.__kbdNoSwap);
+}
+"""
+_RELEASE_REFRESHES = """
+() => {
+  document.body.removeEventListener('htmx:beforeRequest', window.__kbdHold);
+  document.body.removeEventListener('htmx:beforeSwap', window.__kbdNoSwap);
+}
+"""
+
+
 def unreachable_by_keyboard(page) -> list[str]:
     """Visible interactive elements that pressing Tab never reaches (radio groups count once)."""
+    page.evaluate(_HOLD_REFRESHES)
+    try:
+        return _unreachable_by_keyboard(page)
+    finally:
+        page.evaluate(_RELEASE_REFRESHES)
+
+
+def _unreachable_by_keyboard(page) -> list[str]:
     count = page.evaluate(_FOCUSABLE)
     page.evaluate("document.activeElement && document.activeElement.blur()")
     reached = set()

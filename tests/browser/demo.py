@@ -11,7 +11,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from centers.demo_security import DEMO_TOTP_SECRET
+from centers.accounts.demo_security import DEMO_TOTP_SECRET
 
 DEMO_PASSWORD = "fucheng-demo-2026"
 
@@ -24,7 +24,7 @@ def demo_email(key: str) -> str:
 def demo(transactional_db, settings):
     """Seed the demo street once for the test (about 15 s on SQLite)."""
     settings.SMS_BACKEND = "centers.notify.LocmemSMSBackend"
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.EMAIL_BACKEND = "tests.messaging.guard.OutboxOnlyEmailBackend"
     call_command("seed_demo", stdout=io.StringIO(), stderr=io.StringIO())
 
 

@@ -10,10 +10,12 @@ from collections.abc import Callable
 from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentStatus
-from cases.models import Case, Consultation, Conversation
-from centers.models import Resident, StationEvaluation, User, Workshop
-
-from .demo import demo_email, sign_in_demo
+from cases.consult.models import Conversation
+from cases.models import Case, Consultation
+from centers.community.models import Workshop
+from centers.models import Resident, User
+from centers.reporting.evaluations.models import StationEvaluation
+from tests.browser.demo import demo_email, sign_in_demo
 
 
 def main_pages() -> dict[str, list[tuple[str, str]]]:

@@ -5,10 +5,10 @@ screenshots the README shows."""
 
 import pytest
 
-from .checks import axe_violations, charts_without_tables, unreachable_by_keyboard
-from .conftest import screenshot
-from .demo import demo  # noqa: F401  (fixture)
-from .role_pages import report, walk
+from tests.browser.checks import axe_violations, charts_without_tables, unreachable_by_keyboard
+from tests.browser.conftest import screenshot
+from tests.browser.demo import demo  # noqa: F401  (fixture)
+from tests.browser.role_pages import report, walk
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

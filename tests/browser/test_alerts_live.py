@@ -6,13 +6,12 @@ import time
 
 import pytest
 
-from cases.models import CrisisAlert
+from cases.alerts.models import CrisisAlert
 from centers.models import Role
+from tests.browser.checks import zh
+from tests.browser.conftest import screenshot, sign_in_staff
 from tests.browser_support import sign_up_by_phone
 from tests.factories import put_on_duty
-
-from .checks import zh
-from .conftest import screenshot, sign_in_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

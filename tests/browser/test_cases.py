@@ -6,8 +6,7 @@ import pytest
 from django.utils import timezone
 
 from centers.models import DutyShift, Role, ShiftKind
-
-from .conftest import screenshot, sign_in, sign_in_staff
+from tests.browser.conftest import screenshot, sign_in, sign_in_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -5,9 +5,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from centers.models import RegistrationStatus, Workshop, WorkshopKind, WorkshopRegistration
-
-from .conftest import screenshot, sign_in, sign_in_staff
+from centers.community.models import RegistrationStatus, Workshop, WorkshopKind, WorkshopRegistration
+from tests.browser.conftest import screenshot, sign_in, sign_in_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -45,7 +44,8 @@ def test_a_resident_registers_for_a_workshop_from_a_phone(phone_page, resident_u
 def test_a_station_manager_takes_attendance_and_a_lapsed_volunteer_is_refused(
     page, make_staff, center, station, password
 ):
-    from centers.models import Membership, Role, TrainingRecord
+    from centers.community.models import TrainingRecord
+    from centers.models import Membership, Role
     from tests.factories import ResidentFactory
 
     manager = make_staff(Role.STATION_MANAGER, station=station, display_name="赵站长")

@@ -3,14 +3,14 @@ counselor on duty, a visitor without an account leaves a landline; the on-duty c
 
 import pytest
 
-from cases.models import CrisisAlert
-from centers.models import ConsentPurpose, Resident, Role
-from centers.services import consent_give
+from cases.alerts.models import CrisisAlert
+from centers.models import Resident, Role
+from centers.privacy.models import ConsentPurpose
+from centers.privacy.services import consent_give
+from tests.browser.checks import assert_fits_phone, zh
+from tests.browser.conftest import screenshot, sign_in_staff
 from tests.browser_support import sign_up_by_phone
 from tests.factories import put_on_duty
-
-from .checks import assert_fits_phone, zh
-from .conftest import screenshot, sign_in_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

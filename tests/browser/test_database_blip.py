@@ -4,13 +4,12 @@ the hotlines first, "not saved yet" and a button; once the database is back, pre
 import pytest
 from django.db import OperationalError
 
-from cases.models import CallbackRequest
+from cases.alerts.models import CallbackRequest
 from centers.models import Role
+from tests.browser.checks import assert_fits_phone, zh
+from tests.browser.conftest import screenshot
 from tests.browser_support import sign_up_by_phone
 from tests.factories import put_on_duty
-
-from .checks import assert_fits_phone, zh
-from .conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

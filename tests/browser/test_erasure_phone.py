@@ -6,12 +6,14 @@ import pytest
 from django.test import Client
 
 from cases.models import CaseNote, Channel
-from cases.services import case_assign, case_intake, note_add
-from centers.models import ErasureRequest, Resident
+from cases.services.intake import case_intake
+from cases.services.notes import note_add
+from cases.services.workflow import case_assign
+from centers.models import Resident
+from centers.privacy.models import ErasureRequest
+from tests.browser.checks import assert_fits_phone, zh
+from tests.browser.conftest import screenshot
 from tests.browser_support import sign_up_by_phone
-
-from .checks import assert_fits_phone, zh
-from .conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -3,10 +3,9 @@
 import pytest
 
 from centers.models import Role
+from tests.browser.conftest import screenshot, sign_in
 from tests.browser_support import sign_up_by_phone
 from tests.factories import totp_code
-
-from .conftest import screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

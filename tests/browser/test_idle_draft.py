@@ -10,10 +10,9 @@ import pytest
 import time_machine
 
 from centers.models import Role
+from tests.browser.conftest import screenshot, sign_in_staff
 from tests.cases.conftest import open_case, person  # noqa: F401  (fixtures)
 from tests.factories import totp_code
-
-from .conftest import screenshot, sign_in_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

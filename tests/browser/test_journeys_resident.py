@@ -11,14 +11,14 @@ import pytest
 from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentStatus, WaitlistEntry
-from appointments.services import waitlist_offer_slot
-from cases.models import CrisisAlert, Screening
+from appointments.services.waitlist import waitlist_offer_slot
+from cases.alerts.models import CrisisAlert
+from cases.screenings.models import Screening
 from centers.models import DutyShift, Resident, Role, ShiftKind
 from tests.appointments.factories import SlotFactory, at
+from tests.browser.checks import assert_fits_phone, zh, zh_label
+from tests.browser.conftest import screenshot, sign_in
 from tests.browser_support import sms_code_sent_to
-
-from .checks import assert_fits_phone, zh, zh_label
-from .conftest import screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

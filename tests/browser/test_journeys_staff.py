@@ -15,14 +15,16 @@ import pytest
 from django.utils import timezone
 
 from appointments.models import AppointmentStatus
-from cases import services as case_services
-from cases.models import Case, Channel, Referral, Stage, Tier
-from centers.models import DutyShift, Role, ShiftKind, StationEvaluation
+from cases.models import Case, Channel, Stage, Tier
+from cases.referrals.models import Referral
+from cases.services import intake as intake_services
+from cases.services import workflow as workflow_services
+from centers.models import DutyShift, Role, ShiftKind
+from centers.reporting.evaluations.models import StationEvaluation
 from tests.appointments.factories import AppointmentFactory, SlotFactory
+from tests.browser.checks import assert_accessible, zh, zh_label
+from tests.browser.conftest import screenshot, sign_in_staff
 from tests.factories import PartnerFactory, ResidentFactory, UserFactory
-
-from .checks import assert_accessible, zh, zh_label
-from .conftest import screenshot, sign_in_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,14 +39,14 @@ def _main(page) -> str:
 
 
 def _open_case(*, person, center, counselor, summary: str, to_stage: str | None = None) -> Case:
-    case, _ = case_services.case_intake(
+    case, _ = intake_services.case_intake(
         resident=person, center=center, channel=Channel.WALK_IN, source="", actor=counselor, summary=summary
     )
-    case_services.case_assign(case=case, counselor=counselor, actor=counselor)
-    case_services.case_record_consent(case=case, actor=counselor)
+    workflow_services.case_assign(case=case, counselor=counselor, actor=counselor)
+    workflow_services.case_record_consent(case=case, actor=counselor)
     if to_stage:
         for stage in (Stage.ASSESS, Stage.DISPATCH, Stage.INTERVENE, Stage.FOLLOW_UP):
-            case_services.case_transition(case=case, to_stage=stage, actor=counselor, reason="按计划推进")
+            workflow_services.case_transition(case=case, to_stage=stage, actor=counselor, reason="按计划推进")
             if stage == to_stage:
                 break
     case.refresh_from_db()
@@ -68,7 +70,7 @@ def test_a_counselor_acknowledges_an_alert_runs_a_session_refers_and_closes(
     caller = ResidentFactory(
         center=center, station=station, full_name="赵一鸣", phone="13611110000", user=UserFactory()
     )
-    case_services.help_now_request(actor=caller.user, phone=caller.phone, resident=caller)
+    intake_services.help_now_request(actor=caller.user, phone=caller.phone, resident=caller)
     # A session that started a minute ago (today, even just after midnight: the day page shows today).
     visitor = ResidentFactory(center=center, station=station, full_name="钱二妹", phone="13622220000")
     midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -186,7 +188,7 @@ def test_a_supervisor_assigns_and_publishes_an_official_downloads_and_an_auditor
     official = make_staff(Role.OFFICIAL, display_name="钱主任")
     auditor = make_staff(Role.AUDITOR, display_name="冯审计")
     walk_in = ResidentFactory(center=center, station=station, full_name="周五", phone="13633330000")
-    intake, _ = case_services.case_intake(
+    intake, _ = intake_services.case_intake(
         resident=walk_in, center=center, channel=Channel.HOTLINE, source="", actor=supervisor, summary="家庭矛盾"
     )
 

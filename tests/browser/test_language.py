@@ -5,9 +5,9 @@ shows except the data people entered (names, stations, addresses, titles), which
 
 import pytest
 
-from .checks import chinese_text, stored_chinese, untranslated
-from .demo import demo  # noqa: F401  (fixture)
-from .role_pages import report, walk
+from tests.browser.checks import chinese_text, stored_chinese, untranslated
+from tests.browser.demo import demo  # noqa: F401  (fixture)
+from tests.browser.role_pages import report, walk
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

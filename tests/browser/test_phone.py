@@ -5,12 +5,13 @@ import pytest
 from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentStatus
-from cases.models import Conversation, Screening
-from centers.models import Resident, Workshop
-
-from .checks import fits_phone
-from .conftest import screenshot
-from .demo import demo, demo_email, sign_in_demo  # noqa: F401  (fixture)
+from cases.consult.models import Conversation
+from cases.screenings.models import Screening
+from centers.community.models import Workshop
+from centers.models import Resident
+from tests.browser.checks import fits_phone
+from tests.browser.conftest import screenshot
+from tests.browser.demo import demo, demo_email, sign_in_demo  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

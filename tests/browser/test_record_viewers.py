@@ -11,11 +11,10 @@ from django.utils.translation import pgettext
 
 from cases.selectors import case_page_for
 from centers.models import Resident, Role
+from tests.browser.checks import assert_fits_phone, zh
+from tests.browser.conftest import screenshot
 from tests.browser_support import sign_up_by_phone
 from tests.cases.factories import CaseFactory
-
-from .checks import assert_fits_phone, zh
-from .conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

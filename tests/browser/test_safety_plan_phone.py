@@ -4,13 +4,13 @@ phone (375×812): the six steps their counselor wrote with them, nobody else's, 
 import pytest
 
 from cases.models import Channel
-from cases.safety_services import safety_plan_save
-from cases.services import case_assign, case_intake
+from cases.safety.services import safety_plan_save
+from cases.services.intake import case_intake
+from cases.services.workflow import case_assign
 from centers.models import Resident
+from tests.browser.checks import assert_fits_phone, zh
+from tests.browser.conftest import screenshot
 from tests.browser_support import sign_up_by_phone
-
-from .checks import assert_fits_phone, zh
-from .conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -5,10 +5,9 @@ import pytest
 
 from centers.models import Resident, User
 from centers.services import resident_create_by_staff
+from tests.browser.checks import assert_fits_phone, zh
+from tests.browser.conftest import screenshot
 from tests.browser_support import sms_code_sent_to
-
-from .checks import assert_fits_phone, zh
-from .conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

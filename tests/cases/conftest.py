@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cases import services
 from cases.models import Channel
+from cases.services import intake, workflow
 from centers.models import Role
 from centers.notify import LocmemSMSBackend
 from tests.centers.community.factories import TrainingRecordFactory
@@ -15,7 +15,7 @@ from tests.factories import ResidentFactory, put_on_duty
 @pytest.fixture(autouse=True)
 def _outboxes(settings):
     settings.SMS_BACKEND = "centers.notify.LocmemSMSBackend"
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.EMAIL_BACKEND = "tests.messaging.guard.OutboxOnlyEmailBackend"
     LocmemSMSBackend.outbox.clear()
     yield
     LocmemSMSBackend.outbox.clear()
@@ -84,10 +84,10 @@ def person(center, station):
 @pytest.fixture
 def open_case(person, counselor, center):
     """A general case at the counselor's station, assigned to them."""
-    case, _ = services.case_intake(
+    case, _ = intake.case_intake(
         resident=person, center=center, channel=Channel.WALK_IN, source="", actor=counselor, summary="失眠两周"
     )
-    services.case_assign(case=case, counselor=counselor, actor=counselor)
+    workflow.case_assign(case=case, counselor=counselor, actor=counselor)
     case.refresh_from_db()
     return case
 

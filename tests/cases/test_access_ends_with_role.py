@@ -17,8 +17,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import selectors, services
-from cases.models import Case, Channel, Consultation, FollowUp, Tier
+from cases import selectors
+from cases.follow_ups.models import FollowUp
+from cases.models import Case, Channel, Consultation, Tier
+from cases.services import alerts as alert_services
+from cases.services import consultations as consultation_services
+from cases.services import follow_ups as follow_up_services
+from cases.services import intake as intake_services
+from cases.services import workflow as workflow_services
 from centers.models import Membership, Role, User
 from centers.services import account_deactivate, membership_revoke
 from tests.cases.factories import CaseFactory
@@ -63,7 +69,7 @@ def help_now_case(center, station):
     person = ResidentFactory(
         center=center, station=station, user=UserFactory(), full_name="求助居民甲", phone="13812349876"
     )
-    return services.help_now_request(actor=person.user)
+    return intake_services.help_now_request(actor=person.user)
 
 
 def test_an_alert_from_outside_the_station_stops_opening_the_case_once_someone_else_acknowledges_it(
@@ -75,7 +81,7 @@ def test_an_alert_from_outside_the_station_stops_opening_the_case_once_someone_e
     for person in night_team:
         assert signed_in(person).get(case_page(help_now_case)).status_code == 200
 
-    services.alert_acknowledge(alert=alert, actor=first)
+    alert_services.alert_acknowledge(alert=alert, actor=first)
 
     page = signed_in(first).get(case_page(help_now_case))
     assert page.status_code == 200  # the one who took it works the case now
@@ -109,8 +115,10 @@ def test_a_withdrawn_counselor_no_longer_opens_or_changes_the_cases_they_were_al
     given = {}
     for person in night_team:
         resident = ResidentFactory(center=center, station=help_now_case.station)
-        case, _ = services.case_intake(resident=resident, center=center, channel=Channel.WALK_IN, source="", actor=None)
-        services.case_assign(case=case, counselor=person, actor=supervisor)
+        case, _ = intake_services.case_intake(
+            resident=resident, center=center, channel=Channel.WALK_IN, source="", actor=None
+        )
+        workflow_services.case_assign(case=case, counselor=person, actor=supervisor)
         given[person.pk] = case
     for person in night_team:
         client = signed_in(person)
@@ -129,7 +137,7 @@ def test_a_withdrawn_counselor_no_longer_opens_or_changes_the_cases_they_were_al
         assert client.post(reverse("cases:case_phase", args=[case.pk]), {"phase": "after"}).status_code == 404
     assert dict(Case.objects.values_list("pk", "crisis_phase")) == phases
     with pytest.raises(PermissionDenied):
-        services.case_set_phase(case=given[first.pk], phase="during", actor=first)
+        workflow_services.case_set_phase(case=given[first.pk], phase="during", actor=first)
     # The other one, still a counselor, keeps both.
     client = signed_in(second)
     assert client.get(case_page(help_now_case)).status_code == 200
@@ -156,22 +164,22 @@ def test_a_withdrawn_volunteer_no_longer_opens_or_completes_their_follow_up(make
     first, second = volunteers
     for person in volunteers:
         client = signed_in(person)
-        assert client.get(reverse("cases:followup_done", args=[tasks[person.pk].pk])).status_code == 200
+        assert client.get(reverse("cases:follow_up_done", args=[tasks[person.pk].pk])).status_code == 200
         assert tasks[person.pk].case.resident.full_name in client.get(reverse("cases:volunteer_tasks")).content.decode()
 
     first = withdraw(first, supervisor)
 
     client = signed_in(first)
-    url = reverse("cases:followup_done", args=[tasks[first.pk].pk])
+    url = reverse("cases:follow_up_done", args=[tasks[first.pk].pk])
     assert client.get(url).status_code == 404
     assert client.post(url, {"reached": "1", "outcome": "已联系"}).status_code == 404
     assert FollowUp.objects.get(pk=tasks[first.pk].pk).done_at is None
     with pytest.raises(PermissionDenied):
-        services.followup_complete(follow_up=tasks[first.pk], actor=first, reached=True)
+        follow_up_services.follow_up_complete(follow_up=tasks[first.pk], actor=first, reached=True)
     assert not selectors.volunteer_tasks(user=first).exists()
     # The other volunteer still completes theirs.
     client = signed_in(second)
-    response = client.post(reverse("cases:followup_done", args=[tasks[second.pk].pk]), {"reached": "1"})
+    response = client.post(reverse("cases:follow_up_done", args=[tasks[second.pk].pk]), {"reached": "1"})
     assert response.status_code == 302
     assert FollowUp.objects.get(pk=tasks[second.pk].pk).done_at is not None
 
@@ -179,7 +187,7 @@ def test_a_withdrawn_volunteer_no_longer_opens_or_completes_their_follow_up(make
 def test_a_withdrawn_expert_no_longer_reads_the_question_or_gives_advice(make_staff, open_case, counselor, supervisor):
     experts = [make_staff(Role.EXPERT, display_name=name) for name in ("孙教授", "李教授")]
     asked = {
-        person.pk: services.consultation_request(
+        person.pk: consultation_services.consultation_request(
             case=open_case, expert=person, question="自伤风险如何评估？", actor=counselor
         )
         for person in experts
@@ -201,7 +209,7 @@ def test_a_withdrawn_expert_no_longer_reads_the_question_or_gives_advice(make_st
     assert client.get(case_page(open_case)).status_code == 404
     assert Consultation.objects.get(pk=asked[first.pk].pk).advice == ""
     with pytest.raises(PermissionDenied):
-        services.consultation_advise(consultation=asked[first.pk], advice="建议", actor=first)
+        consultation_services.consultation_advise(consultation=asked[first.pk], advice="建议", actor=first)
     assert not selectors.consultations_for_expert(user=first).exists()
     # The other expert still advises.
     response = signed_in(second).post(
@@ -216,8 +224,10 @@ def test_a_deactivated_counselor_is_signed_out_of_the_cases_they_were_given(make
     cases = {}
     for person in counselors:
         resident = ResidentFactory(center=center, station=station)
-        case, _ = services.case_intake(resident=resident, center=center, channel=Channel.WALK_IN, source="", actor=None)
-        services.case_assign(case=case, counselor=person, actor=supervisor)
+        case, _ = intake_services.case_intake(
+            resident=resident, center=center, channel=Channel.WALK_IN, source="", actor=None
+        )
+        workflow_services.case_assign(case=case, counselor=person, actor=supervisor)
         cases[person.pk] = case
     clients = {person.pk: signed_in(person) for person in counselors}
     account_deactivate(actor=supervisor, user=counselors[0])
@@ -233,7 +243,9 @@ def test_a_counselor_without_a_station_works_the_queue_their_cases_and_their_ale
 
     def intake(at, tier=Tier.GENERAL):
         person = ResidentFactory(center=center, station=at)
-        case, _ = services.case_intake(resident=person, center=center, channel=Channel.WALK_IN, source="", actor=None)
+        case, _ = intake_services.case_intake(
+            resident=person, center=center, channel=Channel.WALK_IN, source="", actor=None
+        )
         Case.objects.filter(pk=case.pk).update(tier=tier)
         return Case.objects.get(pk=case.pk)
 
@@ -241,9 +253,9 @@ def test_a_counselor_without_a_station_works_the_queue_their_cases_and_their_ale
     general_there = intake(other_station)
     serious_unassigned = intake(other_station, Tier.SERIOUS)
     serious_given_away = intake(station, Tier.SERIOUS)
-    services.case_assign(case=serious_given_away, counselor=second, actor=supervisor)
+    workflow_services.case_assign(case=serious_given_away, counselor=second, actor=supervisor)
     given_to_first = intake(other_station)
-    services.case_assign(case=given_to_first, counselor=first, actor=supervisor)
+    workflow_services.case_assign(case=given_to_first, counselor=first, actor=supervisor)
 
     def queue(user):
         return {case.pk for case in selectors.case_list(user=user)}
@@ -261,7 +273,7 @@ def test_a_counselor_without_a_station_works_the_queue_their_cases_and_their_ale
     listing = client.get(reverse("cases:case_list")).content.decode()
     assert serious_unassigned.reference in listing and general_here.reference not in listing
     # A counselor takes a case from the queue; it leaves the other's queue.
-    services.case_assign(case=serious_unassigned, counselor=first, actor=first)
+    workflow_services.case_assign(case=serious_unassigned, counselor=first, actor=first)
     assert queue(second) == {serious_given_away.pk}
     assert signed_in(second).get(case_page(serious_unassigned)).status_code == 404
     assert queue(supervisor) >= {general_here.pk, general_there.pk, serious_unassigned.pk}
@@ -270,7 +282,7 @@ def test_a_counselor_without_a_station_works_the_queue_their_cases_and_their_ale
 def test_a_withdrawn_counselor_no_longer_reads_or_answers_their_online_conversation(
     make_staff, center, station, supervisor
 ):
-    from cases.consult_models import Conversation, ConversationStatus
+    from cases.consult.models import Conversation, ConversationStatus
 
     counselors = [make_staff(Role.COUNSELOR, station=station, display_name=n) for n in ("线上甲老师", "线上乙老师")]
     talks = {}

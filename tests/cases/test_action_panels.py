@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import services
 from cases.models import Case, Stage
+from cases.services import alerts, workflow
 from tests.factories import PartnerFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +67,7 @@ def test_after_a_refused_submission_the_panel_links_still_open_the_case_page(cli
 
 
 def test_first_contact_has_no_panel_once_recorded(client_for, counselor, open_case):
-    services.case_record_contact(case=open_case, actor=counselor, reason="电话联系")
+    alerts.case_record_contact(case=open_case, actor=counselor, reason="电话联系")
     page = client_for(counselor).get(open_case.get_absolute_url()).content.decode()
     assert 'id="panel-contact"' not in page
     assert page.count('data-testid="panel-loader"') == 9
@@ -82,7 +82,7 @@ def test_unknown_panels_and_closed_cases_have_none(client_for, counselor, open_c
 
 
 def test_no_contact_panel_is_served_once_first_contact_is_recorded(client_for, counselor, open_case):
-    services.case_record_contact(case=open_case, actor=counselor, reason="电话联系")
+    alerts.case_record_contact(case=open_case, actor=counselor, reason="电话联系")
     response = client_for(counselor).get(reverse("cases:case_panel", args=[open_case.pk, "contact"]), **HTMX)
     assert response.status_code == 404
 
@@ -101,7 +101,7 @@ def test_a_refused_take_comes_back_in_the_open_assignment_panel(client_for, coun
     def refuse(**kwargs):
         raise ValidationError("此个案已由其他咨询师接手。")
 
-    monkeypatch.setattr(services, "case_assign", refuse)
+    monkeypatch.setattr(workflow, "case_assign", refuse)
     response = client_for(counselor).post(reverse("cases:case_take", args=[open_case.pk]))
     page = response.content.decode()
     assert response.status_code == 400

@@ -7,12 +7,19 @@ import time
 import pytest
 import time_machine
 from django.core import mail
+from django.utils import timezone
 
-from cases import services, tasks
-from cases.models import Channel, CrisisAlert, EventKind, Notification
-from centers.models import AuditEvent, DutyShift
-
-from .conftest import ASQ_ACUTE
+from cases import tasks
+from cases.alerts.models import CrisisAlert, Notification
+from cases.models import Channel, EventKind
+from cases.services import alerts as alert_services
+from cases.services import intake as intake_services
+from cases.services import notifications as notification_services
+from centers.audit.models import AuditEvent
+from centers.messaging.models import MessageStatus, OutboundMessage
+from centers.messaging.services import messages_dispatch
+from centers.models import DutyShift
+from tests.cases.conftest import ASQ_ACUTE
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +28,7 @@ T0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
 
 def _raise_at(person, center, when, **kwargs):
     with time_machine.travel(when, tick=False):
-        case, _ = services.case_intake(
+        case, _ = intake_services.case_intake(
             resident=person, center=center, channel=Channel.HELP_NOW, source="", actor=person.user, **kwargs
         )
     return case.alerts.get()
@@ -52,7 +59,7 @@ def test_alert_goes_to_the_crisis_team_on_duty(person, center, duty_at_t0, super
         ("sms", "13700000009"),
     }
     assert rows.get(channel="workspace").sent_at is not None
-    assert services.notifications_send() == 2
+    assert notification_services.notifications_send() == 2
     assert mail.outbox[0].to == ["night@example.cn"] and "C0" in mail.outbox[0].subject
     assert sms_outbox == [{"phone": "13700000009", "text": sms_outbox[0]["text"]}]
     assert person.full_name not in sms_outbox[0]["text"]  # no names in messages
@@ -72,30 +79,30 @@ def test_with_nobody_on_duty_the_alert_goes_to_supervisors_and_the_escalation_co
 
 def test_escalation_at_15_and_30_minutes_with_a_frozen_clock(person, center, duty_at_t0, supervisor):
     alert = _raise_at(person, center, T0)
-    assert services.alerts_escalate_due(now=T0 + dt.timedelta(minutes=14, seconds=59)) == 0
-    assert services.alerts_escalate_due(now=T0 + dt.timedelta(minutes=15)) == 1
+    assert alert_services.alerts_escalate_due(now=T0 + dt.timedelta(minutes=14, seconds=59)) == 0
+    assert alert_services.alerts_escalate_due(now=T0 + dt.timedelta(minutes=15)) == 1
     alert.refresh_from_db()
     assert alert.level == CrisisAlert.Level.SUPERVISOR
     assert Notification.objects.filter(alert=alert, level=1, address="supervisor@example.cn").exists()
     assert not Notification.objects.filter(alert=alert, address="duty@example.cn").exists()
     # Running the sweep again in the same minute escalates nothing twice.
-    assert services.alerts_escalate_due(now=T0 + dt.timedelta(minutes=16)) == 0
+    assert alert_services.alerts_escalate_due(now=T0 + dt.timedelta(minutes=16)) == 0
     assert Notification.objects.filter(alert=alert, level=1).count() == 3
-    assert services.alerts_escalate_due(now=T0 + dt.timedelta(minutes=30)) == 1
+    assert alert_services.alerts_escalate_due(now=T0 + dt.timedelta(minutes=30)) == 1
     alert.refresh_from_db()
     assert alert.level == CrisisAlert.Level.CONTACT
     assert set(Notification.objects.filter(alert=alert, level=2).values_list("address", flat=True)) == {
         "duty@example.cn",
         "13900000110",
     }
-    assert services.alerts_escalate_due(now=T0 + dt.timedelta(minutes=45)) == 0
+    assert alert_services.alerts_escalate_due(now=T0 + dt.timedelta(minutes=45)) == 0
     assert alert.case.events.filter(kind=EventKind.ESCALATED).count() == 2
     assert AuditEvent.objects.filter(action="alert.escalate").count() == 2
 
 
 def test_a_late_sweep_escalates_straight_to_the_contact_once(person, center, duty_at_t0, supervisor):
     alert = _raise_at(person, center, T0)
-    assert services.alerts_escalate_due(now=T0 + dt.timedelta(minutes=40)) == 1
+    assert alert_services.alerts_escalate_due(now=T0 + dt.timedelta(minutes=40)) == 1
     alert.refresh_from_db()
     assert alert.level == 2
     assert Notification.objects.filter(alert=alert, level=1).exists()
@@ -122,7 +129,7 @@ def test_centers_tune_their_timers(person, center, duty_at_t0, supervisor):
     center.alert_second_escalation_minutes = 10
     center.save()
     alert = _raise_at(person, center, T0)
-    assert services.alerts_escalate_due(now=T0 + dt.timedelta(minutes=5)) == 1
+    assert alert_services.alerts_escalate_due(now=T0 + dt.timedelta(minutes=5)) == 1
     alert.refresh_from_db()
     assert alert.level == 1
 
@@ -130,8 +137,8 @@ def test_centers_tune_their_timers(person, center, duty_at_t0, supervisor):
 def test_an_acknowledged_alert_does_not_escalate(person, center, duty_at_t0, supervisor):
     alert = _raise_at(person, center, T0)
     with time_machine.travel(T0 + dt.timedelta(minutes=3), tick=False):
-        services.alert_acknowledge(alert=alert, actor=duty_at_t0)
-    assert services.alerts_escalate_due(now=T0 + dt.timedelta(minutes=31)) == 0
+        alert_services.alert_acknowledge(alert=alert, actor=duty_at_t0)
+    assert alert_services.alerts_escalate_due(now=T0 + dt.timedelta(minutes=31)) == 0
     alert.refresh_from_db()
     assert alert.level == 0 and alert.acknowledged_in_time
     case = alert.case
@@ -141,7 +148,7 @@ def test_an_acknowledged_alert_does_not_escalate(person, center, duty_at_t0, sup
 def test_first_contact_within_the_hour_is_recorded(person, center, duty_at_t0):
     alert = _raise_at(person, center, T0)
     with time_machine.travel(T0 + dt.timedelta(minutes=40), tick=False):
-        services.alert_record_contact(alert=alert, actor=duty_at_t0)
+        alert_services.alert_record_contact(alert=alert, actor=duty_at_t0)
     alert.refresh_from_db()
     assert alert.first_contact_at <= alert.contact_due_at
     assert alert.case.first_contact_at == alert.first_contact_at
@@ -184,8 +191,8 @@ def test_with_redis_down_a_high_risk_screening_still_works_and_the_alert_goes_ou
 ):
     from django.urls import reverse
 
-    from centers.models import ConsentPurpose
-    from centers.services import consent_give
+    from centers.privacy.models import ConsentPurpose
+    from centers.privacy.services import consent_give
 
     consent_give(resident=resident, purpose=ConsentPurpose.SCREENING, actor=resident_user)
     client = client_for(resident_user)
@@ -196,9 +203,9 @@ def test_with_redis_down_a_high_risk_screening_still_works_and_the_alert_goes_ou
     assert time.monotonic() - started < 5, "the person does not wait for the broker's connection retries"
     assert callbacks, "the alert task was queued after commit"
     for thread in threading.enumerate():
-        if thread.name.startswith("cases-enqueue-"):
+        if thread.name.startswith("enqueue-cases."):
             thread.join(timeout=30)
-    assert "could not queue alert_dispatch" in caplog.text
+    assert "could not queue cases.alert_dispatch" in caplog.text
     assert response.status_code == 302 and "/self-check/help/" in response["Location"]
     alert = CrisisAlert.objects.get(case__resident=resident)
     assert Notification.objects.filter(alert=alert, channel="sms", sent_at__isnull=True).count() == 1
@@ -217,17 +224,27 @@ def test_the_dispatch_task_sends_each_row_once(person, center, duty_at_t0):
     assert len(mail.outbox) == 1
 
 
-def test_a_failed_send_is_retried_by_the_next_sweep(person, center, duty_at_t0, monkeypatch):
+def test_a_failed_email_is_retried_by_the_outbox_and_reaches_the_person_once(person, center, duty_at_t0, monkeypatch):
     alert = _raise_at(person, center, T0)
 
-    def broken(**kwargs):
+    def broken(*args, **kwargs):
         raise OSError("smtp down")
 
-    monkeypatch.setattr("centers.notify.email_send", broken)
-    assert services.notifications_send() == 1  # the SMS went, the email did not
-    monkeypatch.undo()
-    assert services.notifications_send() == 1
+    monkeypatch.setattr("centers.messaging.backends.EmailMessage.send", broken)
+    assert notification_services.notifications_send() == 2  # both rows handed to the outbox; the SMS went
     assert Notification.objects.filter(alert=alert, sent_at__isnull=True).count() == 0
+    [email] = OutboundMessage.objects.filter(channel="email")
+    assert (email.status, email.kind) == (MessageStatus.PENDING, "alert")
+    assert "smtp down" in email.last_error
+    monkeypatch.undo()
+
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=2), tick=False):
+        messages_dispatch()
+
+    email.refresh_from_db()
+    assert email.status == MessageStatus.SENT
+    assert len(mail.outbox) == 1
+    assert notification_services.notifications_send() == 0
 
 
 def test_the_sweep_command(person, center, duty_at_t0, supervisor):

@@ -8,8 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cases import services
 from cases.models import Channel
+from cases.services import alerts as alert_services
+from cases.services import intake as intake_services
 from centers.middleware import LAST_SEEN_KEY
 from centers.models import Role
 from tests.factories import ResidentFactory, UserFactory, put_on_duty
@@ -24,7 +25,7 @@ def _raise(center, station, n=1):
     cases = []
     for _ in range(n):
         person = ResidentFactory(center=center, station=station)
-        case, _created = services.case_intake(
+        case, _created = intake_services.case_intake(
             resident=person, center=center, channel=Channel.HELP_NOW, source="", actor=None
         )
         cases.append(case)
@@ -72,20 +73,20 @@ def test_a_new_alert_and_a_repeated_help_now_change_the_answer_for_both_counselo
     assert all(answer == {"alert": 0, "request": 0, "open": 0} for answer in before.values())
 
     resident = ResidentFactory(center=center, station=station, user=UserFactory(), phone="13812341234")
-    services.help_now_request(actor=resident.user, phone="13812341234", resident=resident)
+    intake_services.help_now_request(actor=resident.user, phone="13812341234", resident=resident)
     after = {person: _latest(c)[0] for person, c in clients.items()}
     for person in (first, second):
         assert after[person]["alert"] > 0 and after[person]["open"] == 1
 
-    services.help_now_request(actor=resident.user, phone="13812341234", resident=resident)  # asks again
+    intake_services.help_now_request(actor=resident.user, phone="13812341234", resident=resident)  # asks again
     again = {person: _latest(c)[0] for person, c in clients.items()}
     for person in (first, second):
         assert again[person]["alert"] == after[person]["alert"]
         assert again[person]["request"] > after[person]["request"]
 
-    from cases.models import CrisisAlert
+    from cases.alerts.models import CrisisAlert
 
-    services.alert_acknowledge(alert=CrisisAlert.objects.get(), actor=first)
+    alert_services.alert_acknowledge(alert=CrisisAlert.objects.get(), actor=first)
     for c in clients.values():
         assert _latest(c)[0]["open"] == 0
 

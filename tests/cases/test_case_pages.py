@@ -5,9 +5,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cases import services
 from cases.models import Case, CaseNote, Channel, Stage, Tier
-from centers.models import AuditEvent, ConsentPurpose, ConsentRecord, Role
+from cases.services import consultations as consultation_services
+from cases.services import follow_ups as follow_up_services
+from cases.services import intake as intake_services
+from cases.services import notes as note_services
+from cases.services import workflow as workflow_services
+from centers.audit.models import AuditEvent
+from centers.models import Resident, Role
+from centers.privacy.models import ConsentPurpose, ConsentRecord
 from tests.factories import ResidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +56,38 @@ def test_intake_form_joins_the_open_case(client_for, counselor, open_case):
     assert open_case.reference in response.content.decode()
 
 
+def test_a_name_that_differs_from_the_registered_one_is_shown_to_the_counselor_to_decide(
+    english, client_for, counselor, open_case
+):
+    client = client_for(counselor)
+    registered = open_case.resident  # 陈小明
+    form = {"phone": registered.phone, "full_name": "王大妈", "channel": Channel.HOTLINE, "summary": "邻居来电"}
+
+    events = open_case.events.count()
+    response = client.post(reverse("cases:case_new"), form)
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "registered under another name (陈**), not “王大妈”" in page and "陈小明" not in page
+    assert "邻居来电" in page  # what was typed is kept
+    assert open_case.events.count() == events and Case.objects.count() == 1  # nothing written
+
+    # The person confirms it is them: the contact joins their case, and the name given is kept in it.
+    client.post(reverse("cases:case_new"), {**form, "same_person": "on"})
+    open_case.refresh_from_db()
+    assert Case.objects.count() == 1
+    assert "Name given at intake: 王大妈" in open_case.summary
+    assert "Name given at intake: 王大妈" in open_case.events.latest("at").reason
+
+    # Someone else with the same number (a shared phone): a record and a case of their own.
+    client.post(reverse("cases:case_new"), {**form, "full_name": "王大妈", "create_anyway": "on"})
+    other = Case.objects.get(resident__full_name="王大妈")
+    assert other.resident.phone == registered.phone and other.resident_id != registered.pk
+
+    # The registered name itself, with "someone else" ticked by mistake, is that person: no second record.
+    client.post(reverse("cases:case_new"), {**form, "full_name": registered.full_name, "create_anyway": "on"})
+    assert Resident.objects.filter(full_name=registered.full_name).count() == 1
+
+
 def test_intake_form_needs_a_person(client_for, counselor):
     client = client_for(counselor)
     response = client.post(reverse("cases:case_new"), {"channel": Channel.WALK_IN})
@@ -82,7 +120,7 @@ def test_tier_without_reason_is_refused_on_the_page(client_for, counselor, open_
 
 
 def test_counselor_enters_a_screening_during_a_session(client_for, counselor, open_case, on_duty):
-    from .conftest import phq9
+    from tests.cases.conftest import phq9
 
     response = client_for(counselor).post(
         reverse("cases:case_screening", args=[open_case.pk, "phq9"]), phq9(21), follow=True
@@ -108,7 +146,7 @@ def test_people_outside_the_case_get_404(client_for, request, open_case, who):
 def test_notes_are_encrypted_and_read_only_by_the_case_counselors_and_supervisor(
     client_for, counselor, supervisor, make_staff, station, expert, open_case
 ):
-    services.note_add(case=open_case, actor=counselor, body="来访者谈到家庭矛盾")
+    note_services.note_add(case=open_case, actor=counselor, body="来访者谈到家庭矛盾")
     with connection.cursor() as cursor:
         cursor.execute("SELECT body FROM cases_casenote")
         stored = cursor.fetchone()[0]
@@ -120,7 +158,7 @@ def test_notes_are_encrypted_and_read_only_by_the_case_counselors_and_supervisor
     page = client_for(colleague).get(open_case.get_absolute_url()).content.decode()
     assert "家庭矛盾" not in page and 'data-testid="notes"' not in page
     # An expert consulted on the case sees the case, not the notes.
-    services.consultation_request(case=open_case, expert=expert, question="请评估风险", actor=counselor)
+    consultation_services.consultation_request(case=open_case, expert=expert, question="请评估风险", actor=counselor)
     page = client_for(expert).get(open_case.get_absolute_url()).content.decode()
     assert "请评估风险" in page and "家庭矛盾" not in page
 
@@ -130,8 +168,8 @@ def test_opening_the_case_page_logs_the_case_and_the_notes_read_in_one_verifiabl
 ):
     from django.core.management import call_command
 
-    services.note_add(case=open_case, actor=counselor, body="第一次谈话")
-    services.note_add(case=open_case, actor=counselor, body="第二次谈话")
+    note_services.note_add(case=open_case, actor=counselor, body="第一次谈话")
+    note_services.note_add(case=open_case, actor=counselor, body="第二次谈话")
     client = client_for(counselor)  # signing in writes its own row
     before = AuditEvent.objects.count()
     with CaptureQueriesContext(connection) as page_queries:
@@ -172,10 +210,10 @@ def test_queue_query_count_does_not_grow_with_the_data(client_for, supervisor, c
     def add(n):
         for _ in range(n):
             person = ResidentFactory(center=center, station=station)
-            case, _ = services.case_intake(
+            case, _ = intake_services.case_intake(
                 resident=person, center=center, channel=Channel.WALK_IN, source="", actor=counselor
             )
-            services.case_assign(case=case, counselor=counselor, actor=counselor)
+            workflow_services.case_assign(case=case, counselor=counselor, actor=counselor)
 
     add(2)
     small = _queue_queries(client, reverse(url_name))
@@ -187,10 +225,10 @@ def test_queue_query_count_does_not_grow_with_the_data(client_for, supervisor, c
 def test_the_queue_puts_open_alerts_first(client_for, counselor, center, station, on_duty):
     calm = ResidentFactory(center=center, station=station, full_name="平静")
     acute = ResidentFactory(center=center, station=station, full_name="危急")
-    services.case_intake(
+    intake_services.case_intake(
         resident=calm, center=center, channel=Channel.WALK_IN, source="", actor=counselor, tier=Tier.SERIOUS
     )
-    services.case_intake(resident=acute, center=center, channel=Channel.HELP_NOW, source="", actor=None)
+    intake_services.case_intake(resident=acute, center=center, channel=Channel.HELP_NOW, source="", actor=None)
     page = client_for(on_duty).get(reverse("cases:case_list")).content.decode()
     assert page.index("危急") < page.index("平静")
 
@@ -199,7 +237,7 @@ def test_the_alerts_panel_refreshes_for_the_crisis_team(client_for, person, cent
     page = client_for(on_duty).get(reverse("cases:workspace")).content.decode()
     assert reverse("cases:alerts_panel") in page and 'hx-trigger="every 30s"' in page
     assert "open-alerts" not in client_for(on_duty).get(reverse("cases:alerts_panel")).content.decode()
-    services.case_intake(resident=person, center=center, channel=Channel.HELP_NOW, source="", actor=None)
+    intake_services.case_intake(resident=person, center=center, channel=Channel.HELP_NOW, source="", actor=None)
     panel = client_for(on_duty).get(reverse("cases:alerts_panel")).content.decode()
     assert 'data-testid="open-alerts"' in panel and "<html" not in panel
     assert client_for(resident_user).get(reverse("cases:alerts_panel")).status_code == 404
@@ -211,11 +249,11 @@ def test_volunteer_and_expert_lists_query_count_does_not_grow(
     def add(n):
         for _ in range(n):
             person = ResidentFactory(center=center, station=station)
-            case, _ = services.case_intake(
+            case, _ = intake_services.case_intake(
                 resident=person, center=center, channel=Channel.WALK_IN, source="", actor=counselor
             )
-            services.followup_assign(follow_up=case.follow_ups.get(), assignee=volunteer, actor=counselor)
-            services.consultation_request(case=case, expert=expert, question="?", actor=counselor)
+            follow_up_services.follow_up_assign(follow_up=case.follow_ups.get(), assignee=volunteer, actor=counselor)
+            consultation_services.consultation_request(case=case, expert=expert, question="?", actor=counselor)
 
     add(2)
     small = (
@@ -236,7 +274,7 @@ def test_volunteer_and_expert_lists_query_count_does_not_grow(
 def test_the_notes_selector_gives_others_nothing_and_audits_the_attempt(request, open_case, counselor, who):
     from cases import selectors
 
-    services.note_add(case=open_case, actor=counselor, body="保密内容")
+    note_services.note_add(case=open_case, actor=counselor, body="保密内容")
     user = request.getfixturevalue(who)
     assert selectors.case_notes(user=user, case=open_case) == []
     assert AuditEvent.objects.filter(action="case.notes_read", outcome="denied", actor=user).exists()
@@ -253,7 +291,7 @@ def test_the_sweeps_are_on_the_beat_schedule():
 
 def test_the_case_list_finds_a_person_by_name_or_number(client_for, counselor, open_case, center, station):
     other = ResidentFactory(center=center, station=station, full_name="另一位")
-    services.case_intake(resident=other, center=center, channel=Channel.WALK_IN, source="", actor=counselor)
+    intake_services.case_intake(resident=other, center=center, channel=Channel.WALK_IN, source="", actor=counselor)
     client = client_for(counselor)
     page = client.get(reverse("cases:case_list"), {"q": "13611112222"}).content.decode()
     assert open_case.reference in page and "另一位" not in page
@@ -262,7 +300,7 @@ def test_the_case_list_finds_a_person_by_name_or_number(client_for, counselor, o
 
 
 def test_recording_a_consent_asks_how_it_was_obtained_and_keeps_it(client_for, open_case, counselor):
-    from centers.models import ConsentPurpose, ConsentRecord
+    from centers.privacy.models import ConsentPurpose, ConsentRecord
 
     client = client_for(counselor)
     url = reverse("cases:case_consent", args=[open_case.pk])

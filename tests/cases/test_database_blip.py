@@ -11,12 +11,12 @@ from django.db import OperationalError, connection
 from django.test import Client
 from django.urls import reverse
 
-from cases.consult_models import Conversation, Message
-from cases.models import CallbackRequest, CrisisAlert, Screening
-from centers.models import ConsentPurpose
-from centers.services import consent_give
-
-from .conftest import phq9
+from cases.alerts.models import CallbackRequest, CrisisAlert
+from cases.consult.models import Conversation, Message
+from cases.screenings.models import Screening
+from centers.privacy.models import ConsentPurpose
+from centers.privacy.services import consent_give
+from tests.cases.conftest import phq9
 
 pytestmark = pytest.mark.django_db
 
@@ -141,7 +141,7 @@ def test_a_visitor_callback_survives_the_database_being_away_in_english(center, 
 
 
 def test_a_line_in_a_conversation_survives_the_database_being_away(resident, on_duty):
-    from cases import consult_services
+    from cases.consult import services as consult_services
 
     consent_give(resident=resident, purpose=ConsentPurpose.ONLINE_COUNSELING, actor=resident.user)
     conversation = consult_services.conversation_start(actor=resident.user, resident=resident, text="你好")

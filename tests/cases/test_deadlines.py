@@ -9,9 +9,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cases import deadlines, services, tasks
-from cases.models import Channel, Notification, Tier
-from centers.models import AuditEvent, DutyShift, Role, ShiftKind
+from cases import tasks
+from cases.alerts.models import Notification
+from cases.models import Channel, Tier
+from cases.services import alerts as alert_services
+from cases.services import consultations as consultation_services
+from cases.services import deadlines
+from cases.services import intake as intake_services
+from cases.services import workflow as workflow_services
+from centers.audit.models import AuditEvent
+from centers.models import DutyShift, Role, ShiftKind
 from tests.factories import ResidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +56,7 @@ def supervisors(make_staff):
 def _intake(center, station, *, channel=Channel.WALK_IN, tier=None, at=T0):
     person = ResidentFactory(center=center, station=station)
     with time_machine.travel(at, tick=False):
-        case, _ = services.case_intake(
+        case, _ = intake_services.case_intake(
             resident=person, center=center, channel=channel, source="", actor=None, tier=tier
         )
     return case
@@ -69,7 +76,7 @@ def test_a_high_risk_first_contact_is_chased_at_one_hour_then_the_supervisors(ce
     case = _intake(center, station, channel=Channel.HELP_NOW)
     alert = case.alerts.get()
     with time_machine.travel(T0 + dt.timedelta(minutes=5), tick=False):
-        services.alert_acknowledge(alert=alert, actor=team[0])  # takes the case, never calls
+        alert_services.alert_acknowledge(alert=alert, actor=team[0])  # takes the case, never calls
     assert _sweep(T0 + dt.timedelta(minutes=59)) == 0
     assert _sweep(T0 + dt.timedelta(hours=1)) == 1
     assert _reached(case, "first_contact", 1) == {team[0].pk}
@@ -89,7 +96,7 @@ def test_a_serious_intake_notifies_the_team_at_once_and_its_contact_is_chased_af
     told = Notification.objects.filter(key__startswith=f"serious:{case.pk}:", channel="workspace")
     assert set(told.values_list("user_id", flat=True)) == {team[0].pk, team[1].pk}
     with time_machine.travel(T0 + dt.timedelta(hours=1), tick=False):
-        services.case_assign(case=case, counselor=counselor, actor=supervisors[0])
+        workflow_services.case_assign(case=case, counselor=counselor, actor=supervisors[0])
     assert _sweep(T0 + dt.timedelta(hours=23, minutes=59)) == 0
     assert _sweep(T0 + dt.timedelta(hours=24)) == 1
     assert _reached(case, "contact", 1) == {counselor.pk}
@@ -117,15 +124,17 @@ def test_the_expert_review_is_chased_at_24_hours_and_asking_an_expert_notifies_t
     expert = make_staff(Role.EXPERT, display_name="孙教授", email="sun@example.cn")
     case = _intake(center, station, channel=Channel.HELP_NOW)
     with time_machine.travel(T0 + dt.timedelta(minutes=10), tick=False):
-        services.alert_acknowledge(alert=case.alerts.get(), actor=team[1])
-        services.case_record_contact(case=case, actor=team[1], reason="电话联系上")
+        alert_services.alert_acknowledge(alert=case.alerts.get(), actor=team[1])
+        alert_services.case_record_contact(case=case, actor=team[1], reason="电话联系上")
     assert _sweep(T0 + dt.timedelta(hours=2)) == 0  # the first contact was in time
     assert _sweep(T0 + dt.timedelta(hours=24)) == 1
     assert _reached(case, "expert_review", 1) == {team[1].pk}
     assert _sweep(T0 + dt.timedelta(hours=28)) == 1
     assert _reached(case, "expert_review", 2) == {s.pk for s in supervisors}
     with time_machine.travel(T0 + dt.timedelta(hours=29), tick=False):
-        consultation = services.consultation_request(case=case, expert=expert, question="请评估", actor=team[1])
+        consultation = consultation_services.consultation_request(
+            case=case, expert=expert, question="请评估", actor=team[1]
+        )
     asked = Notification.objects.filter(key=f"consultation:{consultation.pk}")
     assert {(n.channel, n.address) for n in asked} == {("workspace", f"user:{expert.pk}"), ("email", "sun@example.cn")}
     assert _sweep(T0 + dt.timedelta(hours=30)) == 0
@@ -134,8 +143,8 @@ def test_the_expert_review_is_chased_at_24_hours_and_asking_an_expert_notifies_t
 def test_a_deadline_met_in_time_is_not_chased(center, station, team, counselor):
     case = _intake(center, station, tier=Tier.SERIOUS)
     with time_machine.travel(T0 + dt.timedelta(hours=3), tick=False):
-        services.case_assign(case=case, counselor=counselor, actor=counselor)
-        services.case_record_contact(case=case, actor=counselor, reason="面谈")
+        workflow_services.case_assign(case=case, counselor=counselor, actor=counselor)
+        alert_services.case_record_contact(case=case, actor=counselor, reason="面谈")
     assert _sweep(T0 + dt.timedelta(hours=30)) == 0
     assert not Notification.objects.filter(key__startswith=f"deadline:{case.pk}:").exists()
 
@@ -144,7 +153,7 @@ def test_the_workspace_and_the_console_list_missed_deadlines(
     english, client_for, center, station, counselor, make_staff, supervisors, far_counselor
 ):
     case = _intake(center, station, tier=Tier.SERIOUS, at=T0)
-    services.case_assign(case=case, counselor=counselor, actor=supervisors[0])
+    workflow_services.case_assign(case=case, counselor=counselor, actor=supervisors[0])
     with time_machine.travel(T0 + dt.timedelta(hours=30), tick=True):
         for viewer, url in ((counselor, "cases:workspace"), (supervisors[1], "cases:console")):
             page = client_for(viewer).get(reverse(url)).content.decode()

@@ -12,10 +12,12 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 
-from cases import dispatch, services, tasks
-from cases.dispatch import crisis_sweep_watch, outbox_dispatch
-from cases.models import Notification
-from centers.models import Role, SweepRun
+from cases import tasks
+from cases.alerts.models import Notification
+from cases.services import alerts, dispatch, intake
+from cases.services.dispatch import crisis_sweep_watch, outbox_dispatch
+from centers.models import Role
+from centers.sweeps.models import SweepRun
 from fucheng.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +37,7 @@ def broker_down(monkeypatch):
 
 
 def _help_now(resident, phone):
-    return services.help_now_request(actor=resident.user, phone=phone, resident=resident)
+    return intake.help_now_request(actor=resident.user, phone=phone, resident=resident)
 
 
 @pytest.fixture
@@ -119,11 +121,21 @@ def test_every_sweep_records_its_run_and_healthz_names_a_late_one(client):
         assert client.get("/healthz").status_code == 200
 
 
+def test_a_dispatch_queued_after_a_commit_is_not_a_run_of_the_beat_sweep():
+    """A busy portal dispatches after every commit: that must not hide a stopped scheduler from /healthz."""
+    from centers.messaging import tasks as messaging_tasks
+
+    messaging_tasks.messages_dispatch_now_task()
+    assert not SweepRun.objects.filter(name="centers.messaging.dispatch").exists()
+    messaging_tasks.messages_dispatch_task()
+    assert SweepRun.objects.get(name="centers.messaging.dispatch").interval_seconds == 60
+
+
 def test_a_sweep_that_raised_has_not_run(monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(services, "alerts_escalate_due", broken)
+    monkeypatch.setattr(alerts, "alerts_escalate_due", broken)
     with pytest.raises(RuntimeError):
         tasks.sweep()
     assert not SweepRun.objects.filter(name="cases.sweep").exists()

@@ -12,12 +12,18 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import services
-from cases.models import Case, CaseEvent, CaseNote, Channel, EventKind, Notification, Screening, Stage
+from cases.alerts.models import Notification
+from cases.models import Case, CaseEvent, CaseNote, Channel, EventKind, Stage
+from cases.screenings.models import Screening
+from cases.services import intake as intake_services
+from cases.services import notes as note_services
+from cases.services import screenings as screening_services
+from cases.services import workflow as workflow_services
+from centers.audit.models import AuditEvent
 from centers.middleware import LAST_SEEN_KEY
-from centers.models import AuditEvent, ConsentPurpose, ConsentRecord, ErasureRequest, Resident, Role, User
-from centers.privacy import person_anonymise, person_erase_by_staff
-from centers.services import consent_give
+from centers.models import Resident, Role, User
+from centers.privacy.models import ConsentPurpose, ConsentRecord, ErasureRequest
+from centers.privacy.services import consent_give, person_anonymise, person_erase_by_staff
 from tests.cases.conftest import phq9
 from tests.factories import ResidentFactory, UserFactory
 
@@ -51,12 +57,14 @@ def second(center, station):
 def _case_with_notes(resident, counselor, center, note: str) -> Case:
     consent_give(resident=resident, purpose=ConsentPurpose.CASE_RECORD, actor=resident.user)
     consent_give(resident=resident, purpose=ConsentPurpose.SCREENING, actor=resident.user)
-    case, _created = services.case_intake(
+    case, _created = intake_services.case_intake(
         resident=resident, center=center, channel=Channel.WALK_IN, source="", actor=counselor, summary="长期失眠"
     )
-    services.case_assign(case=case, counselor=counselor, actor=counselor)
-    services.note_add(case=case, actor=counselor, body=note)
-    services.screening_submit(resident=resident, instrument="phq9", answers=phq9(7), actor=counselor, case=case)
+    workflow_services.case_assign(case=case, counselor=counselor, actor=counselor)
+    note_services.note_add(case=case, actor=counselor, body=note)
+    screening_services.screening_submit(
+        resident=resident, instrument="phq9", answers=phq9(7), actor=counselor, case=case
+    )
     return Case.objects.get(pk=case.pk)
 
 
@@ -167,11 +175,11 @@ def test_staff_record_an_erasure_for_a_child_without_an_account(center, station,
         center=center, station=station, full_name="小明", birth_date=timezone.localdate().replace(year=2016)
     )
     other = ResidentFactory(center=center, station=station, full_name="小红")  # no account, no case
-    case, _created = services.case_intake(
+    case, _created = intake_services.case_intake(
         resident=child, center=center, channel=Channel.WALK_IN, source="", actor=counselor
     )
-    services.case_assign(case=case, counselor=counselor, actor=counselor)
-    services.note_add(case=case, actor=counselor, body="孩子的会谈记录")
+    workflow_services.case_assign(case=case, counselor=counselor, actor=counselor)
+    note_services.note_add(case=case, actor=counselor, body="孩子的会谈记录")
     client = _client(counselor)
     url = reverse("centers:staff_erasure", args=[child.pk])
     assert 'data-testid="staff-erasure-link"' in client.get(case.get_absolute_url()).content.decode()

@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import Case, CrisisAlert, Notification, Tier
+from cases.alerts.models import CrisisAlert, Notification
+from cases.models import Case, Tier
 
 pytestmark = pytest.mark.django_db
 
@@ -61,11 +62,11 @@ def _team_rows(user):
 
 @pytest.mark.parametrize("who", ["resident", "second_resident"])
 def test_asking_again_adds_a_request_and_alerts_the_team_again(request, who, on_duty, sms_outbox):
-    from cases import services
+    from cases.services import intake
 
     person = request.getfixturevalue(who)
-    services.help_now_request(actor=person.user, phone=person.phone, resident=person)
-    services.help_now_request(actor=person.user, phone="13500001111", resident=person)
+    intake.help_now_request(actor=person.user, phone=person.phone, resident=person)
+    intake.help_now_request(actor=person.user, phone="13500001111", resident=person)
     alert = CrisisAlert.objects.get(case__resident=person)  # still one open alert ...
     requests = list(alert.requests.order_by("requested_at", "pk"))
     assert [(r.source, r.phone) for r in requests] == [("help_now", person.phone), ("help_now", "13500001111")]
@@ -75,16 +76,16 @@ def test_asking_again_adds_a_request_and_alerts_the_team_again(request, who, on_
     # The repeat goes out by email and SMS too.
     assert Notification.objects.filter(callback_request=requests[1], channel="sms", address=on_duty.phone).exists()
     # A third request is a third notice.
-    services.help_now_request(actor=person.user, phone=person.phone, resident=person)
+    intake.help_now_request(actor=person.user, phone=person.phone, resident=person)
     assert _team_rows(on_duty).count() == 3
 
 
 def test_a_counselor_judging_an_open_alert_again_does_not_add_a_request(resident, counselor, on_duty):
-    from cases import services
+    from cases.services import intake, tiers
 
-    case = services.help_now_request(actor=resident.user, phone=resident.phone, resident=resident)
+    case = intake.help_now_request(actor=resident.user, phone=resident.phone, resident=resident)
     case.counselors.add(counselor)
-    services.alert_raise(case=case, actor=counselor, reason="仍然高危")
+    tiers.alert_raise(case=case, actor=counselor, reason="仍然高危")
     alert = case.alerts.get()
     assert alert.requests.count() == 1 and _team_rows(on_duty).count() == 1
 
@@ -112,36 +113,35 @@ def test_two_residents_asking_twice_each_see_their_own_requests_and_the_counselo
 
 
 def test_an_acute_self_screening_while_the_alert_is_open_is_a_new_request(resident, second_resident, on_duty):
-    from cases import services
-    from centers.models import ConsentPurpose
-    from centers.services import consent_give
-
-    from .conftest import ASQ_ACUTE
+    from cases.services import intake, screenings
+    from centers.privacy.models import ConsentPurpose
+    from centers.privacy.services import consent_give
+    from tests.cases.conftest import ASQ_ACUTE
 
     for person in (resident, second_resident):
         consent_give(resident=person, purpose=ConsentPurpose.SCREENING, actor=person.user)
-        services.help_now_request(actor=person.user, phone=person.phone, resident=person)
-        services.screening_submit(resident=person, instrument="asq", answers=ASQ_ACUTE, actor=person.user)
+        intake.help_now_request(actor=person.user, phone=person.phone, resident=person)
+        screenings.screening_submit(resident=person, instrument="asq", answers=ASQ_ACUTE, actor=person.user)
         alert = CrisisAlert.objects.get(case__resident=person)
         assert [r.source for r in alert.requests.all()] == ["help_now", "screening"]
     assert _team_rows(on_duty).count() == 4
 
 
 def test_erasing_a_person_keeps_callback_numbers_while_the_case_is_live_and_blanks_them_after(resident, on_duty):
-    from cases import services
+    from cases.services import anonymise, intake
 
-    services.help_now_request(actor=resident.user, phone="13500001111", resident=resident)
-    services.help_now_request(actor=resident.user, phone="13500002222", resident=resident)
+    intake.help_now_request(actor=resident.user, phone="13500001111", resident=resident)
+    intake.help_now_request(actor=resident.user, phone="13500002222", resident=resident)
     alert = CrisisAlert.objects.get(case__resident=resident)
     # An open high-risk case: the counselor must still be able to call back, so erasure keeps the numbers.
-    services.person_anonymise(resident=resident, actor=None)
+    anonymise.person_anonymise(resident=resident, actor=None)
     assert set(alert.requests.values_list("phone", flat=True)) == {"13500001111", "13500002222"}
     # Closed long ago, past the retention period: the requests and their times stay, the numbers go.
     alert.case.__class__.objects.filter(pk=alert.case_id).update(
         stage="closed",
         closed_at=timezone.now() - dt.timedelta(days=366 * (alert.case.center.record_retention_years + 1)),
     )
-    services.person_anonymise(resident=resident, actor=None)
+    anonymise.person_anonymise(resident=resident, actor=None)
     assert alert.requests.count() == 2
     assert set(alert.requests.values_list("phone", flat=True)) == {""}
 

@@ -4,8 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from cases.instruments import ASQ, GAD7, INSTRUMENTS, PHQ9
-
-from .conftest import ASQ_ACUTE, ASQ_NEGATIVE, ASQ_NON_ACUTE, gad7, phq9
+from tests.cases.conftest import ASQ_ACUTE, ASQ_NEGATIVE, ASQ_NON_ACUTE, gad7, phq9
 
 
 @pytest.fixture(autouse=True)

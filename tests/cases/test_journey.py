@@ -8,11 +8,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import tasks
-from cases.models import Case, CrisisAlert, Stage, Tier
-from centers.models import ConsentPurpose, Role
+from cases.alerts.models import CrisisAlert
+from cases.models import Case, Stage, Tier
+from centers.models import Role
+from centers.privacy.models import ConsentPurpose
+from tests.cases.conftest import ASQ_ACUTE
 from tests.factories import ResidentFactory
-
-from .conftest import ASQ_ACUTE
 
 pytestmark = pytest.mark.django_db
 
@@ -20,10 +21,10 @@ pytestmark = pytest.mark.django_db
 def test_acute_self_check_to_closure(
     client_for, resident_user, resident, on_duty, supervisor, counselor, expert, center, station, make_staff
 ):
-    from cases import services
+    from cases.services import intake
 
     calm = ResidentFactory(center=center, station=station, full_name="平静的人")
-    services.case_intake(resident=calm, center=center, channel="walk_in", source="", actor=counselor, tier=Tier.SERIOUS)
+    intake.case_intake(resident=calm, center=center, channel="walk_in", source="", actor=counselor, tier=Tier.SERIOUS)
 
     client = client_for(resident_user)
     client.post(reverse("cases:self_check_consent", args=[resident.pk]), {"agree": "on"})

@@ -9,13 +9,15 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from appointments.services import duty_shift_create
-from cases import deadlines, services
-from cases.models import Channel, Notification
-from centers.models import AuditEvent, DutyShift, Membership, Role, ShiftKind
+from cases.alerts.models import Notification
+from cases.models import Channel
+from cases.services import deadlines, intake
+from centers.audit.models import AuditEvent
+from centers.models import DutyShift, Membership, Role, ShiftKind
+from centers.roster.services import duty_shift_create
 from centers.selectors import DUTY_CRISIS_TEAM, DUTY_ONLINE, on_duty, on_duty_center_ids
 from centers.services import account_deactivate, membership_revoke
-from tests.factories import ResidentFactory, put_on_duty
+from tests.factories import ResidentFactory, give_confirmed_phone, put_on_duty
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +101,7 @@ def test_the_roster_refuses_everyone_the_rule_would_not_count(english, center, s
 
 def test_the_roster_takes_two_counselors_and_a_supervisor(center, supervisor, counselor, make_staff, station):
     second = make_staff(Role.COUNSELOR, station=station, display_name="李老师")
+    give_confirmed_phone(counselor, second, supervisor)
     start = _later(2)
     for person, hours in ((counselor, 0), (second, 8), (supervisor, 16)):
         duty_shift_create(
@@ -111,6 +114,49 @@ def test_the_roster_takes_two_counselors_and_a_supervisor(center, supervisor, co
             is_crisis_team=True,
         )
     assert DutyShift.objects.count() == 3
+
+
+def test_the_crisis_team_takes_nobody_an_alert_cannot_reach_on_the_phone(
+    english, client_for, center, station, supervisor, counselor
+):
+    start = _later(2)
+    # Without a confirmed mobile number: refused, by name, with what to do; on-site duty is still possible.
+    with pytest.raises(ValidationError) as refused:
+        duty_shift_create(
+            actor=supervisor,
+            center=center,
+            kind=ShiftKind.ONLINE_HOTLINE,
+            user=counselor,
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=8),
+            is_crisis_team=True,
+        )
+    assert f"{counselor} has no confirmed mobile number" in " ".join(refused.value.messages)
+    response = client_for(supervisor).post(reverse("appointments:roster_add"), _shift_form(counselor, start))
+    page = response.content.decode()
+    assert response.status_code == 400 and "How alerts reach me" in page
+    assert start.strftime("%Y-%m-%dT%H:%M") in page  # what was typed is kept
+    assert not DutyShift.objects.exists()
+    duty_shift_create(
+        actor=supervisor,
+        center=center,
+        kind=ShiftKind.ONSITE,
+        user=counselor,
+        station=station,
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=8),
+    )
+    # A number typed but not confirmed is not enough; a confirmed one is.
+    counselor.phone, counselor.phone_verified = "13900000009", False
+    counselor.save()
+    assert (
+        client_for(supervisor).post(reverse("appointments:roster_add"), _shift_form(counselor, _later(30))).status_code
+        == 400
+    )
+    give_confirmed_phone(counselor)
+    response = client_for(supervisor).post(reverse("appointments:roster_add"), _shift_form(counselor, _later(30)))
+    assert response.status_code == 302
+    assert DutyShift.objects.filter(user=counselor, is_crisis_team=True).count() == 1
 
 
 def test_the_roster_page_refuses_an_official_and_an_auditor_with_a_form_error(
@@ -181,7 +227,7 @@ def test_an_alert_with_nobody_eligible_on_duty_goes_to_both_supervisors_and_the_
     first = make_staff(Role.SUPERVISOR, display_name="周督导", email="zhou@example.cn")
     second = make_staff(Role.SUPERVISOR, display_name="吴督导", email="wu@example.cn")
     person = ResidentFactory(center=center, station=station)
-    case, _ = services.case_intake(resident=person, center=center, channel=Channel.HELP_NOW, source="", actor=None)
+    case, _ = intake.case_intake(resident=person, center=center, channel=Channel.HELP_NOW, source="", actor=None)
     alert = case.alerts.get()
     assert alert.nobody_on_duty
     addresses = set(Notification.objects.filter(alert=alert, level=0).values_list("address", flat=True))
@@ -198,7 +244,7 @@ def test_an_alert_never_has_zero_recipients(center, station, counselor):
     center.escalation_contact_phone = center.escalation_contact_email = ""
     center.save()
     person = ResidentFactory(center=center, station=station)
-    case, _ = services.case_intake(resident=person, center=center, channel=Channel.HELP_NOW, source="", actor=None)
+    case, _ = intake.case_intake(resident=person, center=center, channel=Channel.HELP_NOW, source="", actor=None)
     alert = case.alerts.get()
     assert alert.nobody_on_duty
     assert Notification.objects.filter(alert=alert, user=counselor, channel="workspace").exists()
@@ -247,6 +293,9 @@ def test_the_admin_keeps_the_rule_too(english, client_for, admin_user, center, o
     response = client.post("/admin/centers/dutyshift/add/", {**form, "user": official.pk})
     assert response.status_code == 200 and "This person may not take this duty" in response.content.decode()
     assert not DutyShift.objects.exists()
+    response = client.post("/admin/centers/dutyshift/add/", {**form, "user": counselor.pk})
+    assert response.status_code == 200 and "has no confirmed mobile number" in response.content.decode()
+    give_confirmed_phone(counselor)
     client.post("/admin/centers/dutyshift/add/", {**form, "user": counselor.pk})
     shift = DutyShift.objects.get(user=counselor)
     # Deactivating the account in the admin ends the shift, as the service does.

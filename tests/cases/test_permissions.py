@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from cases import services
-from cases.models import Case, CaseEvent, Channel, FollowUp, Tier
+from cases.follow_ups.models import FollowUp
+from cases.models import Case, CaseEvent, Channel, Tier
+from cases.services import consultations, intake, referrals, tiers
 from centers.models import Role
 from tests.factories import PartnerFactory, put_on_duty
 
@@ -45,8 +46,8 @@ CASE_POSTS = [
 @pytest.fixture
 def worked_case(open_case, counselor, center, on_duty, expert):
     """A high-risk case with an open alert, a referral, a follow-up and a consultation for someone else."""
-    services.case_set_tier(case=open_case, tier=Tier.HIGH_RISK, actor=counselor, reason="x")
-    referral = services.referral_create(
+    tiers.case_set_tier(case=open_case, tier=Tier.HIGH_RISK, actor=counselor, reason="x")
+    referral = referrals.referral_create(
         case=open_case, partner=PartnerFactory(center=center), basis="consent", reason="x", actor=counselor
     )
     return {
@@ -70,16 +71,16 @@ def test_outsiders_get_404_everywhere_and_change_nothing(client_for, request, wo
     assert client.post(reverse("cases:alert_ack", args=[worked_case["alert"].pk])).status_code == 404
     assert client.post(reverse("cases:alert_contact", args=[worked_case["alert"].pk])).status_code == 404
     assert client.get(reverse("cases:referral_update", args=[worked_case["referral"].pk])).status_code == 404
-    assert client.get(reverse("cases:followup_assign", args=[worked_case["follow_up"].pk])).status_code == 404
+    assert client.get(reverse("cases:follow_up_assign", args=[worked_case["follow_up"].pk])).status_code == 404
     # Even a volunteer of the case's station sees a follow-up only once it is given to them.
-    assert client.get(reverse("cases:followup_done", args=[worked_case["follow_up"].pk])).status_code == 404
+    assert client.get(reverse("cases:follow_up_done", args=[worked_case["follow_up"].pk])).status_code == 404
     assert CaseEvent.objects.count() == events
     assert worked_case["alert"].__class__.objects.get(pk=worked_case["alert"].pk).acknowledged_at is None
 
 
 def test_an_expert_consulted_on_a_case_may_read_it_but_not_change_it(client_for, worked_case, expert, counselor):
     case = worked_case["case"]
-    services.consultation_request(case=case, expert=expert, question="?", actor=counselor)
+    consultations.consultation_request(case=case, expert=expert, question="?", actor=counselor)
     client = client_for(expert)
     assert client.get(reverse("cases:case_detail", args=[case.pk])).status_code == 200
     for name, data in CASE_POSTS:
@@ -98,7 +99,7 @@ def test_a_crisis_team_member_from_another_station_reaches_the_alerted_case(
 ):
     night = make_staff(Role.COUNSELOR, station=other_station)
     put_on_duty(night, center, hours=2)
-    case, _ = services.case_intake(resident=person, center=center, channel=Channel.HELP_NOW, source="", actor=None)
+    case, _ = intake.case_intake(resident=person, center=center, channel=Channel.HELP_NOW, source="", actor=None)
     client = client_for(night)
     assert client.get(reverse("cases:case_detail", args=[case.pk])).status_code == 200
     assert client.post(reverse("cases:alert_ack", args=[case.alerts.get().pk])).status_code == 302

@@ -5,8 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cases import services
 from cases.models import Channel
+from cases.services import intake, notes, workflow
 from tests.factories import ResidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,12 +24,12 @@ def test_the_case_timeline_takes_the_same_queries_with_3_or_30_events(client_for
     client = client_for(counselor)
     url = reverse("cases:case_detail", args=[open_case.pk])
     for n in range(2):
-        services.note_add(case=open_case, actor=counselor, body=f"第{n}次会谈")
+        notes.note_add(case=open_case, actor=counselor, body=f"第{n}次会谈")
     small, page = _queries(client, url)
     assert "第1次会谈" in page
     for n in range(2, 14):
-        services.note_add(case=open_case, actor=counselor, body=f"第{n}次会谈")
-    services.case_transition(case=open_case, to_stage="assess", actor=counselor, reason="评估")
+        notes.note_add(case=open_case, actor=counselor, body=f"第{n}次会谈")
+    workflow.case_transition(case=open_case, to_stage="assess", actor=counselor, reason="评估")
     large, page = _queries(client, url)
     assert "第13次会谈" in page
     assert small == large
@@ -42,7 +42,7 @@ def test_the_alerts_panel_takes_the_same_queries_with_1_or_8_open_alerts(client_
     def raise_alerts(n):
         for _ in range(n):
             person = ResidentFactory(center=center, station=station)
-            services.case_intake(resident=person, center=center, channel=Channel.HELP_NOW, source="", actor=None)
+            intake.case_intake(resident=person, center=center, channel=Channel.HELP_NOW, source="", actor=None)
 
     raise_alerts(1)
     small, page = _queries(client, url)

@@ -8,9 +8,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import policies, selectors, services
-from cases.models import FollowUp, FollowUpKind, Notification, Referral, ReferralStatus, Tier
-from centers.models import AuditEvent, Role
+from cases import policies, selectors
+from cases.alerts.models import Notification
+from cases.follow_ups.models import FollowUp
+from cases.models import FollowUpKind, ReferralStatus, Tier
+from cases.referrals.models import Referral
+from cases.services import consultations as consultation_services
+from cases.services import follow_ups as follow_up_services
+from cases.services import notes as note_services
+from cases.services import referrals as referral_services
+from cases.services import tiers as tier_services
+from centers.audit.models import AuditEvent
+from centers.models import Role
 from tests.factories import PartnerFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,11 +32,13 @@ def partner(center):
 
 def test_a_referral_needs_consent_or_a_recorded_emergency(open_case, counselor, partner):
     with pytest.raises(ValidationError):
-        services.referral_create(case=open_case, partner=partner, basis="emergency", reason="住院评估", actor=counselor)
+        referral_services.referral_create(
+            case=open_case, partner=partner, basis="emergency", reason="住院评估", actor=counselor
+        )
     with pytest.raises(ValidationError):
-        services.referral_create(case=open_case, partner=partner, basis="gossip", reason="x", actor=counselor)
+        referral_services.referral_create(case=open_case, partner=partner, basis="gossip", reason="x", actor=counselor)
     assert not Referral.objects.exists()
-    services.referral_create(
+    referral_services.referral_create(
         case=open_case,
         partner=partner,
         basis="emergency",
@@ -43,15 +54,19 @@ def test_a_referral_needs_consent_or_a_recorded_emergency(open_case, counselor, 
 def test_a_partner_of_another_center_is_refused(open_case, counselor, other_center):
     far = PartnerFactory(center=other_center)
     with pytest.raises(ValidationError):
-        services.referral_create(case=open_case, partner=far, basis="consent", reason="x", actor=counselor)
+        referral_services.referral_create(case=open_case, partner=far, basis="consent", reason="x", actor=counselor)
 
 
 def test_referral_status_follows_its_path(open_case, counselor, partner):
-    referral = services.referral_create(case=open_case, partner=partner, basis="consent", reason="x", actor=counselor)
+    referral = referral_services.referral_create(
+        case=open_case, partner=partner, basis="consent", reason="x", actor=counselor
+    )
     with pytest.raises(ValidationError):
-        services.referral_update(referral=referral, actor=counselor, status=ReferralStatus.COMPLETED)
-    services.referral_update(referral=referral, actor=counselor, status=ReferralStatus.ACCEPTED)
-    services.referral_update(referral=referral, actor=counselor, status=ReferralStatus.COMPLETED, feedback="已完成评估")
+        referral_services.referral_update(referral=referral, actor=counselor, status=ReferralStatus.COMPLETED)
+    referral_services.referral_update(referral=referral, actor=counselor, status=ReferralStatus.ACCEPTED)
+    referral_services.referral_update(
+        referral=referral, actor=counselor, status=ReferralStatus.COMPLETED, feedback="已完成评估"
+    )
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.COMPLETED and referral.completed_at and referral.feedback == "已完成评估"
     # Feedback triggers a re-assessment task for the case's counselors.
@@ -60,7 +75,7 @@ def test_referral_status_follows_its_path(open_case, counselor, partner):
 
 
 def test_the_partner_link_works_once_and_shows_only_that_referral(client, client_for, open_case, counselor, partner):
-    referral = services.referral_create(
+    referral = referral_services.referral_create(
         case=open_case, partner=partner, basis="consent", reason="请评估用药", actor=counselor
     )
     response = client_for(counselor).post(reverse("cases:referral_update", args=[referral.pk]), {"make_link": "1"})
@@ -82,22 +97,28 @@ def test_the_partner_link_works_once_and_shows_only_that_referral(client, client
 
 
 def test_the_partner_link_expires(client, open_case, counselor, partner):
-    referral = services.referral_create(case=open_case, partner=partner, basis="consent", reason="x", actor=counselor)
-    _link, token = services.referral_link_create(referral=referral, actor=counselor)
+    referral = referral_services.referral_create(
+        case=open_case, partner=partner, basis="consent", reason="x", actor=counselor
+    )
+    _link, token = referral_services.referral_link_create(referral=referral, actor=counselor)
     with time_machine.travel(timezone.now() + dt.timedelta(days=8)):
         assert client.get(reverse("cases:partner_feedback", args=[token])).status_code == 404
     assert client.get(reverse("cases:partner_feedback", args=["made-up-token"])).status_code == 404
 
 
 def test_an_unused_partner_link_dies_when_the_referral_is_finished(client, open_case, counselor, partner):
-    referral = services.referral_create(case=open_case, partner=partner, basis="consent", reason="x", actor=counselor)
-    services.referral_update(
+    referral = referral_services.referral_create(
+        case=open_case, partner=partner, basis="consent", reason="x", actor=counselor
+    )
+    referral_services.referral_update(
         referral=referral, status=ReferralStatus.ACCEPTED, feedback="电话确认已接收", actor=counselor
     )
-    _link, token = services.referral_link_create(referral=referral, actor=counselor)
+    _link, token = referral_services.referral_link_create(referral=referral, actor=counselor)
     assert client.get(reverse("cases:partner_feedback", args=[token])).status_code == 200
     # The counselor records the completion by phone: the link the partner never used stops working.
-    services.referral_update(referral=referral, status=ReferralStatus.COMPLETED, feedback="已完成评估", actor=counselor)
+    referral_services.referral_update(
+        referral=referral, status=ReferralStatus.COMPLETED, feedback="已完成评估", actor=counselor
+    )
     assert client.get(reverse("cases:partner_feedback", args=[token])).status_code == 404
     response = client.post(reverse("cases:partner_feedback", args=[token]), {"status": "completed", "feedback": "晚到"})
     assert response.status_code == 404
@@ -106,8 +127,10 @@ def test_an_unused_partner_link_dies_when_the_referral_is_finished(client, open_
 
 
 def test_partner_feedback_must_not_be_empty(client, open_case, counselor, partner):
-    referral = services.referral_create(case=open_case, partner=partner, basis="consent", reason="x", actor=counselor)
-    _link, token = services.referral_link_create(referral=referral, actor=counselor)
+    referral = referral_services.referral_create(
+        case=open_case, partner=partner, basis="consent", reason="x", actor=counselor
+    )
+    _link, token = referral_services.referral_link_create(referral=referral, actor=counselor)
     response = client.post(reverse("cases:partner_feedback", args=[token]), {"status": "accepted", "feedback": ""})
     assert response.status_code == 400
     referral.refresh_from_db()
@@ -117,10 +140,10 @@ def test_partner_feedback_must_not_be_empty(client, open_case, counselor, partne
 @pytest.mark.parametrize(("tier", "days"), [(Tier.GENERAL, 30), (Tier.SERIOUS, 14), (Tier.HIGH_RISK, 7)])
 def test_follow_ups_by_tier_and_next_after_done(open_case, counselor, on_duty, tier, days):
     if tier != Tier.GENERAL:
-        services.case_set_tier(case=open_case, tier=tier, actor=counselor, reason="x")
+        tier_services.case_set_tier(case=open_case, tier=tier, actor=counselor, reason="x")
     follow_up = FollowUp.objects.open().get(case=open_case, kind=FollowUpKind.REGULAR)
     assert dt.timedelta(days=days - 1) < follow_up.due_at - timezone.now() <= dt.timedelta(days=days)
-    services.followup_complete(follow_up=follow_up, actor=counselor, reached=True, outcome="电话随访")
+    follow_up_services.follow_up_complete(follow_up=follow_up, actor=counselor, reached=True, outcome="电话随访")
     nxt = FollowUp.objects.open().get(case=open_case, kind=FollowUpKind.REGULAR)
     assert nxt.pk != follow_up.pk and dt.timedelta(days=days - 1) < nxt.due_at - timezone.now()
 
@@ -128,18 +151,18 @@ def test_follow_ups_by_tier_and_next_after_done(open_case, counselor, on_duty, t
 def test_a_volunteer_takes_a_follow_up_and_sees_contact_data_not_clinical_notes(
     client_for, open_case, counselor, volunteer
 ):
-    services.note_add(case=open_case, actor=counselor, body="童年创伤")
-    assert policies.can_take_followup(volunteer, open_case)
+    note_services.note_add(case=open_case, actor=counselor, body="童年创伤")
+    assert policies.can_take_follow_up(volunteer, open_case)
     follow_up = FollowUp.objects.open().get(case=open_case)
-    services.followup_assign(follow_up=follow_up, assignee=volunteer, actor=counselor)
+    follow_up_services.follow_up_assign(follow_up=follow_up, assignee=volunteer, actor=counselor)
     client = client_for(volunteer)
     tasks = client.get(reverse("cases:volunteer_tasks")).content.decode()
     assert "陈小明" in tasks and "13611112222" in tasks
-    page = client.get(reverse("cases:followup_done", args=[follow_up.pk])).content.decode()
+    page = client.get(reverse("cases:follow_up_done", args=[follow_up.pk])).content.decode()
     assert "13611112222" in page and "童年创伤" not in page and "失眠" not in page
     assert client.get(open_case.get_absolute_url()).status_code == 404
     response = client.post(
-        reverse("cases:followup_done", args=[follow_up.pk]), {"reached": "1", "outcome": "已联系，状态平稳"}
+        reverse("cases:follow_up_done", args=[follow_up.pk]), {"reached": "1", "outcome": "已联系，状态平稳"}
     )
     assert response.status_code == 302
     follow_up.refresh_from_db()
@@ -148,12 +171,12 @@ def test_a_volunteer_takes_a_follow_up_and_sees_contact_data_not_clinical_notes(
 
 def test_a_volunteer_of_another_station_may_not_take_it(open_case, counselor, make_staff, other_station):
     stranger = make_staff(Role.VOLUNTEER, station=other_station)
-    assert not policies.can_take_followup(stranger, open_case)
+    assert not policies.can_take_follow_up(stranger, open_case)
     follow_up = FollowUp.objects.open().get(case=open_case)
     with pytest.raises(ValidationError):
-        services.followup_assign(follow_up=follow_up, assignee=stranger, actor=counselor)
+        follow_up_services.follow_up_assign(follow_up=follow_up, assignee=stranger, actor=counselor)
     with pytest.raises(PermissionDenied):
-        services.followup_complete(follow_up=follow_up, actor=stranger, reached=True)
+        follow_up_services.follow_up_complete(follow_up=follow_up, actor=stranger, reached=True)
 
 
 def test_overdue_follow_ups_surface_and_escalate_once(client_for, open_case, counselor, supervisor):
@@ -161,15 +184,17 @@ def test_overdue_follow_ups_surface_and_escalate_once(client_for, open_case, cou
     FollowUp.objects.filter(pk=follow_up.pk).update(due_at=timezone.now() - dt.timedelta(days=2))
     page = client_for(counselor).get(reverse("cases:workspace")).content.decode()
     assert "overdue" in page or "逾期" in page
-    assert services.followups_escalate_due() == 1
-    assert services.followups_escalate_due() == 0
+    assert follow_up_services.follow_ups_escalate_due() == 1
+    assert follow_up_services.follow_ups_escalate_due() == 0
     assert Notification.objects.filter(follow_up=follow_up, user=supervisor, channel="workspace").count() == 1
 
 
 def test_experts_see_only_the_cases_they_are_consulted_on(client_for, open_case, counselor, expert, person, center):
     client = client_for(expert)
     assert client.get(open_case.get_absolute_url()).status_code == 404
-    consultation = services.consultation_request(case=open_case, expert=expert, question="风险评估？", actor=counselor)
+    consultation = consultation_services.consultation_request(
+        case=open_case, expert=expert, question="风险评估？", actor=counselor
+    )
     assert client.get(open_case.get_absolute_url()).status_code == 200
     assert open_case.reference in client.get(reverse("cases:consultations")).content.decode()
     client.post(reverse("cases:consultation_advise", args=[consultation.pk]), {"advice": "建议转介精神专科"})
@@ -184,4 +209,6 @@ def test_experts_see_only_the_cases_they_are_consulted_on(client_for, open_case,
 
 def test_only_an_expert_of_the_center_can_be_consulted(open_case, counselor, other_counselor):
     with pytest.raises(ValidationError):
-        services.consultation_request(case=open_case, expert=other_counselor, question="x", actor=counselor)
+        consultation_services.consultation_request(
+            case=open_case, expert=other_counselor, question="x", actor=counselor
+        )

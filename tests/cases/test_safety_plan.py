@@ -13,11 +13,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import safety_services as services
-from cases.models import Case, CaseEvent, Channel, EventKind, SafetyPlanVersion, Stage
-from cases.services import case_assign, case_intake
+from cases.models import Case, CaseEvent, Channel, EventKind, Stage
+from cases.safety import services
+from cases.safety.models import SafetyPlanVersion
+from cases.services.intake import case_intake
+from cases.services.workflow import case_assign
+from centers.audit.models import AuditEvent
 from centers.middleware import LAST_SEEN_KEY
-from centers.models import AuditEvent
 from tests.factories import ResidentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

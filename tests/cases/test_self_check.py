@@ -3,12 +3,15 @@
 import pytest
 from django.urls import reverse
 
-from cases.models import Case, CrisisAlert, Screening, Tier
-from centers.models import AuditEvent, ConsentPurpose, ConsentRecord
-from centers.services import consent_give
+from cases.alerts.models import CrisisAlert
+from cases.models import Case, Tier
+from cases.screenings.models import Screening
+from centers.audit.models import AuditEvent
+from centers.models import Resident
+from centers.privacy.models import ConsentPurpose, ConsentRecord
+from centers.privacy.services import consent_give
+from tests.cases.conftest import ASQ_ACUTE, ASQ_NON_ACUTE, gad7, phq9
 from tests.factories import ResidentFactory, UserFactory
-
-from .conftest import ASQ_ACUTE, ASQ_NON_ACUTE, gad7, phq9
 
 pytestmark = pytest.mark.django_db
 
@@ -91,9 +94,26 @@ def test_acute_answers_lead_to_the_crisis_page_and_a_high_risk_alert(client_for,
     assert response["Location"] == reverse("cases:self_check_help", args=[screening.pk])
     page = client_for(resident_user).get(response["Location"]).content.decode()
     assert 'data-testid="team-alerted"' in page and "tel:12356" in page and "tel:120" in page
+    # The page says which number the team will call (masked), never promising a call it cannot make.
+    number = consented.phone
+    assert f"{number[:3]}****{number[-4:]}" in page and 'data-testid="callback-other-number"' in page
     case = Case.objects.get()
     assert case.tier == Tier.HIGH_RISK
     assert CrisisAlert.objects.filter(case=case, acknowledged_at__isnull=True).exists()
+
+
+def test_a_person_without_a_number_is_asked_for_one_instead_of_promised_a_call(
+    english, client_for, resident_user, consented, on_duty
+):
+    Resident.objects.filter(pk=consented.pk).update(phone="")
+    resident_user.phone, resident_user.phone_verified = "", False
+    resident_user.save()
+    response = client_for(resident_user).post(
+        reverse("cases:self_check_take", args=[consented.pk, "asq"]), _post(ASQ_ACUTE)
+    )
+    page = client_for(resident_user).get(response["Location"]).content.decode()
+    assert "we have no phone number to call you back on" in page and "Someone will call you" not in page
+    assert 'data-testid="callback-leave-number"' in page and "tel:12356" in page
 
 
 def test_phq9_item9_of_two_is_acute_too(client_for, resident_user, consented, on_duty):
@@ -160,7 +180,7 @@ def test_the_unknown_instrument_is_404(client_for, resident_user, consented):
 
 
 def test_after_withdrawal_no_new_screening_is_taken(client_for, resident_user, consented):
-    from centers.services import consent_withdraw
+    from centers.privacy.services import consent_withdraw
 
     consent_withdraw(resident=consented, purpose=ConsentPurpose.SCREENING, actor=resident_user)
     response = client_for(resident_user).post(reverse("cases:self_check_take", args=[consented.pk, "phq9"]), phq9(3))

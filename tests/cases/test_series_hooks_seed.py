@@ -7,12 +7,22 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from cases import services, tasks
-from cases.models import Case, Channel, CrisisAlert, FollowUp, Stage, Tier, WeeklyRiskSummary
+from cases import tasks
+from cases.alerts.models import CrisisAlert
+from cases.early_warning.models import WeeklyRiskSummary
+from cases.follow_ups.models import FollowUp
+from cases.models import Case, Channel, Stage, Tier
+from cases.services import alerts as alert_services
+from cases.services import intake as intake_services
+from cases.services import notes as note_services
+from cases.services import screenings as screening_services
+from cases.services import series as series_services
+from cases.services import tiers as tier_services
+from cases.services import workflow as workflow_services
 from centers import hooks
+from centers.infra.dates import week_start
+from tests.cases.conftest import gad7, phq9
 from tests.factories import ResidentFactory, give_totp
-
-from .conftest import gad7, phq9
 
 pytestmark = pytest.mark.django_db
 
@@ -20,18 +30,20 @@ pytestmark = pytest.mark.django_db
 def test_weekly_series_per_station(center, station, other_station, counselor, on_duty):
     a = ResidentFactory(center=center, station=station)
     b = ResidentFactory(center=center, station=station)
-    case_a, _ = services.case_intake(resident=a, center=center, channel=Channel.WALK_IN, source="", actor=counselor)
-    case_b, _ = services.case_intake(resident=b, center=center, channel=Channel.HELP_NOW, source="", actor=None)
-    services.screening_submit(resident=a, instrument="phq9", answers=phq9(12), actor=counselor, case=case_a)
-    services.screening_submit(resident=a, instrument="phq9", answers=phq9(3), actor=counselor, case=case_a)
-    services.screening_submit(resident=a, instrument="gad7", answers=gad7(2), actor=counselor, case=case_a)
-    week = services.week_start_of(timezone.localdate())
-    assert services.weekly_series_compute(week_start=week) == 1
+    case_a, _ = intake_services.case_intake(
+        resident=a, center=center, channel=Channel.WALK_IN, source="", actor=counselor
+    )
+    case_b, _ = intake_services.case_intake(resident=b, center=center, channel=Channel.HELP_NOW, source="", actor=None)
+    screening_services.screening_submit(resident=a, instrument="phq9", answers=phq9(12), actor=counselor, case=case_a)
+    screening_services.screening_submit(resident=a, instrument="phq9", answers=phq9(3), actor=counselor, case=case_a)
+    screening_services.screening_submit(resident=a, instrument="gad7", answers=gad7(2), actor=counselor, case=case_a)
+    week = week_start(timezone.localdate())
+    assert series_services.weekly_series_compute(week_start=week) == 1
     row = WeeklyRiskSummary.objects.get(station=station, week_start=week)
     assert (row.active_general, row.active_serious, row.active_high_risk, row.new_alerts) == (1, 0, 1, 1)
     assert (row.screenings, row.positive_screenings, row.mean_phq9) == (3, 1, Decimal("7.5"))
     # Idempotent: computing again changes nothing and adds no rows.
-    services.weekly_series_compute(week_start=week)
+    series_services.weekly_series_compute(week_start=week)
     assert WeeklyRiskSummary.objects.count() == 1
     assert tasks.weekly_series() >= 1
 
@@ -45,7 +57,7 @@ def test_group_and_user_open_work_carry_no_names(open_case, counselor, center, s
     from centers.models import ServiceGroup
 
     group = ServiceGroup.objects.create(center=center, station=station, name="阳光小组", need="youth")
-    services.case_set_group(case=open_case, group=group, actor=counselor)
+    workflow_services.case_set_group(case=open_case, group=group, actor=counselor)
     items = hooks.collect_list("group_open_work", group=group)
     assert [i["kind"] for i in items] == ["case", "follow_up"]
     assert "陈小明" not in items[0]["label"] and open_case.reference in items[0]["label"]
@@ -57,8 +69,8 @@ def test_group_and_user_open_work_carry_no_names(open_case, counselor, center, s
 def test_station_figures(open_case, counselor, station, on_duty, center):
     start = timezone.now() - dt.timedelta(days=1)
     end = timezone.now() + dt.timedelta(days=40)
-    services.case_set_tier(case=open_case, tier=Tier.HIGH_RISK, actor=counselor, reason="x")
-    services.alert_acknowledge(alert=CrisisAlert.objects.get(), actor=on_duty)
+    tier_services.case_set_tier(case=open_case, tier=Tier.HIGH_RISK, actor=counselor, reason="x")
+    alert_services.alert_acknowledge(alert=CrisisAlert.objects.get(), actor=on_duty)
     figures = hooks.collect_dict("station_figures", station=station, start=start, end=end)
     assert figures["crisis_alerts"] == 1
     assert figures["crisis_alerts_acknowledged_in_time_share"] == 1.0
@@ -67,8 +79,10 @@ def test_station_figures(open_case, counselor, station, on_duty, center):
 
 
 def test_person_export_and_anonymise(open_case, counselor, person):
-    services.note_add(case=open_case, actor=counselor, body="秘密")
-    services.screening_submit(resident=person, instrument="phq9", answers=phq9(5), actor=counselor, case=open_case)
+    note_services.note_add(case=open_case, actor=counselor, body="秘密")
+    screening_services.screening_submit(
+        resident=person, instrument="phq9", answers=phq9(5), actor=counselor, case=open_case
+    )
     data = hooks.collect_dict("person_export", resident=person)
     assert data["cases"][0]["reference"] == open_case.reference
     assert data["screenings"][0]["score"] == 5
@@ -111,8 +125,10 @@ def test_the_series_is_read_by_officials_of_the_center_only(
     from cases import selectors
     from centers.models import Role
 
-    case, _ = services.case_intake(resident=person, center=center, channel=Channel.WALK_IN, source="", actor=counselor)
-    services.weekly_series_compute(week_start=timezone.localdate())
+    case, _ = intake_services.case_intake(
+        resident=person, center=center, channel=Channel.WALK_IN, source="", actor=counselor
+    )
+    series_services.weekly_series_compute(week_start=timezone.localdate())
     assert [row.station for row in selectors.early_warning_series(user=official)] == [station]
     far_official = make_staff(Role.OFFICIAL, center_=other_center)
     assert list(selectors.early_warning_series(user=far_official)) == []

@@ -5,10 +5,13 @@ object-level rule, can_view_case."""
 import pytest
 from django.utils import timezone
 
-from cases import selectors, services
+from cases import selectors
 from cases.models import Case, Channel, Stage
 from cases.policies import can_view_case, case_visible_to, in_visible_cases
-from cases.workspace_selectors import new_intakes
+from cases.services import consultations as consultation_services
+from cases.services import intake as intake_services
+from cases.services import workflow as workflow_services
+from cases.workspace import intakes_new
 from centers.models import Role
 from tests.factories import ResidentFactory, put_on_duty
 
@@ -41,21 +44,21 @@ def test_the_queue_holds_exactly_the_open_cases_each_person_may_open(
 
     def intake(at, channel=Channel.WALK_IN):
         person = ResidentFactory(center=center, station=at)
-        case, _ = services.case_intake(resident=person, center=center, channel=channel, source="", actor=None)
+        case, _ = intake_services.case_intake(resident=person, center=center, channel=channel, source="", actor=None)
         return case
 
     here = intake(station)
     there = intake(other_station)
     assigned_there = intake(other_station)
-    services.case_assign(case=assigned_there, counselor=counselor, actor=supervisor)
+    workflow_services.case_assign(case=assigned_there, counselor=counselor, actor=supervisor)
     alerted_here = intake(station, Channel.HELP_NOW)  # the crisis team on duty (night) is alerted
     closed_here = intake(station)
     closed_assigned_there = intake(other_station)  # reachable by counselor only through the assignment
-    services.case_assign(case=closed_assigned_there, counselor=counselor, actor=supervisor)
+    workflow_services.case_assign(case=closed_assigned_there, counselor=counselor, actor=supervisor)
     Case.objects.filter(pk__in=[closed_here.pk, closed_assigned_there.pk]).update(
         stage=Stage.CLOSED, closed_at=timezone.now()
     )
-    services.consultation_request(case=there, expert=expert, question="风险评估？", actor=other_counselor)
+    consultation_services.consultation_request(case=there, expert=expert, question="风险评估？", actor=other_counselor)
 
     def queue(user, **kwargs):
         return {case.pk for case in selectors.case_list(user=user, **kwargs)}
@@ -83,10 +86,10 @@ def test_the_queue_holds_exactly_the_open_cases_each_person_may_open(
     for user in (counselor, other_counselor, night, supervisor, far_counselor, center_wide):
         allowed = {case.pk for case in Case.objects.all() if case.is_open and can_view_case(user, case)}
         assert queue(user) == allowed, user
-        # New intakes ask the same rule row by row (workspace_selectors.new_intakes): the unassigned ones.
+        # New intakes ask the same rule row by row (workspace_selectors.intakes_new): the unassigned ones.
         unassigned = set(Case.objects.filter(pk__in=allowed, assigned_at__isnull=True).values_list("pk", flat=True))
-        assert {case.pk for case in new_intakes(user=user)} == unassigned, user
-    assert {case.pk for case in new_intakes(user=counselor)} == {here.pk, alerted_here.pk}
+        assert {case.pk for case in intakes_new(user=user)} == unassigned, user
+    assert {case.pk for case in intakes_new(user=counselor)} == {here.pk, alerted_here.pk}
 
 
 def test_an_expert_sees_consulted_cases_only_while_an_expert_of_their_center(
@@ -94,7 +97,7 @@ def test_an_expert_sees_consulted_cases_only_while_an_expert_of_their_center(
 ):
     from centers.models import Membership, User
 
-    services.consultation_request(case=open_case, expert=expert, question="风险评估？", actor=counselor)
+    consultation_services.consultation_request(case=open_case, expert=expert, question="风险评估？", actor=counselor)
     assert set(Case.objects.filter(in_visible_cases(expert)).values_list("pk", flat=True)) == {open_case.pk}
     Membership.objects.filter(user=expert, center=center).update(is_active=False)
     Membership.objects.create(user=expert, center=other_center, role=Role.EXPERT)

@@ -5,9 +5,11 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from cases import callback_services
-from cases.models import CallbackRequest, Case, CrisisAlert, Notification, Tier
-from centers.models import AuditEvent, Resident
+from cases.alerts.models import CallbackRequest, CrisisAlert, Notification
+from cases.models import Case, Tier
+from cases.services import callbacks as callback_services
+from centers.audit.models import AuditEvent
+from centers.models import Resident
 
 pytestmark = pytest.mark.django_db
 

@@ -6,10 +6,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from appointments.services import appointment_book
-from cases import policies, services, tasks
-from cases.models import Case, CaseEvent, Channel, EventKind, FollowUp
-from centers.community_services import training_record_add
+from appointments.services.booking import appointment_book
+from cases import policies, tasks
+from cases.follow_ups.models import FollowUp
+from cases.models import Case, CaseEvent, Channel, EventKind
+from cases.services import follow_ups, intake
+from centers.community.training.services import training_record_add
 from centers.models import Role
 from tests.appointments.factories import SlotFactory, at
 from tests.centers.community.factories import TrainingRecordFactory
@@ -37,21 +39,21 @@ def test_a_first_session_booked_online_opens_a_case_once(booked, resident, stati
 
 
 def test_a_first_booking_joins_the_case_a_screening_already_opened(booked, resident, center):
-    case, created = services.case_intake(
+    case, created = intake.case_intake(
         resident=resident, center=center, channel=Channel.SCREENING, source="PHQ-9", actor=None
     )
     assert created
-    assert services.case_intake_from_bookings() == 1
-    assert services.case_intake_from_bookings() == 0
+    assert intake.case_intake_from_bookings() == 1
+    assert intake.case_intake_from_bookings() == 0
     assert Case.objects.filter(resident=resident).count() == 1
     assert CaseEvent.objects.filter(case=case, kind=EventKind.JOINED, to_value=Channel.ONLINE_BOOKING).count() == 1
 
 
 def test_a_second_booking_is_no_new_intake(booked, resident, center, station, counselor):
-    services.case_intake_from_bookings()
+    intake.case_intake_from_bookings()
     later = SlotFactory(center=center, station=station, counselor=counselor, starts_at=at(days=10))
     appointment_book(slot=later, resident=resident, booked_by=resident.user)
-    assert services.case_intake_from_bookings() == 0
+    assert intake.case_intake_from_bookings() == 0
     assert CaseEvent.objects.filter(case__resident=resident, kind=EventKind.JOINED).count() == 0
 
 
@@ -68,9 +70,9 @@ def test_a_volunteer_with_lapsed_training_gets_no_follow_up_until_renewed(
     )
     follow_up = FollowUp.objects.open().get(case=open_case)
     assigned_before = follow_up.assigned_to
-    assert not policies.can_take_followup(volunteer, open_case)
+    assert not policies.can_take_follow_up(volunteer, open_case)
     with pytest.raises(ValidationError, match="training is not current"):
-        services.followup_assign(follow_up=follow_up, assignee=volunteer, actor=counselor)
+        follow_ups.follow_up_assign(follow_up=follow_up, assignee=volunteer, actor=counselor)
     follow_up.refresh_from_db()
     assert follow_up.assigned_to == assigned_before
 
@@ -83,17 +85,17 @@ def test_a_volunteer_with_lapsed_training_gets_no_follow_up_until_renewed(
         completed_on=today,
         certificate_expires_on=today + dt.timedelta(days=365),
     )
-    services.followup_assign(follow_up=follow_up, assignee=volunteer, actor=counselor)
+    follow_ups.follow_up_assign(follow_up=follow_up, assignee=volunteer, actor=counselor)
     follow_up.refresh_from_db()
     assert follow_up.assigned_to == volunteer
 
 
 def test_a_first_booking_cancelled_and_booked_again_is_taken_in_once(booked, resident, center, station, counselor):
-    from appointments.services import appointment_cancel
+    from appointments.services.booking import appointment_cancel
 
-    services.case_intake_from_bookings()
+    intake.case_intake_from_bookings()
     appointment_cancel(appointment=booked, actor=resident.user)
     again = SlotFactory(center=center, station=station, counselor=counselor, starts_at=at(days=5))
     appointment_book(slot=again, resident=resident, booked_by=resident.user)
-    assert services.case_intake_from_bookings() == 0
+    assert intake.case_intake_from_bookings() == 0
     assert Case.objects.filter(resident=resident).count() == 1

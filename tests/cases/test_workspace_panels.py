@@ -12,12 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import AppointmentStatus, Slot
-from cases.models import Consultation, FollowUp, Referral, ReferralBasis, Screening, Tier
+from cases.follow_ups.models import FollowUp
+from cases.models import Consultation, Tier
+from cases.referrals.models import Referral, ReferralBasis
+from cases.screenings.models import Screening
 from centers.models import PartnerInstitution, PartnerKind, Role
 from tests.appointments.factories import AppointmentFactory, SlotFactory
+from tests.cases.factories import CaseFactory
 from tests.factories import ResidentFactory
-
-from .factories import CaseFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -135,7 +137,7 @@ def test_workspace_and_console_take_a_fixed_number_of_queries(
 
 
 def test_the_workspace_queue_shows_the_most_urgent_cases_and_points_to_the_rest(center, station, counselor, client_for):
-    from cases.views import WORKSPACE_QUEUE
+    from cases.views.workspace import WORKSPACE_QUEUE
 
     def open_case(tier):
         case = CaseFactory(

@@ -4,7 +4,8 @@ import pytest
 from django.db import DatabaseError
 from django.urls import reverse
 
-from centers.models import AuditEvent, Role
+from centers.audit.models import AuditEvent
+from centers.models import Role
 from centers.notify import sms_send
 from tests.centers.test_signup import reach_my_page, sign_up, sms_outbox  # noqa: F401  (fixture)
 from tests.factories import StationFactory
@@ -87,11 +88,11 @@ def test_a_center_without_a_role_cannot_be_chosen(client_for, two_centers, make_
 
 
 def test_the_crisis_page_shows_the_deployment_number_when_the_database_is_down(client, two_centers, monkeypatch):
-    import centers.centers_own
+    import centers.own_numbers
 
     def down():
         raise DatabaseError("connection refused")
 
-    monkeypatch.setattr(centers.centers_own, "default_center", down)
+    monkeypatch.setattr(centers.own_numbers, "default_center", down)
     response = client.get(reverse("centers:crisis"))
     assert response.status_code == 200 and "028-8888-0000" in strip_of(response)

@@ -13,10 +13,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import AppointmentStatus
-from appointments.services import appointment_book, duty_shift_delete
-from centers import evaluation_services as svc
-from centers.models import AuditEvent, ConsentObtained, ConsentRecord, DutyShift, EvaluationCriterion, ShiftKind
-from centers.services import consent_give
+from appointments.services.booking import appointment_book
+from centers import hooks
+from centers.audit.models import AuditEvent
+from centers.models import DutyShift, ShiftKind
+from centers.privacy.models import ConsentObtained, ConsentRecord
+from centers.privacy.services import consent_give
+from centers.reporting.evaluations import services as svc
+from centers.reporting.evaluations.models import EvaluationCriterion
+from centers.roster.services import duty_shift_delete
 from tests.appointments.factories import SlotFactory, at
 from tests.factories import ResidentFactory, UserFactory
 
@@ -78,9 +83,9 @@ def test_the_shift_under_way_is_never_removed(center, supervisor, counselor, cli
 @pytest.fixture
 def current_quarter_draft(center, station, supervisor, monkeypatch):
     """A fully scored draft of the quarter that is still running."""
-    monkeypatch.setattr(svc.hooks, "collect_dict", lambda point, **kw: {"appointments_person_times_phone": 12})
+    monkeypatch.setattr(hooks, "collect_dict", lambda point, **kw: {"appointments_person_times_phone": 12})
     today = timezone.localdate()
-    draft = svc.evaluations_open_quarter(
+    draft = svc.evaluation_quarter_open(
         center=center, year=today.year, quarter=(today.month - 1) // 3 + 1, actor=supervisor
     )[0]
     criteria = EvaluationCriterion.objects.filter(center=center, is_active=True)

@@ -39,10 +39,10 @@ def test_404_in_english_for_an_english_visitor(client):
 
 
 def test_a_case_outside_ones_scope_is_the_same_helpful_404(client_for, make_staff, resident, other_center_station):
-    from cases import services
+    from cases.services import intake
     from centers.models import Role
 
-    case, _created = services.case_intake(
+    case, _created = intake.case_intake(
         resident=resident, center=resident.center, channel="walk_in", source="", actor=None
     )
     far = make_staff(Role.COUNSELOR, station=other_center_station)
@@ -119,3 +119,12 @@ def test_the_500_page_falls_back_to_a_fixed_page_if_its_template_fails(monkeypat
     response = errors.server_error(RequestFactory().get("/"))
     page = response.content.decode()
     assert response.status_code == 500 and "12356" in page and "110" in page and 'href="/"' in page
+
+
+def test_allauths_rate_limit_page_is_ours_in_chinese_with_the_hotlines(rf):
+    from allauth.core.ratelimit import respond_429
+
+    request = rf.get("/accounts/phone/change/")
+    request.allauth = type("AllauthState", (), {})()
+
+    assert "尝试次数过多" in _helps(respond_429(request), 429)

@@ -9,7 +9,7 @@ from django.db import connection, models
 from django.db.migrations.state import ProjectState
 from django.test.utils import CaptureQueriesContext
 
-from centers.migration_operations import AddIndexOnline
+from centers.infra.migration_operations import AddIndexOnline
 
 NAME = "test_appt_online_idx"
 

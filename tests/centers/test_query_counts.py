@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from centers.audit import audit_record
+from centers.audit.log import audit_record
 from centers.models import Role
 
 pytestmark = pytest.mark.django_db

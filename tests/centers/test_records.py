@@ -9,11 +9,14 @@ from django.test import Client
 from django.urls import reverse
 
 from appointments.models import Appointment, Channel
-from appointments.services import appointment_book_by_staff
+from appointments.services.booking import appointment_book_by_staff
 from cases.models import Case
-from centers.models import AuditEvent, ConsentPurpose, ConsentRecord, Resident, Role
-from centers.record_services import resident_merge
-from centers.services import consent_give, resident_create_by_staff
+from centers.audit.models import AuditEvent
+from centers.models import Resident, Role
+from centers.privacy.models import ConsentPurpose, ConsentRecord
+from centers.privacy.services import consent_give
+from centers.records.services import resident_merge
+from centers.services import resident_create_by_staff
 from tests.appointments.factories import AppointmentFactory, SlotFactory, at
 from tests.cases.factories import CaseFactory
 from tests.centers.test_signup import reach_my_page, sign_up, sms_outbox  # noqa: F401  (fixture)

@@ -3,8 +3,8 @@
 import pytest
 from django.core.management import call_command
 
+from centers.audit.models import AuditEvent
 from centers.models import (
-    AuditEvent,
     Center,
     DutyShift,
     Membership,

@@ -65,6 +65,10 @@ def reach_my_page(client, outbox, *, phone: str = "", email: str = ""):
         assert response.status_code == 200
     if email:
         message = [m for m in mail.outbox if m.to == [email]][-1]
+        # A neutral sender by name, in the subject and the greeting (not the server's host name).
+        assert message.subject == "【阜城社区服务】请确认您的电子邮箱地址" and message.body.startswith(
+            "您好，这里是阜城社区服务。"
+        )
         link = confirm_link_in(message)
         client.get(link)
         response = client.post(link, follow=True)
@@ -181,3 +185,9 @@ def test_the_code_page_tells_the_demo_user_where_the_code_appears(station, setti
     settings.SMS_BACKEND = "centers.notify.ConsoleSMSBackend"
     _, response = sign_up(station, full_name="陈静", phone="13912340001")
     assert "验证码和确认链接会写入网站服务的日志 var/log/web.log" in response.content.decode()
+
+
+def test_with_two_centers_each_station_on_the_sign_up_form_says_whose_it_is(client, station, other_center_station):
+    page = client.get(reverse("account_signup")).content.decode()
+    assert f"{station.name}（{station.center.name}）" in page
+    assert f"{other_center_station.name}（{other_center_station.center.name}）" in page

@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from centers.models import AuditEvent, Membership, Role, User
+from centers.audit.models import AuditEvent
+from centers.models import Membership, Role, User
 
 pytestmark = pytest.mark.django_db
 

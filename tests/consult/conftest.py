@@ -7,16 +7,17 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from centers.models import ConsentPurpose, Role
+from centers.models import Role
 from centers.notify import LocmemSMSBackend
-from centers.services import consent_give
+from centers.privacy.models import ConsentPurpose
+from centers.privacy.services import consent_give
 from tests.factories import ResidentFactory, UserFactory, put_on_duty
 
 
 @pytest.fixture(autouse=True)
 def _outboxes(settings):
     settings.SMS_BACKEND = "centers.notify.LocmemSMSBackend"
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.EMAIL_BACKEND = "tests.messaging.guard.OutboxOnlyEmailBackend"
     LocmemSMSBackend.outbox.clear()
     yield
     LocmemSMSBackend.outbox.clear()

@@ -8,8 +8,7 @@ from django.utils import timezone
 
 from centers.models import Role
 from tests.browser_support import screenshot, sign_in, sign_in_staff
-
-from .conftest import put_on_duty
+from tests.consult.conftest import put_on_duty
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -64,7 +63,7 @@ def test_a_resident_writes_on_a_phone_and_sees_the_answer_without_reloading(
 
 
 def test_after_a_hand_over_the_old_page_stops_polling_and_says_so(page, writer, make_staff, center, password):
-    from cases import consult_services as services
+    from cases.consult import services
 
     evening = make_staff(Role.COUNSELOR, display_name="晚班赵老师")
     night = make_staff(Role.COUNSELOR, display_name="夜班王老师")

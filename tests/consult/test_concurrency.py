@@ -9,11 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
-from cases import consult_services as services
-from cases.models import Conversation, MessageKind, SystemEvent
+from cases.consult import services
+from cases.consult.models import Conversation, MessageKind, SystemEvent
 from centers.models import Role
-
-from .conftest import put_on_duty
+from tests.consult.conftest import put_on_duty
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from cases import consult_services as services
-from cases.models import ConversationStatus
+from cases.consult import services
+from cases.consult.models import ConversationStatus
 
 pytestmark = pytest.mark.django_db
 

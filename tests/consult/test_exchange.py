@@ -6,21 +6,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.db.models import ProtectedError
 
-from cases import consult_selectors as selectors
-from cases import consult_services as services
-from cases.models import (
-    MESSAGE_MAX_LENGTH,
-    Channel,
-    Conversation,
-    ConversationStatus,
-    CrisisAlert,
-    EventKind,
-    Message,
-    Tier,
-)
-from centers.models import AuditEvent, ConsentPurpose, Role
-from centers.privacy import person_export
-from centers.services import consent_give, consent_withdraw
+from cases.alerts.models import CrisisAlert
+from cases.consult import selectors, services
+from cases.consult.models import MESSAGE_MAX_LENGTH, Conversation, ConversationStatus, Message
+from cases.models import Channel, EventKind, Tier
+from centers.audit.models import AuditEvent
+from centers.models import Role
+from centers.privacy.models import ConsentPurpose
+from centers.privacy.selectors import person_export
+from centers.privacy.services import consent_give, consent_withdraw
 from tests.factories import ResidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -144,10 +138,10 @@ def test_joining_an_open_case_from_a_conversation_assigns_it_as_the_case_page_wo
 
     from django.utils import timezone
 
-    from cases import services as case_services
-    from cases.models import FollowUp
+    from cases.follow_ups.models import FollowUp
+    from cases.services import intake
 
-    case, _ = case_services.case_intake(resident=writer, center=center, channel=Channel.WALK_IN, source="", actor=None)
+    case, _ = intake.case_intake(resident=writer, center=center, channel=Channel.WALK_IN, source="", actor=None)
     waiting = FollowUp.objects.create(
         case=case,
         center=center,
@@ -263,7 +257,7 @@ def test_the_resident_downloads_their_conversations_in_my_data(writer, night):
 
 
 def test_erasure_blanks_the_text_and_keeps_the_rows(writer, night):
-    from centers.privacy import person_anonymise
+    from centers.privacy.services import person_anonymise
 
     conversation = services.conversation_start(actor=writer.user, resident=writer, text="我的隐私")
     services.conversation_take(conversation=conversation, actor=night)

@@ -7,10 +7,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cases import consult_services as services
-from cases.models import Conversation, ConversationStatus, EventKind, Tier
-from centers.models import AuditEvent, ConsentPurpose, Role
-from centers.services import consent_give
+from cases.consult import services
+from cases.consult.models import Conversation, ConversationStatus
+from cases.models import EventKind, Tier
+from centers.audit.models import AuditEvent
+from centers.models import Role
+from centers.privacy.models import ConsentPurpose
+from centers.privacy.services import consent_give
 from tests.factories import ResidentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -221,7 +224,7 @@ def test_a_colleague_was_quicker_back_to_the_queue_with_the_reason(writer, night
 
     from django.utils import timezone
 
-    from .conftest import put_on_duty
+    from tests.consult.conftest import put_on_duty
 
     colleague = make_staff(Role.COUNSELOR, display_name="李老师")
     put_on_duty(colleague, center, start=timezone.now() - dt.timedelta(hours=1))

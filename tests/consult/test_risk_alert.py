@@ -6,10 +6,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from cases import consult_services as services
-from cases.models import Case, CrisisAlert, Notification, Tier
-from centers.models import ConsentPurpose
-from centers.services import consent_give
+from cases.alerts.models import CrisisAlert, Notification
+from cases.consult import services
+from cases.models import Case, Tier
+from centers.privacy.models import ConsentPurpose
+from centers.privacy.services import consent_give
 from tests.factories import ResidentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

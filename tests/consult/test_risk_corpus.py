@@ -6,9 +6,8 @@ measured figures and the sentences that miss or alarm.
 
 import pytest
 
-from cases.risk_phrases import raises_alert, risk_categories
-
-from .risk_corpus import HARMLESS, RISKY
+from cases.consult.risk_phrases import raises_alert, risk_categories
+from tests.consult.risk_corpus import HARMLESS, RISKY
 
 RECALL_FLOOR = 0.95
 FALSE_ALARM_CEILING = 0.03

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cases.risk_phrases import risk_categories
+from cases.consult.risk_phrases import risk_categories
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from cases import consult_services as services
-from cases.models import Conversation, ConversationStatus, Notification
+from cases.alerts.models import Notification
+from cases.consult import services
+from cases.consult.models import Conversation, ConversationStatus
 from centers.models import DutyShift, User
 
 pytestmark = pytest.mark.django_db

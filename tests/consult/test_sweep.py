@@ -6,15 +6,16 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core import mail
+from django.urls import reverse
 
-from cases import consult_selectors as selectors
-from cases import consult_services as services
-from cases import services as case_services
 from cases import tasks
-from cases.models import ConversationStatus, Handover, MessageKind, Notification, SystemEvent
+from cases.alerts.models import Notification
+from cases.consult import selectors, services
+from cases.consult.models import ConversationStatus, Handover, MessageKind, SystemEvent
+from cases.services import notifications
+from centers.messaging.models import OutboundMessage
 from centers.models import Role
-
-from .conftest import put_on_duty
+from tests.consult.conftest import put_on_duty
 
 pytestmark = pytest.mark.django_db
 
@@ -62,8 +63,8 @@ def test_unanswered_for_ten_minutes_alerts_the_whole_duty_team(
     assert Notification.objects.filter(conversation=conversation).count() == 5
 
     # The notification path of crisis alerts sends email and SMS once; no names, no message text.
-    assert case_services.notifications_send() == 3
-    assert case_services.notifications_send() == 0
+    assert notifications.notifications_send() == 3
+    assert notifications.notifications_send() == 0
     assert {m.to[0] for m in mail.outbox} == {"night@example.cn", "li@example.cn"}
     assert conversation.reference in mail.outbox[0].subject and "10" in mail.outbox[0].subject
     assert f"/consult/staff/{conversation.pk}/" in mail.outbox[0].body
@@ -114,9 +115,9 @@ def test_the_beat_sweep_runs_the_conversation_checks(writer, night_at_t0):
     assert result["conversations_alerted"] == 1 and result["sent"] == 2
 
 
-def test_hand_over_at_the_end_of_the_shift(writer, make_staff, center):
+def test_hand_over_at_the_end_of_the_shift(writer, make_staff, center, sms_outbox):
     evening = make_staff(Role.COUNSELOR, display_name="晚班赵老师")
-    night = make_staff(Role.COUNSELOR, display_name="夜班王老师")
+    night = make_staff(Role.COUNSELOR, display_name="夜班王老师", phone="13700000077", phone_verified=True)
     put_on_duty(evening, center, start=T0 - dt.timedelta(hours=6), hours=6)  # ends at T0
     put_on_duty(night, center, start=T0, hours=8)
     conversation = _start_at(writer, T0 - dt.timedelta(minutes=30))
@@ -143,6 +144,16 @@ def test_hand_over_at_the_end_of_the_shift(writer, make_staff, center):
     assert [c.pk for c in selectors.mine_for_staff(user=night)] == [conversation.pk]
     assert selectors.mine_for_staff(user=evening) == []
     services.message_send(conversation=conversation, actor=night, text="你好，我是接班的王老师")
+    # The counselor who takes over is told on their phone and in the workspace, once, without the note.
+    notifications.notifications_send()
+    told = Notification.objects.filter(user=night, key=f"handover:{handover.pk}")
+    assert sorted(told.values_list("channel", flat=True)) == ["email", "sms", "workspace"]
+    [sms] = [m for m in sms_outbox if m["phone"] == "13700000077"]
+    assert conversation.reference in sms["text"] and "失眠" not in sms["text"]
+    assert reverse("consult:staff_conversation", args=[conversation.pk]) in sms["text"]
+    # Its own kind and template, not a risk alert's, and not at crisis priority.
+    row = OutboundMessage.objects.get(address="13700000077")
+    assert (row.kind, row.template, row.priority) == ("handover", "handover", 5)
 
 
 def test_no_hand_over_when_nobody_is_on_the_next_shift(writer, make_staff, center):

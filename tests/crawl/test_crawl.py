@@ -15,13 +15,12 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from centers.demo_security import DEMO_TOTP_SECRET
+from centers.accounts.demo_security import DEMO_TOTP_SECRET
 from centers.management.commands.seed_demo import DEMO_PASSWORD, demo_email
 from centers.middleware import LAST_SEEN_KEY
 from centers.models import Center, User
+from tests.crawl.crawler import Crawl
 from tests.factories import totp_code
-
-from .crawler import Crawl
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,7 +43,7 @@ START = ["/", "/help/", "/me/", "/cases/workspace/", "/station/", "/dashboard/",
 def demo_street(transactional_db, settings):
     settings.DEBUG = False
     settings.SMS_BACKEND = "centers.notify.LocmemSMSBackend"
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.EMAIL_BACKEND = "tests.messaging.guard.OutboxOnlyEmailBackend"
     call_command("seed_demo", stdout=io.StringIO(), stderr=io.StringIO())
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse, HttpResponseRedirect
 
-from .crawler import Crawl, PageParser, url_pattern
+from tests.crawl.crawler import Crawl, PageParser, url_pattern
 
 HOTLINES = {"12356", "110", "120", "028-8888-0000"}
 STRIP = "".join(f'<a href="tel:{number}">{number}</a>' for number in sorted(HOTLINES))

@@ -8,18 +8,14 @@ server process to kill); on SQLite they are skipped by that condition alone.
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import time
-from pathlib import Path
 
 import pytest
 from django.db import connection
 
 from centers.notify import LocmemSMSBackend
+from tests.faults.servers import MissingServer, PrivateRedis, free_port, wait_for
 
-REDIS_SERVER = shutil.which("redis-server")
+__all__ = ["free_port", "wait_for", "db_url_for_subprocess", "subprocess_env"]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -31,62 +27,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(check, *, timeout: float = 30.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-class PrivateRedis:
-    """A redis-server of this test's own, on a free port: stop() and start() are the fault."""
-
-    def __init__(self, workdir: Path):
-        self.port = free_port()
-        self.workdir = workdir
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(  # noqa: S603
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            cwd=self.workdir,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for(self.answers, what="private redis to answer")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
-
-
 @pytest.fixture
 def private_redis(tmp_path):
-    if REDIS_SERVER is None:
-        pytest.fail("redis-server is not installed: the fault tests need it (CI installs it)")
-    server = PrivateRedis(tmp_path)
+    try:
+        server = PrivateRedis(tmp_path)
+    except MissingServer as exc:
+        pytest.fail(f"{exc} (CI installs it)")
     yield server
     server.stop()
 
@@ -136,7 +82,7 @@ def on_duty(make_staff, center):
 @pytest.fixture(autouse=True)
 def _outboxes(settings):
     settings.SMS_BACKEND = "centers.notify.LocmemSMSBackend"
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.EMAIL_BACKEND = "tests.messaging.guard.OutboxOnlyEmailBackend"
     LocmemSMSBackend.outbox.clear()
     yield
     LocmemSMSBackend.outbox.clear()

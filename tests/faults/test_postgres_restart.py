@@ -10,7 +10,6 @@ stops (`pg_ctl stop -m fast`) and starts that cluster.
 from __future__ import annotations
 
 import contextlib
-import glob
 import json
 import os
 import subprocess
@@ -21,53 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import free_port, subprocess_env, wait_for
+from tests.faults.conftest import subprocess_env
+from tests.faults.servers import MissingServer, PrivateCluster, free_port, wait_for
 
 pytestmark = [pytest.mark.faults]
 
 BASE_DIR = Path(__file__).resolve().parents[2]
-
-
-def _pg_bin(name: str) -> str:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    if not found:
-        pytest.fail(f"{name} not found: the fault tests need the PostgreSQL server binaries (CI installs them)")
-    return found[-1]
-
-
-def _as_postgres(args: list[str], **kwargs) -> subprocess.CompletedProcess:
-    """initdb and pg_ctl refuse to run as root: run them as the postgres system user then."""
-    if os.geteuid() == 0:
-        args = ["runuser", "-u", "postgres", "--", *args]
-    return subprocess.run(args, check=True, capture_output=True, timeout=120, **kwargs)  # noqa: S603
-
-
-class PrivateCluster:
-    def __init__(self, root: Path):
-        self.root = root
-        self.data = root / "data"
-        self.port = free_port()
-
-    @property
-    def url(self) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/fucheng_fault"
-
-    def init(self) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        if os.geteuid() == 0:
-            subprocess.run(["chown", "-R", "postgres:postgres", str(self.root)], check=True)  # noqa: S603, S607
-        _as_postgres([_pg_bin("initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8"])
-        self.start()
-        _as_postgres([_pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "fucheng_fault"])
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
-        _as_postgres(
-            [_pg_bin("pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start"]
-        )
-
-    def stop(self) -> None:
-        _as_postgres([_pg_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"])
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -82,7 +40,10 @@ def _get(url: str) -> tuple[int, str]:
 def portal(tmp_path_factory):
     root = Path("/tmp") / f"fucheng-fault-pg-{os.getpid()}"  # short: the socket path has a length limit
     cluster = PrivateCluster(root)
-    cluster.init()
+    try:
+        cluster.init()
+    except MissingServer as exc:
+        pytest.fail(f"{exc} (CI installs them)")
     env = subprocess_env(
         DATABASE_URL=cluster.url, DJANGO_CONN_MAX_AGE="600", FUCHENG_ENV="development", DJANGO_DEBUG="0"
     )

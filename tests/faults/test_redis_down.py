@@ -18,14 +18,13 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from cases.models import CrisisAlert, Notification
-from centers.cache import RETRY_AFTER_SECONDS
-from centers.models import ConsentPurpose
-from centers.services import consent_give
+from cases.alerts.models import CrisisAlert, Notification
+from centers.infra.cache import RETRY_AFTER_SECONDS
+from centers.privacy.models import ConsentPurpose
+from centers.privacy.services import consent_give
 from tests.cases.conftest import ASQ_ACUTE
 from tests.factories import totp_code
-
-from .conftest import wait_for
+from tests.faults.conftest import wait_for
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
@@ -35,7 +34,7 @@ def cache_on_private_redis(private_redis):
     """CACHE_URL points at the private Redis too (another database number than the broker's)."""
     url = f"redis://127.0.0.1:{private_redis.port}/1"
     backend = {
-        "BACKEND": "centers.cache.RedisWithDatabaseFallback",
+        "BACKEND": "centers.infra.cache.RedisWithDatabaseFallback",
         "LOCATION": url,
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1, "FALLBACK": "fallback"},
     }
@@ -47,7 +46,7 @@ def cache_on_private_redis(private_redis):
 
 def _join_enqueue_threads() -> None:
     for thread in threading.enumerate():
-        if thread.name.startswith("cases-enqueue-"):
+        if thread.name.startswith("enqueue-cases."):
             thread.join(timeout=30)
 
 
@@ -79,7 +78,7 @@ def test_redis_down_during_an_acute_screening_then_back(
     help_page = client_for(resident_user).get(response["Location"])
     assert help_page.status_code == 200 and "12356" in help_page.content.decode()
     _join_enqueue_threads()
-    assert "could not queue alert_dispatch" in caplog.text
+    assert "could not queue cases.alert_dispatch" in caplog.text
 
     alert = CrisisAlert.objects.get(case__resident=resident)
     unsent = Notification.objects.filter(alert=alert, sent_at__isnull=True)

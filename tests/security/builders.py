@@ -16,23 +16,16 @@ from decimal import Decimal
 from django.utils import timezone
 
 from appointments.models import Availability, OfferStatus, Place, Service, WaitlistEntry, WaitlistOffer
-from cases.models import Consultation, CrisisAlert, FollowUp, Referral, ReferralBasis, Screening
-from centers.models import (
-    ConsentPurpose,
-    DutyShift,
-    EvaluationStatus,
-    Membership,
-    Role,
-    ServiceGroup,
-    ShiftKind,
-    StationEvaluation,
-    TrainingSession,
-    VolunteerTask,
-    VolunteerTaskKind,
-    Workshop,
-    WorkshopKind,
-)
-from centers.services import consent_give
+from cases.alerts.models import CrisisAlert
+from cases.follow_ups.models import FollowUp
+from cases.models import Consultation
+from cases.referrals.models import Referral, ReferralBasis
+from cases.screenings.models import Screening
+from centers.community.models import TrainingSession, VolunteerTask, VolunteerTaskKind, Workshop, WorkshopKind
+from centers.models import DutyShift, Membership, Role, ServiceGroup, ShiftKind
+from centers.privacy.models import ConsentPurpose
+from centers.privacy.services import consent_give
+from centers.reporting.evaluations.models import EvaluationStatus, StationEvaluation
 from tests.appointments.factories import AppointmentFactory, SlotFactory
 from tests.cases.factories import CaseFactory
 from tests.centers.community.factories import RegistrationFactory, TrainingRecordFactory
@@ -317,7 +310,7 @@ def reminder(world, scope):
 
 
 def notification(world, scope):
-    from cases.models import Notification
+    from cases.alerts.models import Notification
 
     alert, secrets = crisis_alert(world, scope)
     person = alert.case.resident
@@ -334,7 +327,7 @@ def notification(world, scope):
 
 
 def weekly_summary(world, scope):
-    from cases.models import WeeklyRiskSummary
+    from cases.early_warning.models import WeeklyRiskSummary
 
     station = world.station_for(scope)
     week = timezone.localdate() - dt.timedelta(days=7 * next(_counter))
@@ -368,7 +361,7 @@ def evaluation(world, scope, *, published: bool):
 def conversation(world, scope):
     """An open conversation of a resident of the scope with that scope's counselor (own scope: the matrix
     resident with the matrix counselor)."""
-    from cases.models import Conversation, ConversationStatus, Message, MessageKind
+    from cases.consult.models import Conversation, ConversationStatus, Message, MessageKind
 
     person = resident(world, scope)
     if not person.consents.filter(purpose=ConsentPurpose.ONLINE_COUNSELING, withdrawn_at__isnull=True).exists():

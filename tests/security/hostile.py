@@ -76,7 +76,7 @@ class HostileForm:
 
 def declared_forms() -> list[HostileForm]:
     """Every HostileForm of tests/security/forms/*.py."""
-    from . import forms as package
+    from tests.security import forms as package
 
     found: list[HostileForm] = []
     for info in pkgutil.iter_modules(package.__path__):

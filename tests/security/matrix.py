@@ -131,7 +131,7 @@ def discover_patterns() -> list[Pattern]:
 
 def declared_routes() -> dict[str, Route]:
     """All declarations from tests/security/routes/*.py (each module has a ROUTES list)."""
-    from . import routes as package
+    from tests.security import routes as package
 
     declared: dict[str, Route] = {}
     for info in pkgutil.iter_modules(package.__path__):

@@ -8,9 +8,10 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from cases.models import CaseEvent
-from centers.audit import AuditEntry, audit_record, audit_record_many
-from centers.bulk import insert_rows
-from centers.models import AuditEvent, Role
+from centers.audit.log import AuditEntry, audit_record, audit_record_many
+from centers.audit.models import AuditEvent
+from centers.infra.bulk import insert_rows
+from centers.models import Role
 from tests.cases.factories import CaseFactory
 
 pytestmark = pytest.mark.django_db
@@ -54,8 +55,8 @@ def test_a_batch_for_a_signed_in_person_carries_them_as_a_single_row_would(make_
 def test_a_batch_for_a_visitor_or_with_a_denial_is_written_as_single_rows_would_be():
     from django.contrib.auth.models import AnonymousUser
 
-    from centers.audit import denial_recorded
-    from centers.models import AuditOutcome
+    from centers.audit.log import denial_recorded
+    from centers.audit.models import AuditOutcome
 
     single = audit_record(actor=AnonymousUser(), action="test.single")
     audit_record_many(_entries(1), actor=AnonymousUser())

@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, InternalError, OperationalError, connection, transaction
 
-from centers.audit import audit_record
-from centers.models import AuditEvent
+from centers.audit.log import audit_record
+from centers.audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -142,7 +142,7 @@ def test_audit_list_queries_do_not_grow_with_rows(client_for, auditor, django_as
 
 
 def test_no_clinical_text_lands_in_audit_rows_written_by_centers(client_for, resident_user, resident, password):
-    from centers.services import consent_give
+    from centers.privacy.services import consent_give
 
     consent_give(resident=resident, purpose="screening", actor=resident_user)
     client_for(resident_user).get("/me/data/")

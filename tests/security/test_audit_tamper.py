@@ -18,8 +18,8 @@ from django.core.management.base import CommandError
 from django.db import IntegrityError, InternalError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from centers.audit import _canonical, audit_anchor, audit_record, audit_verify
-from centers.models import AuditAnchor, AuditEvent
+from centers.audit.log import _canonical, audit_anchor, audit_record, audit_verify
+from centers.audit.models import AuditAnchor, AuditEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -209,7 +209,7 @@ def test_verify_audit_exits_non_zero_and_names_the_problem(capsys):
 
 def _resign_all() -> None:
     """Recompute the chain with the key (as a test set-up, not a tamperer: they do not have it)."""
-    from centers.audit import GENESIS_HASH, compute_hash
+    from centers.audit.log import GENESIS_HASH, compute_hash
 
     prev = GENESIS_HASH
     statements = []

@@ -1,7 +1,7 @@
 """The shared cache's Redis cannot be reached: people still sign in, and the sign-in limits still count.
 
 The cache points at a Redis address where nothing listens (a real connection attempt that is refused),
-as in production when Redis is down; the database cache takes over (centers/cache.py).
+as in production when Redis is down; the database cache takes over (centers/infra/cache.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from centers.models import AuditEvent
+from centers.audit.models import AuditEvent
 from tests.factories import totp_code
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,7 @@ def _closed_port() -> int:
 def redis_down(settings):
     caches_setting = {
         "default": {
-            "BACKEND": "centers.cache.RedisWithDatabaseFallback",
+            "BACKEND": "centers.infra.cache.RedisWithDatabaseFallback",
             "LOCATION": f"redis://127.0.0.1:{_closed_port()}/0",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1, "FALLBACK": "fallback"},
             "KEY_PREFIX": "outage-test",
@@ -73,7 +73,7 @@ def test_the_lockout_still_counts_in_the_database_while_redis_is_down(redis_down
 
 
 def test_redis_back_is_used_again_after_the_retry_interval(redis_down, monkeypatch):
-    from centers import cache as cache_module
+    from centers.infra import cache as cache_module
 
     redis_down.set("probe", "fallback-value", timeout=60)
     assert redis_down.get("probe") == "fallback-value", "read back from the database cache"

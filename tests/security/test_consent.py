@@ -9,9 +9,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from centers import consent as consent_module
-from centers.models import AuditEvent, ConsentRecord
-from centers.policies import has_consent
+from centers.audit.models import AuditEvent
+from centers.privacy import consent as consent_module
+from centers.privacy.consent import has_consent
+from centers.privacy.models import ConsentRecord
 from tests.factories import ResidentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -121,8 +122,8 @@ def test_an_unknown_purpose_is_a_404(client_for, resident_user, resident):
 def test_require_consent_refuses_new_processing_after_withdrawal(resident_user, resident, english):
     from django.core.exceptions import ValidationError
 
-    from centers.consent import require_consent
-    from centers.services import consent_give, consent_withdraw
+    from centers.privacy.consent import require_consent
+    from centers.privacy.services import consent_give, consent_withdraw
 
     with pytest.raises(ValidationError, match="consent"):
         require_consent(resident, "screening")

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from .matrix import ROLES, Target, declared_routes, expected
+from tests.security.matrix import ROLES, Target, declared_routes, expected
 
 DECLARED = declared_routes()
 # Pages drawn by Django's admin: header checked; their markup is Django's, not ours.

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from centers.demo_security import DEMO_TOTP_SECRET
+from centers.accounts.demo_security import DEMO_TOTP_SECRET
 from centers.management.commands.seed_demo import DEMO_PASSWORD
 from tests.factories import totp_code
 

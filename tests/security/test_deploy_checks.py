@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from centers.checks import fucheng_security_checks
+from centers.infra.checks import fucheng_security_checks
 
 
 def _ids(settings_obj=None):

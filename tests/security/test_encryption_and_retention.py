@@ -11,10 +11,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from centers import crypto
-from centers.audit import audit_record, audit_verify
+from centers.audit.log import audit_record, audit_verify
+from centers.audit.models import AuditEvent
+from centers.infra import crypto
 from centers.management.commands.rotate_field_keys import rotate_column
-from centers.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -159,7 +159,7 @@ def test_the_migration_step_encrypts_what_was_stored_in_clear_once_and_back(worl
     from django.apps import apps
     from django.db.migrations.state import ProjectState
 
-    from centers.migration_operations import EncryptColumn
+    from centers.infra.migration_operations import EncryptColumn
     from tests.security import builders
 
     referral, _ = builders.referral(world, "own")

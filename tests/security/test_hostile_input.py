@@ -8,7 +8,7 @@ from django.core.cache import cache
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .hostile import HOSTILE, MISSING, declared_forms
+from tests.security.hostile import HOSTILE, MISSING, declared_forms
 
 FORMS = declared_forms()
 

@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from centers.models import AuditEvent, Role
+from centers.audit.models import AuditEvent
+from centers.models import Role
 from tests.cases.factories import CaseFactory
 from tests.factories import ResidentFactory
 

@@ -11,8 +11,7 @@ import pytest
 from django.urls import reverse
 
 from centers.models import Membership, User
-
-from .matrix import (
+from tests.security.matrix import (
     LOGIN,
     METHODS,
     MFA_SETUP,

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from centers.models import AuditEvent, Role
-from centers.privacy import record_viewers
+from centers.audit.models import AuditEvent
+from centers.models import Role
+from centers.privacy.selectors import record_viewers
 from tests.cases.factories import CaseFactory
 from tests.factories import ResidentFactory, UserFactory
 

@@ -9,8 +9,10 @@ import pytest
 from django.urls import reverse
 
 from centers import hooks
-from centers.models import AuditEvent, ConsentRecord, Resident, User
-from centers.services import consent_give
+from centers.audit.models import AuditEvent
+from centers.models import Resident, User
+from centers.privacy.models import ConsentRecord
+from centers.privacy.services import consent_give
 from tests.factories import ResidentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,8 @@ import pytest
 from allauth.mfa.models import Authenticator
 from django.urls import reverse
 
-from centers.models import AuditEvent, Role
+from centers.audit.models import AuditEvent
+from centers.models import Role
 from tests.factories import totp_code
 
 pytestmark = pytest.mark.django_db

@@ -10,20 +10,26 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from appointments.models import Appointment, AppointmentStatus, Availability, Channel, Place, Slot, SlotStatus
-from appointments.selectors import fair_share_refusal
-from appointments.services import (
-    appointment_book,
-    availability_publish,
-    calendar_feed_ensure,
-    duty_shift_create,
-    feedback_give,
-    session_complete,
-    session_no_show,
-    slots_generate,
-    waitlist_join,
+from appointments.models import (
+    Appointment,
+    AppointmentStatus,
+    Availability,
+    Channel,
+    Place,
+    Reminder,
+    ReminderStatus,
+    Slot,
+    SlotStatus,
 )
+from appointments.selectors import fair_share_refusal
+from appointments.services.availability import availability_publish, slots_generate
+from appointments.services.booking import appointment_book
+from appointments.services.feedback import feedback_give
+from appointments.services.feeds import calendar_feed_ensure
+from appointments.services.sessions import session_complete, session_no_show
+from appointments.services.waitlist import waitlist_join
 from centers.models import Center, DutyShift, Resident, Room, ShiftKind, Station, User
+from centers.roster.services import duty_shift_create
 
 SEED = 20261123
 DEMO_DOMAIN = "demo.fucheng.cn"
@@ -179,8 +185,6 @@ class Command(BaseCommand):
                     )
             made += 1
         # The demo must not send yesterday's messages when its sweep starts.
-        from appointments.models import Reminder, ReminderStatus
-
         Reminder.objects.filter(appointment__starts_at__lt=end, status=ReminderStatus.PENDING).update(
             status=ReminderStatus.CANCELLED
         )
@@ -245,8 +249,6 @@ class Command(BaseCommand):
                 session_complete(appointment=appointment, actor=counselor, now=slot.ends_at)
             made += 1
         # Reminders whose moment passed before the demo started are not sent late.
-        from appointments.models import Reminder, ReminderStatus
-
         Reminder.objects.filter(appointment__in=day, due_at__lt=now, status=ReminderStatus.PENDING).update(
             status=ReminderStatus.CANCELLED
         )

@@ -1,11 +1,11 @@
-"""Run the outbox dispatcher (cases/dispatch.py) as its own process, beside the Celery worker and beat."""
+"""Run the outbox dispatcher (cases/services/dispatch.py) as its own process, beside the Celery worker and beat."""
 
 import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from cases.dispatch import outbox_dispatch
+from cases.services.dispatch import outbox_dispatch
 
 
 class Command(BaseCommand):

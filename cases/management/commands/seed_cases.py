@@ -14,11 +14,26 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from cases import services
-from cases.models import Case, CaseEvent, Channel, FollowUp, Screening, Stage, Tier
-from cases.safety_services import emergency_contact_add, safety_plan_save
-from centers.models import Center, ConsentPurpose, PartnerInstitution, Resident, Station, User
-from centers.services import consent_give, resident_create_by_staff
+from cases.follow_ups.models import FollowUp
+from cases.models import Case, CaseEvent, Channel, Stage, Tier
+from cases.safety.services import emergency_contact_add, safety_plan_save
+from cases.screenings.models import Screening
+from cases.services import alerts as alert_services
+from cases.services import closure as closure_services
+from cases.services import consultations as consultation_services
+from cases.services import follow_ups as follow_up_services
+from cases.services import intake as intake_services
+from cases.services import notes as note_services
+from cases.services import referrals as referral_services
+from cases.services import screenings as screening_services
+from cases.services import series as series_services
+from cases.services import tiers as tier_services
+from cases.services import workflow as workflow_services
+from centers.infra.dates import week_start
+from centers.models import Center, PartnerInstitution, Resident, Station, User
+from centers.privacy.models import ConsentPurpose
+from centers.privacy.services import consent_give
+from centers.services import resident_create_by_staff
 
 DOMAIN = "demo.fucheng.cn"
 SEED = 20261123
@@ -109,12 +124,12 @@ class Command(BaseCommand):
         self._history(rng, center, stations, staff)
         today = timezone.localdate()
         for weeks in range(8, -1, -1):
-            services.weekly_series_compute(week_start=services.week_start_of(today - dt.timedelta(weeks=weeks)))
+            series_services.weekly_series_compute(week_start=week_start(today - dt.timedelta(weeks=weeks)))
         self.stdout.write(self.style.SUCCESS(f"Demo cases ready ({created} new)."))
 
     def _case(self, rng, center, person, counselor, staff, channel, tier, stage, tags):
         days_ago = rng.randint(10, 40)
-        case, _ = services.case_intake(
+        case, _ = intake_services.case_intake(
             resident=person,
             center=center,
             channel=channel,
@@ -124,8 +139,8 @@ class Command(BaseCommand):
         )
         consent_give(resident=person, purpose=ConsentPurpose.CASE_RECORD, actor=counselor)
         # The supervisor assigns: a counselor without a station works only the center's serious queue.
-        services.case_assign(case=case, counselor=counselor, actor=staff["supervisor"])
-        services.screening_submit(
+        workflow_services.case_assign(case=case, counselor=counselor, actor=staff["supervisor"])
+        screening_services.screening_submit(
             resident=person,
             instrument="phq9",
             actor=counselor,
@@ -133,32 +148,32 @@ class Command(BaseCommand):
             answers=_phq9(rng, 16 if tier >= Tier.SERIOUS else 7, item9=0),
         )
         if tags:
-            services.case_set_tags(case=case, tags=tags, actor=counselor)
+            workflow_services.case_set_tags(case=case, tags=tags, actor=counselor)
         case.refresh_from_db()
         if tier > case.tier:
-            services.case_set_tier(case=case, tier=tier, actor=counselor, reason="演示：咨询师评估")
+            tier_services.case_set_tier(case=case, tier=tier, actor=counselor, reason="演示：咨询师评估")
         case.refresh_from_db()
         for alert in case.alerts.filter(acknowledged_at__isnull=True):
-            services.alert_acknowledge(alert=alert, actor=counselor)
-            services.alert_record_contact(alert=alert, actor=counselor, reason="电话联系，已确认安全")
+            alert_services.alert_acknowledge(alert=alert, actor=counselor)
+            alert_services.alert_record_contact(alert=alert, actor=counselor, reason="电话联系，已确认安全")
         target = PATH if stage == Stage.CLOSED else PATH[: PATH.index(stage) + 1] if stage in PATH else []
         for step in target:
-            case = services.case_transition(case=case, to_stage=step, actor=counselor, reason="演示流程")
-        services.note_add(case=case, actor=counselor, body="首次会谈：建立关系，评估支持系统。")
+            case = workflow_services.case_transition(case=case, to_stage=step, actor=counselor, reason="演示流程")
+        note_services.note_add(case=case, actor=counselor, body="首次会谈：建立关系，评估支持系统。")
         if stage in (Stage.INTERVENE, Stage.FOLLOW_UP, Stage.CLOSED) and tier >= Tier.SERIOUS:
             partner = PartnerInstitution.objects.filter(center=center, kind="psychiatric").first()
             if partner:
-                referral = services.referral_create(
+                referral = referral_services.referral_create(
                     case=case, partner=partner, basis="consent", reason="请评估是否需要药物治疗", actor=counselor
                 )
-                services.referral_update(
+                referral_services.referral_update(
                     referral=referral, actor=counselor, status="accepted", feedback="已接诊，两周后复诊。"
                 )
         if tier == Tier.HIGH_RISK:
-            consultation = services.consultation_request(
+            consultation = consultation_services.consultation_request(
                 case=case, expert=staff["expert"], question="请评估自杀风险与干预方案", actor=counselor
             )
-            services.consultation_advise(
+            consultation_services.consultation_advise(
                 consultation=consultation, advice="建议每周随访，联合家属建立安全计划。", actor=staff["expert"]
             )
         if tier == Tier.HIGH_RISK:
@@ -181,16 +196,16 @@ class Command(BaseCommand):
         if tier == Tier.GENERAL and stage == Stage.FOLLOW_UP:
             follow_up = FollowUp.objects.open().filter(case=case).first()
             if follow_up:
-                services.followup_assign(follow_up=follow_up, assignee=staff["volunteer"], actor=counselor)
+                follow_up_services.follow_up_assign(follow_up=follow_up, assignee=staff["volunteer"], actor=counselor)
         if tier == Tier.SERIOUS and stage == Stage.FOLLOW_UP:
             FollowUp.objects.open().filter(case=case).update(due_at=timezone.now() - dt.timedelta(days=2))
         if stage == Stage.CLOSED or (tier == Tier.HIGH_RISK and stage == Stage.FOLLOW_UP):
             if case.tier == Tier.HIGH_RISK:
                 # Four eyes: the counselor proposes leaving high-risk, the supervisor confirms.
-                services.case_set_tier(case=case, tier=Tier.SERIOUS, actor=counselor, reason="演示：危机已解除")
-                services.case_confirm_tier(case=case, actor=staff["supervisor"], approve=True, reason="同意")
+                tier_services.case_set_tier(case=case, tier=Tier.SERIOUS, actor=counselor, reason="演示：危机已解除")
+                tier_services.case_confirm_tier(case=case, actor=staff["supervisor"], approve=True, reason="同意")
                 case.refresh_from_db()
-            services.reassessment_record(
+            closure_services.reassessment_record(
                 case=case,
                 actor=counselor,
                 judged_tier=Tier.GENERAL,
@@ -198,9 +213,9 @@ class Command(BaseCommand):
                 functioning_improved=True,
                 supports_in_place=True,
             )
-            case = services.case_close(case=case, actor=counselor, summary="咨询目标达成，转入常规随访。")
+            case = closure_services.case_close(case=case, actor=counselor, summary="咨询目标达成，转入常规随访。")
             if stage == Stage.CLOSED and case.stage != Stage.CLOSED:
-                services.case_sign_off(case=case, actor=staff["supervisor"])
+                closure_services.case_sign_off(case=case, actor=staff["supervisor"])
         # Give the case a history: move its timestamps back.
         shift = dt.timedelta(days=days_ago)
         Case.objects.filter(pk=case.pk).update(opened_at=case.opened_at - shift)
@@ -213,7 +228,7 @@ class Command(BaseCommand):
         if resident is None or resident.user is None or Case.objects.filter(resident=resident).exists():
             return 0
         consent_give(resident=resident, purpose=ConsentPurpose.SCREENING, actor=resident.user)
-        services.screening_submit(
+        screening_services.screening_submit(
             resident=resident,
             instrument="asq",
             actor=resident.user,
@@ -245,13 +260,13 @@ class Command(BaseCommand):
                         # 11 digits whatever the station's id (a long id used to cut two numbers to one)
                         phone=f"1370{index:03d}{number:04d}",
                     )
-                case, _ = services.case_intake(
+                case, _ = intake_services.case_intake(
                     resident=person, center=center, channel=Channel.STATION_REPORT, source="历史筛查", actor=counselor
                 )
                 for weeks_ago in range(8, 0, -1):
                     drift = 3 if code == "guangming" else 0  # one community's curve rises
                     total = max(0, min(23, rng.randint(2, 11) + drift * (8 - weeks_ago) // 3))
-                    services.screening_submit(
+                    screening_services.screening_submit(
                         resident=person,
                         instrument="phq9",
                         actor=counselor,

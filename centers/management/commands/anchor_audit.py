@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from centers.audit import audit_anchor
-from centers.models import AuditAnchorKind
+from centers.audit.log import audit_anchor
+from centers.audit.models import AuditAnchorKind
 
 
 class Command(BaseCommand):

@@ -8,6 +8,7 @@ newcomer needs: the address and the demo sign-ins.
 from __future__ import annotations
 
 import io
+import os
 import signal
 import socket
 import subprocess
@@ -31,6 +32,10 @@ class Command(BaseCommand):
         parser.add_argument("--addr", default="127.0.0.1:8000", help="Address and port for the web server.")
 
     def handle(self, *args, addr: str, **options):
+        if "PORTAL_BASE_URL" not in os.environ:
+            # Links in the demo's messages (the alert SMS, reminders) point at this server, in every process.
+            os.environ["PORTAL_BASE_URL"] = f"http://{addr}"
+            settings.PORTAL_BASE_URL = settings.FUCHENG_BASE_URL = f"http://{addr}"
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)
         sign_ins = io.StringIO()

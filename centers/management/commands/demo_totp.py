@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from centers.demo_security import DEMO_TOTP_SECRET, demo_totp_code, is_demo_account
+from centers.accounts.demo_security import DEMO_TOTP_SECRET, demo_totp_code, is_demo_account
 
 
 class Command(BaseCommand):

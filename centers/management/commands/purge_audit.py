@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from centers.audit import audit_anchor, audit_record
-from centers.models import AuditAnchorKind, AuditEvent
+from centers.audit.log import audit_anchor, audit_record
+from centers.audit.models import AuditAnchorKind, AuditEvent
 
 MIN_RETENTION_DAYS = 183
 
@@ -21,10 +22,14 @@ class Command(BaseCommand):
     help = "Delete audit rows older than --older-than-days (at least 183). The chain stays verifiable."
 
     def add_arguments(self, parser):
-        parser.add_argument("--older-than-days", type=int, default=365)
+        parser.add_argument(
+            "--older-than-days", type=int, default=None, help="FUCHENG_RETENTION_AUDIT_DAYS if left out"
+        )
 
     @transaction.atomic
-    def handle(self, *args, older_than_days: int, **options):
+    def handle(self, *args, older_than_days: int | None, **options):
+        if older_than_days is None:
+            older_than_days = int(settings.FUCHENG_RETENTION_AUDIT_DAYS)
         if older_than_days < MIN_RETENTION_DAYS:
             raise CommandError(f"Audit rows are kept at least {MIN_RETENTION_DAYS} days; refusing {older_than_days}.")
         cutoff = timezone.now() - dt.timedelta(days=older_than_days)

@@ -11,17 +11,17 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
-from centers.audit import audit_record
-from centers.crypto import EncryptedTextField, is_encrypted, rotate_text
+from centers.audit.log import audit_record
+from centers.infra.crypto import EncryptedTextField, is_encrypted, rotate_text
 
 
 def encrypted_columns() -> list[tuple[str, str, str]]:
     """(table, primary-key column, column) for every EncryptedTextField of every installed model."""
-    found = []
+    found: list[tuple[str, str, str]] = []
     for model in apps.get_models():
         for field in model._meta.concrete_fields:
             if isinstance(field, EncryptedTextField):
-                found.append((model._meta.db_table, model._meta.pk.column, field.column))
+                found.append((model._meta.db_table, str(model._meta.pk.column), str(field.column)))
     return found
 
 

@@ -10,8 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from centers import community_services as svc
-from centers.community_models import (
+from centers.community.models import (
     RegistrationStatus,
     TrainingRecord,
     TrainingSession,
@@ -20,6 +19,10 @@ from centers.community_models import (
     WorkshopKind,
     WorkshopRegistration,
 )
+from centers.community.registrations import services as registration_services
+from centers.community.training import services as training_services
+from centers.community.volunteers import services as volunteer_services
+from centers.community.workshops import services as workshop_services
 from centers.models import Center, Resident, Station, User
 from centers.services import resident_create_by_staff
 
@@ -69,7 +72,7 @@ class Command(BaseCommand):
     def _volunteers(self, supervisor):
         third = User.objects.filter(email__iexact=f"volunteer3@{DEMO_DOMAIN}").first()
         if third is None:
-            third = svc.volunteer_register(
+            third = volunteer_services.volunteer_register(
                 actor=supervisor,
                 center=self.center,
                 station=self.stations["dongfeng"],
@@ -91,7 +94,7 @@ class Command(BaseCommand):
         if TrainingRecord.objects.filter(user=user, certificate_number=number).exists():
             return
         completed = self.today - dt.timedelta(days=days_ago)
-        svc.training_record_add(
+        training_services.training_record_add(
             actor=actor,
             center=self.center,
             user=user,
@@ -117,13 +120,13 @@ class Command(BaseCommand):
             )
             held.full_clean()
             held.save()
-            svc.training_attendance_set(
+            training_services.training_attendance_set(
                 actor=supervisor,
                 session=held,
                 attendees=[volunteers["third"], self.staff["counselor"], self.staff["counselor2"]],
             )
         if not TrainingSession.objects.filter(center=self.center, topic="心理急救与倾听技巧").exists():
-            svc.training_session_create(
+            training_services.training_session_create(
                 actor=supervisor,
                 center=self.center,
                 station=self.stations["xinhua"],
@@ -150,7 +153,7 @@ class Command(BaseCommand):
         existing = Workshop.objects.filter(center=self.center, title=title).first()
         if existing is not None:
             return existing, False
-        return svc.workshop_create(actor=actor, center=self.center, title=title, **fields), True
+        return workshop_services.workshop_create(actor=actor, center=self.center, title=title, **fields), True
 
     def _workshops(self, residents, volunteers):
         manager, supervisor = self.staff["manager"], self.staff["supervisor"]
@@ -168,8 +171,10 @@ class Command(BaseCommand):
         )
         if created:
             for resident in self.rng.sample([r for r in residents if r.station_id == parent_child.station_id], 3):
-                svc.workshop_register(workshop=parent_child, resident=resident, actor=manager)
-            svc.workshop_duty_assign(actor=manager, workshop=parent_child, volunteer=volunteers["current"])
+                registration_services.workshop_register(workshop=parent_child, resident=resident, actor=manager)
+            workshop_services.workshop_duty_assign(
+                actor=manager, workshop=parent_child, volunteer=volunteers["current"]
+            )
         day = self.today + dt.timedelta(days=7)
         sand_play, created = self._workshop(
             supervisor,
@@ -184,7 +189,7 @@ class Command(BaseCommand):
         )
         if created:
             for resident in [r for r in residents if r.station_id == sand_play.station_id][:5]:
-                svc.workshop_register(workshop=sand_play, resident=resident, actor=supervisor)
+                registration_services.workshop_register(workshop=sand_play, resident=resident, actor=supervisor)
         day = self.today + dt.timedelta(days=12)
         self._workshop(
             supervisor,
@@ -231,7 +236,7 @@ class Command(BaseCommand):
             registration.full_clean()
             registration.save()
             registrations.append(registration)
-        duty = svc.volunteer_task_assign(
+        duty = volunteer_services.volunteer_task_assign(
             actor=manager,
             volunteer=volunteers["current"],
             center=self.center,
@@ -242,7 +247,7 @@ class Command(BaseCommand):
             hours=workshop.duration_hours,
             workshop=workshop,
         )
-        svc.workshop_attendance_record(
+        workshop_services.workshop_attendance_record(
             actor=manager,
             workshop=workshop,
             attended_ids=[r.pk for r in registrations[:5]],

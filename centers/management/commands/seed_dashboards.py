@@ -1,4 +1,4 @@
-"""Demo data for the officials' dashboards (issue 5), run after seed_demo (and the other seeds).
+"""Demo data for the officials' dashboards, run after seed_demo (and the other seeds).
 
 A year of plausible history in summary form (monthly person-times, residents, crisis events; weekly tiers),
 loaded as the street's earlier statistics; then the recent weeks and months are computed from the real
@@ -18,10 +18,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from centers import evaluation_services as esvc
-from centers import statistics_services as svc
-from centers.evaluation_figures import previous_quarter, quarter_of
-from centers.models import Center, EvaluationCriterion, Station, StationEvaluation, User
+from centers.infra.dates import add_months, week_start
+from centers.models import Center, Station, User
+from centers.reporting.evaluations import services as esvc
+from centers.reporting.evaluations.figures import previous_quarter, quarter_of
+from centers.reporting.evaluations.models import EvaluationCriterion, StationEvaluation
+from centers.reporting.statistics import services as svc
 
 DEMO_DOMAIN = "demo.fucheng.cn"
 SEED = 2026
@@ -65,8 +67,8 @@ class Command(BaseCommand):
             raise CommandError("Run seed_demo first: the demo center and its supervisor are missing.")
         stations = list(Station.objects.filter(center=center, is_active=True).order_by("pk"))
         today = timezone.localdate()
-        this_month, this_week = today.replace(day=1), svc.week_start(today)
-        history_months = [svc.add_months(this_month, -n) for n in range(12, 0, -1)]
+        this_month, this_week = today.replace(day=1), week_start(today)
+        history_months = [add_months(this_month, -n) for n in range(12, 0, -1)]
 
         # History up to last month and last week; this month and this week come from the real demo records.
         services, people = self._months(stations, history_months)
@@ -117,10 +119,10 @@ class Command(BaseCommand):
 
     def _weeks(self, stations, today, weeks_from) -> list[dict]:
         rows = []
-        first = svc.week_start(today) - dt.timedelta(weeks=64)
+        first = week_start(today) - dt.timedelta(weeks=64)
         week = first
         while week < weeks_from:
-            weeks_ago = (svc.week_start(today) - week).days // 7
+            weeks_ago = (week_start(today) - week).days // 7
             for station in stations:
                 rng = _rng("week", station.code, week)
                 size = _size(station)
@@ -192,7 +194,7 @@ class Command(BaseCommand):
         count = 0
         for year, quarter in (before, last):
             start_month = dt.date(year, 3 * (quarter - 1) + 1, 1)
-            quarter_months = {svc.add_months(start_month, n) for n in range(3)}
+            quarter_months = {add_months(start_month, n) for n in range(3)}
             for station in stations:
                 rng = _rng("evaluation", station.code, year, quarter)
                 figures = self._figures(station, quarter_months, services, people, rng)

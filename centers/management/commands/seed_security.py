@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from centers.demo_security import DEMO_DOMAIN, DEMO_TOTP_SECRET, demo_give_totp
+from centers.accounts.demo_security import DEMO_DOMAIN, DEMO_TOTP_SECRET, demo_give_totp
 from centers.models import User
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from centers.audit import audit_verify
-from centers.models import AuditAnchor, AuditEvent
+from centers.audit.log import audit_verify
+from centers.audit.models import AuditAnchor, AuditEvent
 
 
 class Command(BaseCommand):

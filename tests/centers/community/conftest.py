@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
+from centers.community.registrations import services as registration_services
 from centers.models import Role
 from centers.notify import LocmemSMSBackend
-
-from .factories import TrainingRecordFactory, WorkshopFactory
+from tests.centers.community.factories import TrainingRecordFactory, WorkshopFactory
 
 
 @pytest.fixture(autouse=True)
@@ -21,10 +22,12 @@ def _english(english):
 @pytest.fixture(autouse=True)
 def queued_notices(monkeypatch):
     """Tasks queued after commit are recorded here instead of going to a broker; tests run the sweep themselves."""
-    from centers import community_services
-
     queued: list[int] = []
-    monkeypatch.setattr(community_services, "_enqueue_promotion_notice", queued.append)
+
+    def enqueue_after_commit(task_name: str, registration_id: int) -> None:
+        transaction.on_commit(lambda: queued.append(registration_id))
+
+    monkeypatch.setattr(registration_services, "enqueue_after_commit", enqueue_after_commit)
     return queued
 
 

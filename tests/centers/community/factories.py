@@ -8,7 +8,7 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from centers.models import (
+from centers.community.models import (
     RegistrationStatus,
     TrainingRecord,
     TrainingSession,

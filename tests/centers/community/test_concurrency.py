@@ -5,11 +5,10 @@ import threading
 import pytest
 from django.db import close_old_connections, connection
 
-from centers import community_services as svc
-from centers.models import RegistrationStatus, WorkshopRegistration
+from centers.community.models import RegistrationStatus, WorkshopRegistration
+from centers.community.registrations import services as registration_services
+from tests.centers.community.factories import RegistrationFactory, WorkshopFactory
 from tests.factories import CenterFactory, ResidentFactory, StationFactory, UserFactory
-
-from .factories import RegistrationFactory, WorkshopFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,7 +32,7 @@ def test_concurrent_registrations_never_exceed_capacity():
     def take_a_place(resident):
         try:
             barrier.wait(timeout=10)
-            svc.workshop_register(workshop=workshop, resident=resident, actor=resident.user)
+            registration_services.workshop_register(workshop=workshop, resident=resident, actor=resident.user)
         except BaseException as exc:  # collected and asserted below
             errors.append(exc)
         finally:
@@ -61,13 +60,19 @@ def test_concurrent_cancellations_and_registrations_keep_the_queue_in_order():
     station = StationFactory(center=center)
     workshop = WorkshopFactory(center=center, station=station, capacity=4)
     holders = [ResidentFactory(center=center, station=station, user=UserFactory()) for _ in range(4)]
-    places = [svc.workshop_register(workshop=workshop, resident=r, actor=r.user) for r in holders]
+    places = [registration_services.workshop_register(workshop=workshop, resident=r, actor=r.user) for r in holders]
     waiting = [ResidentFactory(center=center, station=station, user=UserFactory()) for _ in range(3)]
     for resident in waiting:
-        svc.workshop_register(workshop=workshop, resident=resident, actor=resident.user)
+        registration_services.workshop_register(workshop=workshop, resident=resident, actor=resident.user)
     newcomers = [ResidentFactory(center=center, station=station, user=UserFactory()) for _ in range(6)]
-    jobs = [(svc.workshop_registration_cancel, {"registration": p, "actor": p.resident.user}) for p in places[:2]]
-    jobs += [(svc.workshop_register, {"workshop": workshop, "resident": r, "actor": r.user}) for r in newcomers]
+    jobs = [
+        (registration_services.workshop_registration_cancel, {"registration": p, "actor": p.resident.user})
+        for p in places[:2]
+    ]
+    jobs += [
+        (registration_services.workshop_register, {"workshop": workshop, "resident": r, "actor": r.user})
+        for r in newcomers
+    ]
     barrier = threading.Barrier(len(jobs))
     errors: list[BaseException] = []
 

@@ -7,9 +7,8 @@ import pytest
 from django.utils import timezone
 
 from centers import hooks
-from centers.models import Attendance, DutyStatus, RegistrationStatus, WorkshopRegistration
-
-from .factories import RegistrationFactory, VolunteerTaskFactory, WorkshopFactory
+from centers.community.models import Attendance, DutyStatus, RegistrationStatus, WorkshopRegistration
+from tests.centers.community.factories import RegistrationFactory, VolunteerTaskFactory, WorkshopFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from centers import hooks
-from centers.models import AuditEvent, Role, ServiceGroup, ServiceNeed
+from centers.audit.models import AuditEvent
+from centers.models import Role, ServiceGroup, ServiceNeed
 
 pytestmark = pytest.mark.django_db
 

@@ -11,10 +11,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from centers.models import AuditEvent, DutyStatus, Membership, RegistrationStatus, Role, TrainingRecord, VolunteerTask
+from centers.audit.models import AuditEvent
+from centers.community.models import DutyStatus, RegistrationStatus, TrainingRecord, VolunteerTask
+from centers.models import Membership, Role
+from tests.centers.community.factories import (
+    RegistrationFactory,
+    TrainingSessionFactory,
+    VolunteerTaskFactory,
+    WorkshopFactory,
+)
 from tests.factories import ResidentFactory, UserFactory
-
-from .factories import RegistrationFactory, TrainingSessionFactory, VolunteerTaskFactory, WorkshopFactory
 
 pytestmark = pytest.mark.django_db
 

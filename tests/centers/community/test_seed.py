@@ -7,18 +7,17 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from centers import hooks
-from centers.models import (
-    AuditEvent,
+from centers.audit.models import AuditEvent
+from centers.community.models import (
     RegistrationStatus,
-    Station,
     TrainingRecord,
     TrainingSession,
-    User,
     VolunteerTask,
     Workshop,
     WorkshopRegistration,
 )
-from centers.policies import volunteer_is_cleared
+from centers.community.policies import volunteer_is_cleared
+from centers.models import Station, User
 
 pytestmark = pytest.mark.django_db
 

@@ -7,18 +7,22 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from centers import community_services as svc
-from centers.community_selectors import cleared_volunteers, volunteer_hours
-from centers.models import AuditEvent, DutyStatus, Membership, Role, TrainingRecord, VolunteerTask, VolunteerTaskKind
-from centers.policies import volunteer_is_cleared
-
-from .factories import TrainingRecordFactory, TrainingSessionFactory, WorkshopFactory
+from centers.audit.models import AuditEvent
+from centers.community.models import DutyStatus, TrainingRecord, VolunteerTask, VolunteerTaskKind
+from centers.community.policies import volunteer_is_cleared
+from centers.community.selectors import cleared_volunteers, volunteer_hours
+from centers.community.training import services as training_services
+from centers.community.volunteers import services as volunteer_services
+from centers.community.workshops import services as workshop_services
+from centers.infra.dates import add_months
+from centers.models import Membership, Role
+from tests.centers.community.factories import TrainingRecordFactory, TrainingSessionFactory, WorkshopFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def assign(actor, volunteer, center, station, **kw):
-    return svc.volunteer_task_assign(
+    return volunteer_services.volunteer_task_assign(
         actor=actor,
         volunteer=volunteer,
         center=center,
@@ -57,7 +61,7 @@ def test_a_lapsed_volunteer_cannot_be_given_a_task_until_renewed(manager, lapsed
     with pytest.raises(ValidationError, match="training is not current"):
         assign(manager, lapsed_volunteer, center, station)
     assert not VolunteerTask.objects.exists()
-    svc.training_record_add(
+    training_services.training_record_add(
         actor=manager,
         center=center,
         user=lapsed_volunteer,
@@ -83,21 +87,21 @@ def test_a_certificate_lapsing_before_the_task_refuses_it(manager, make_staff, s
 
 def test_a_workshop_duty_is_gated_too(manager, lapsed_volunteer, volunteer, workshop):
     with pytest.raises(ValidationError, match="training is not current"):
-        svc.workshop_duty_assign(actor=manager, workshop=workshop, volunteer=lapsed_volunteer)
-    duty = svc.workshop_duty_assign(actor=manager, workshop=workshop, volunteer=volunteer)
+        workshop_services.workshop_duty_assign(actor=manager, workshop=workshop, volunteer=lapsed_volunteer)
+    duty = workshop_services.workshop_duty_assign(actor=manager, workshop=workshop, volunteer=volunteer)
     assert duty.hours == Decimal("2.0") and duty.kind == VolunteerTaskKind.WORKSHOP_DUTY
     with pytest.raises(ValidationError, match="already has a duty"):
-        svc.workshop_duty_assign(actor=manager, workshop=workshop, volunteer=volunteer)
+        workshop_services.workshop_duty_assign(actor=manager, workshop=workshop, volunteer=volunteer)
 
 
 def test_attending_a_certifying_training_renews_clearance(supervisor, lapsed_volunteer, center):
     session = TrainingSessionFactory(center=center, certificate_months=12)
-    records = svc.training_attendance_set(actor=supervisor, session=session, attendees=[lapsed_volunteer])
+    records = training_services.training_attendance_set(actor=supervisor, session=session, attendees=[lapsed_volunteer])
     assert len(records) == 1
-    assert records[0].certificate_expires_on == svc.add_months(timezone.localdate(session.starts_at), 12)
+    assert records[0].certificate_expires_on == add_months(timezone.localdate(session.starts_at), 12)
     assert volunteer_is_cleared(lapsed_volunteer)
     # un-ticking removes the record again
-    svc.training_attendance_set(actor=supervisor, session=session, attendees=[])
+    training_services.training_attendance_set(actor=supervisor, session=session, attendees=[])
     assert not volunteer_is_cleared(lapsed_volunteer)
 
 
@@ -107,15 +111,15 @@ def test_training_attendance_only_for_the_centers_people_and_after_the_start(
     outsider = make_staff(Role.VOLUNTEER, center_=other_center)
     session = TrainingSessionFactory(center=center)
     with pytest.raises(ValidationError, match="Only staff and volunteers of this center"):
-        svc.training_attendance_set(actor=supervisor, session=session, attendees=[outsider])
+        training_services.training_attendance_set(actor=supervisor, session=session, attendees=[outsider])
     future = TrainingSessionFactory(center=center, starts_at=timezone.now() + dt.timedelta(days=2))
     with pytest.raises(ValidationError, match="once the training has started"):
-        svc.training_attendance_set(actor=supervisor, session=future, attendees=[])
+        training_services.training_attendance_set(actor=supervisor, session=future, attendees=[])
 
 
 def test_add_months_clips_to_the_end_of_the_month():
-    assert svc.add_months(dt.date(2026, 1, 31), 1) == dt.date(2026, 2, 28)
-    assert svc.add_months(dt.date(2026, 11, 15), 12) == dt.date(2027, 11, 15)
+    assert add_months(dt.date(2026, 1, 31), 1) == dt.date(2026, 2, 28)
+    assert add_months(dt.date(2026, 11, 15), 12) == dt.date(2027, 11, 15)
 
 
 def test_a_manager_of_another_station_cannot_manage_the_volunteer(
@@ -135,9 +139,9 @@ def test_cleared_volunteers_lists_only_current_ones(volunteer, lapsed_volunteer,
 def test_hours_count_tasks_duties_and_training(manager, volunteer, center, station):
     task = assign(manager, volunteer, center, station, hours=Decimal("2.5"))
     workshop = WorkshopFactory(center=center, station=station)
-    duty = svc.workshop_duty_assign(actor=manager, workshop=workshop, volunteer=volunteer)
+    duty = workshop_services.workshop_duty_assign(actor=manager, workshop=workshop, volunteer=volunteer)
     assert volunteer_hours(volunteer=volunteer)["total"] == Decimal("8")  # training only, nothing done yet
-    svc.volunteer_task_complete(actor=manager, task=task)
+    volunteer_services.volunteer_task_complete(actor=manager, task=task)
     VolunteerTask.objects.filter(pk=duty.pk).update(status=DutyStatus.DONE, done_at=timezone.now())
     hours = volunteer_hours(volunteer=volunteer)
     assert hours["tasks"] == Decimal("2.5")
@@ -145,12 +149,12 @@ def test_hours_count_tasks_duties_and_training(manager, volunteer, center, stati
     assert hours["training"] == Decimal("8")
     assert hours["total"] == Decimal("12.5")
     with pytest.raises(ValidationError):
-        svc.volunteer_task_complete(actor=manager, task=task)
+        volunteer_services.volunteer_task_complete(actor=manager, task=task)
 
 
 def test_training_record_rules(manager, volunteer, center):
     with pytest.raises(ValidationError) as info:
-        svc.training_record_add(
+        training_services.training_record_add(
             actor=manager,
             center=center,
             user=volunteer,
@@ -164,16 +168,18 @@ def test_training_record_rules(manager, volunteer, center):
 
 
 def test_volunteer_register_creates_an_account_with_the_role(manager, center, station):
-    user = svc.volunteer_register(
+    user = volunteer_services.volunteer_register(
         actor=manager, center=center, station=station, display_name="新志愿者", phone="13911112222"
     )
     assert Membership.objects.filter(user=user, role=Role.VOLUNTEER, station=station, is_active=True).exists()
     assert not user.has_usable_password()
     assert not volunteer_is_cleared(user)
     with pytest.raises(ValidationError, match="mobile number already exists"):
-        svc.volunteer_register(actor=manager, center=center, station=station, display_name="x", phone="13911112222")
+        volunteer_services.volunteer_register(
+            actor=manager, center=center, station=station, display_name="x", phone="13911112222"
+        )
     with pytest.raises(ValidationError, match="email address or a mobile number"):
-        svc.volunteer_register(actor=manager, center=center, station=station, display_name="x")
+        volunteer_services.volunteer_register(actor=manager, center=center, station=station, display_name="x")
 
 
 def test_a_station_manager_gives_tasks_only_at_their_station(manager, volunteer, center, other_station):

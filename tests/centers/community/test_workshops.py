@@ -6,12 +6,16 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from centers import community_services as svc
-from centers.community_tasks import workshop_promotion_sweep, workshop_reminder_sweep
-from centers.models import Attendance, AuditEvent, DutyStatus, RegistrationStatus, Role, WorkshopRegistration
+from centers.audit.models import AuditEvent
+from centers.community.models import Attendance, DutyStatus, RegistrationStatus, WorkshopRegistration
+from centers.community.registrations import services as registration_services
+from centers.community.selectors import groups_for_assignment
+from centers.community.tasks import workshop_promotion_sweep, workshop_reminder_sweep
+from centers.community.workshops import services as workshop_services
+from centers.models import Role, ServiceGroup
+from fucheng.celery import app
+from tests.centers.community.factories import RegistrationFactory, WorkshopFactory
 from tests.factories import ResidentFactory, UserFactory
-
-from .factories import RegistrationFactory, WorkshopFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +25,7 @@ def resident_with_account(center, station, **kw):
 
 
 def register(workshop, resident, actor=None):
-    return svc.workshop_register(workshop=workshop, resident=resident, actor=actor or resident.user)
+    return registration_services.workshop_register(workshop=workshop, resident=resident, actor=actor or resident.user)
 
 
 def test_places_are_confirmed_until_full_then_the_waiting_list(workshop, center, station):
@@ -66,7 +70,7 @@ def test_cancelling_a_place_gives_it_to_the_first_on_the_waiting_list_and_texts_
     ]
     places = [register(workshop, p) for p in (first, second, waiting1, waiting2)]
     with django_capture_on_commit_callbacks(execute=True):
-        svc.workshop_registration_cancel(registration=places[0], actor=first.user)
+        registration_services.workshop_registration_cancel(registration=places[0], actor=first.user)
     statuses = dict(WorkshopRegistration.objects.values_list("resident_id", "status"))
     assert statuses[first.pk] == RegistrationStatus.CANCELLED
     assert statuses[waiting1.pk] == RegistrationStatus.CONFIRMED
@@ -77,7 +81,7 @@ def test_cancelling_a_place_gives_it_to_the_first_on_the_waiting_list_and_texts_
     assert [m["phone"] for m in sms] == ["13800001002"]
     assert workshop.title in sms[0]["text"]
     assert workshop_promotion_sweep() == 0  # the sweep and a late task never text twice
-    assert svc.workshop_promotion_notify(registration_id=promoted.pk) is False
+    assert registration_services.workshop_promotion_notify(registration_id=promoted.pk) is False
     assert len(sms) == 1
     # the resident may register again after cancelling: a new row, at the back of the queue
     assert register(workshop, first).status == RegistrationStatus.WAITLISTED
@@ -86,10 +90,10 @@ def test_cancelling_a_place_gives_it_to_the_first_on_the_waiting_list_and_texts_
 def test_leaving_the_waiting_list_promotes_nobody(workshop, center, station, sms):
     people = [resident_with_account(center, station) for _ in range(3)]
     places = [register(workshop, p) for p in people]
-    svc.workshop_registration_cancel(registration=places[2], actor=people[2].user)
+    registration_services.workshop_registration_cancel(registration=places[2], actor=people[2].user)
     assert WorkshopRegistration.objects.filter(status="confirmed").count() == 2
     with pytest.raises(ValidationError, match="already cancelled"):
-        svc.workshop_registration_cancel(registration=places[2], actor=people[2].user)
+        registration_services.workshop_registration_cancel(registration=places[2], actor=people[2].user)
 
 
 def test_only_the_resident_their_guardian_or_the_stations_staff_may_cancel(
@@ -98,37 +102,41 @@ def test_only_the_resident_their_guardian_or_the_stations_staff_may_cancel(
     place = register(workshop, resident)
     stranger = resident_with_account(center, station)
     with pytest.raises(PermissionDenied):
-        svc.workshop_registration_cancel(registration=place, actor=stranger.user)
+        registration_services.workshop_registration_cancel(registration=place, actor=stranger.user)
     with pytest.raises(PermissionDenied):
-        svc.workshop_registration_cancel(
+        registration_services.workshop_registration_cancel(
             registration=place, actor=make_staff(Role.STATION_MANAGER, station=other_station)
         )
-    assert svc.workshop_registration_cancel(registration=place, actor=make_staff(Role.COUNSELOR, station=station))
+    assert registration_services.workshop_registration_cancel(
+        registration=place, actor=make_staff(Role.COUNSELOR, station=station)
+    )
 
 
 def test_more_places_fill_from_the_waiting_list(workshop, manager, center, station):
     people = [resident_with_account(center, station) for _ in range(4)]
     for p in people:
         register(workshop, p)
-    svc.workshop_capacity_change(actor=manager, workshop=workshop, capacity=3)
+    workshop_services.workshop_capacity_change(actor=manager, workshop=workshop, capacity=3)
     assert WorkshopRegistration.objects.filter(status="confirmed").count() == 3
     with pytest.raises(ValidationError, match="already confirmed"):
-        svc.workshop_capacity_change(actor=manager, workshop=workshop, capacity=2)
+        workshop_services.workshop_capacity_change(actor=manager, workshop=workshop, capacity=2)
 
 
 def test_attendance_after_the_start_counts_person_times_and_duties(manager, volunteer, center, station):
     workshop = WorkshopFactory(center=center, station=station, capacity=3)
-    duty = svc.workshop_duty_assign(actor=manager, workshop=workshop, volunteer=volunteer)
+    duty = workshop_services.workshop_duty_assign(actor=manager, workshop=workshop, volunteer=volunteer)
     came, missed = RegistrationFactory(workshop=workshop), RegistrationFactory(workshop=workshop)
     waiting = RegistrationFactory(workshop=workshop, status=RegistrationStatus.WAITLISTED, confirmed_at=None)
     with pytest.raises(ValidationError, match="once the workshop has started"):
-        svc.workshop_attendance_record(actor=manager, workshop=workshop, attended_ids=[came.pk])
+        workshop_services.workshop_attendance_record(actor=manager, workshop=workshop, attended_ids=[came.pk])
     workshop.starts_at = timezone.now() - dt.timedelta(hours=1)
     workshop.ends_at = timezone.now() + dt.timedelta(hours=1)
     workshop.save()
     with pytest.raises(ValidationError, match="confirmed place"):
-        svc.workshop_attendance_record(actor=manager, workshop=workshop, attended_ids=[waiting.pk])
-    svc.workshop_attendance_record(actor=manager, workshop=workshop, attended_ids=[came.pk], duty_done_ids=[duty.pk])
+        workshop_services.workshop_attendance_record(actor=manager, workshop=workshop, attended_ids=[waiting.pk])
+    workshop_services.workshop_attendance_record(
+        actor=manager, workshop=workshop, attended_ids=[came.pk], duty_done_ids=[duty.pk]
+    )
     came.refresh_from_db(), missed.refresh_from_db(), duty.refresh_from_db(), workshop.refresh_from_db()
     assert (came.attendance, missed.attendance) == (Attendance.ATTENDED, Attendance.ABSENT)
     assert duty.status == DutyStatus.DONE
@@ -139,11 +147,11 @@ def test_attendance_after_the_start_counts_person_times_and_duties(manager, volu
 def test_calling_off_a_workshop_texts_everyone_and_withdraws_duties(
     manager, volunteer, workshop, center, station, sms, django_capture_on_commit_callbacks
 ):
-    duty = svc.workshop_duty_assign(actor=manager, workshop=workshop, volunteer=volunteer)
+    duty = workshop_services.workshop_duty_assign(actor=manager, workshop=workshop, volunteer=volunteer)
     for i in range(3):
         register(workshop, resident_with_account(center, station, phone=f"1370000000{i}"))
     with django_capture_on_commit_callbacks(execute=True):
-        svc.workshop_cancel(actor=manager, workshop=workshop)
+        workshop_services.workshop_cancel(actor=manager, workshop=workshop)
     assert len(sms) == 3 and "cancelled" in sms[0]["text"]
     duty.refresh_from_db()
     assert duty.status == DutyStatus.CANCELLED
@@ -158,13 +166,13 @@ def test_workshop_create_checks_the_station_and_the_time(manager, center, statio
         "ends_at": start + dt.timedelta(hours=1),
         "capacity": 30,
     }
-    assert svc.workshop_create(actor=manager, center=center, station=station, **common).pk
+    assert workshop_services.workshop_create(actor=manager, center=center, station=station, **common).pk
     with pytest.raises(PermissionDenied):
-        svc.workshop_create(actor=manager, center=center, station=other_station, **common)
+        workshop_services.workshop_create(actor=manager, center=center, station=other_station, **common)
     with pytest.raises(ValidationError, match="end after it starts"):
-        svc.workshop_create(actor=manager, center=center, station=station, **{**common, "ends_at": start})
+        workshop_services.workshop_create(actor=manager, center=center, station=station, **{**common, "ends_at": start})
     with pytest.raises(ValidationError, match="start in the future"):
-        svc.workshop_create(
+        workshop_services.workshop_create(
             actor=manager,
             center=center,
             station=station,
@@ -179,9 +187,6 @@ def test_an_anonymised_person_cannot_be_registered(workshop, manager, center, st
 
 
 def test_groups_a_case_can_be_given_to(center, station, other_station):
-    from centers.community_selectors import groups_for_assignment
-    from centers.models import ServiceGroup
-
     here = ServiceGroup.objects.create(center=center, station=station, name="A", need="youth")
     ServiceGroup.objects.create(center=center, station=other_station, name="B", need="youth")
     ServiceGroup.objects.create(center=center, station=station, name="C", need="youth", is_active=False)
@@ -192,15 +197,15 @@ def test_groups_a_case_can_be_given_to(center, station, other_station):
 def test_a_notice_for_a_place_that_is_gone_again_is_not_sent(workshop, center, station, sms):
     people = [resident_with_account(center, station) for _ in range(3)]
     places = [register(workshop, p) for p in people]
-    svc.workshop_registration_cancel(registration=places[0], actor=people[0].user)
-    svc.workshop_registration_cancel(registration=places[2], actor=people[2].user)  # moved up, then cancelled
+    registration_services.workshop_registration_cancel(registration=places[0], actor=people[0].user)
+    registration_services.workshop_registration_cancel(
+        registration=places[2], actor=people[2].user
+    )  # moved up, then cancelled
     assert workshop_promotion_sweep() == 0
     assert sms == []
 
 
 def test_the_sweep_is_in_the_beat_schedule():
-    from fucheng.celery import app
-
     entry = app.conf.beat_schedule["centers-workshop-promotion-sweep"]
     assert entry["task"] == workshop_promotion_sweep.name
     assert entry["schedule"] == 60.0

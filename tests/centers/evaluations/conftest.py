@@ -1,4 +1,4 @@
-"""Fixtures for the station evaluations and the officials' dashboards (issue 5)."""
+"""Fixtures for the station evaluations and the officials' dashboards."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from centers import evaluation_services as svc
-from centers.models import EvaluationCriterion
+from centers import hooks
+from centers.reporting.evaluations import services as svc
+from centers.reporting.evaluations.models import EvaluationCriterion
 
 FIGURES = {
     "appointments_person_times_face_to_face": 40,
@@ -43,7 +44,7 @@ def fixed_figures(monkeypatch):
         assert point == "station_figures"
         return dict(answers.get(station.pk, FIGURES))
 
-    monkeypatch.setattr(svc.hooks, "collect_dict", collect_dict)
+    monkeypatch.setattr(hooks, "collect_dict", collect_dict)
     return answers
 
 

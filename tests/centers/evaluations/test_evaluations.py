@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from openpyxl import load_workbook
 
-from centers import evaluation_services as svc
-from centers.models import AuditEvent, CriterionScore, EvaluationCriterion, Role, StationEvaluation
-
-from .conftest import score_all
+from centers.audit.models import AuditEvent
+from centers.models import Role
+from centers.reporting.evaluations import services as svc
+from centers.reporting.evaluations.models import CriterionScore, EvaluationCriterion, StationEvaluation
+from tests.centers.evaluations.conftest import score_all
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def open_q(center, supervisor, year=2026, quarter=2):
     return {
         e.station_id: e
-        for e in svc.evaluations_open_quarter(center=center, year=year, quarter=quarter, actor=supervisor)
+        for e in svc.evaluation_quarter_open(center=center, year=year, quarter=quarter, actor=supervisor)
     }
 
 
@@ -54,9 +57,9 @@ def test_real_providers_answer_every_figure(center, station, supervisor):
 
 def test_future_quarter_and_other_roles_are_refused(center, station, supervisor, official, fixed_figures):
     with pytest.raises(ValidationError, match="not started"):
-        svc.evaluations_open_quarter(center=center, year=2099, quarter=1, actor=supervisor)
+        svc.evaluation_quarter_open(center=center, year=2099, quarter=1, actor=supervisor)
     with pytest.raises(ValidationError, match="Only a supervisor"):
-        svc.evaluations_open_quarter(center=center, year=2026, quarter=1, actor=official)
+        svc.evaluation_quarter_open(center=center, year=2026, quarter=1, actor=official)
     assert not StationEvaluation.objects.exists()
 
 
@@ -185,10 +188,6 @@ def test_other_roles_cannot_reach_the_evaluations(
 
 
 def test_exports_and_printable_report(center, station, supervisor, official, client_for, fixed_figures):
-    import io
-
-    from openpyxl import load_workbook
-
     draft = open_q(center, supervisor)[station.pk]
     svc.evaluation_publish(evaluation=score_all(draft, supervisor, 7), actor=supervisor)
     client = client_for(official)

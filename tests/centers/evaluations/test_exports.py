@@ -12,8 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from centers.models import MonthlyServiceFigure, Station
-from centers.statistics_exports import neutralise
+from centers.models import Station
+from centers.reporting.evaluations import services as svc
+from centers.reporting.evaluations.models import MonthlyServiceFigure
+from centers.reporting.exports import neutralise
+from tests.centers.evaluations.conftest import score_all
 
 pytestmark = pytest.mark.django_db
 
@@ -56,13 +59,9 @@ def test_station_names_cannot_run_as_formulas_in_csv_or_xlsx(center, official, c
 
 
 def test_ranking_change_is_a_number_in_xlsx(center, station, supervisor, official, client_for, fixed_figures):
-    from centers import evaluation_services as svc
-
-    from .conftest import score_all
-
-    first = svc.evaluations_open_quarter(center=center, year=2026, quarter=1, actor=supervisor)[0]
+    first = svc.evaluation_quarter_open(center=center, year=2026, quarter=1, actor=supervisor)[0]
     svc.evaluation_publish(evaluation=score_all(first, supervisor, 8), actor=supervisor)
-    second = svc.evaluations_open_quarter(center=center, year=2026, quarter=2, actor=supervisor)[0]
+    second = svc.evaluation_quarter_open(center=center, year=2026, quarter=2, actor=supervisor)[0]
     svc.evaluation_publish(evaluation=score_all(second, supervisor, 6), actor=supervisor)
     response = client_for(official).get(
         reverse("centers:evaluation_ranking_export", args=["xlsx"]), {"period": "2026-2"}

@@ -2,7 +2,7 @@
 down (row totals, the two yearly tables against each other, tiers against their total, the warning line, the
 services against the evaluation's total, shares, changes) and must not be able to work out any hidden cell.
 
-The reader here is written independently of centers/disclosure.py: null spaces instead of reduced rows, its
+The reader here is written independently of centers/reporting/disclosure.py: null spaces instead of reduced rows, its
 own range narrowing, brute force for the warning line and the shares."""
 
 from __future__ import annotations
@@ -24,11 +24,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from centers import statistics_selectors as sel
-from centers.disclosure import equation, suppress_cells
-from centers.evaluation_selectors import figure_rows
-from centers.models import MonthlyServiceFigure, MonthlyStationFigure, WeeklyWarningFigure
-from centers.statistics_services import week_start
+from centers.infra.dates import week_start
+from centers.reporting.disclosure import equation, suppress_cells
+from centers.reporting.evaluations import services as svc
+from centers.reporting.evaluations.models import MonthlyServiceFigure, MonthlyStationFigure, WeeklyWarningFigure
+from centers.reporting.evaluations.selectors import figure_rows
+from centers.reporting.statistics import selectors as sel
+from tests.centers.evaluations.conftest import FIGURES, score_all
 
 pytestmark = pytest.mark.django_db
 
@@ -380,10 +382,6 @@ def test_warning_pages_and_exports_survive_the_recovery_test(center, station, ot
 
 
 def test_evaluation_figures_survive_the_recovery_test(center, station, supervisor, official, client_for, fixed_figures):
-    from centers import evaluation_services as svc
-
-    from .conftest import FIGURES, score_all
-
     figures = {
         **FIGURES,
         "crisis_alerts": 3,
@@ -392,10 +390,10 @@ def test_evaluation_figures_survive_the_recovery_test(center, station, superviso
         "follow_ups_done_on_time": 3,
     }
     fixed_figures[station.pk] = {**FIGURES, "appointments_person_times_phone": 2}
-    earlier = svc.evaluations_open_quarter(center=center, year=2026, quarter=1, actor=supervisor)[0]
+    earlier = svc.evaluation_quarter_open(center=center, year=2026, quarter=1, actor=supervisor)[0]
     svc.evaluation_publish(evaluation=score_all(earlier, supervisor, 6), actor=supervisor)
     fixed_figures[station.pk] = figures
-    now = svc.evaluations_open_quarter(center=center, year=2026, quarter=2, actor=supervisor)[0]
+    now = svc.evaluation_quarter_open(center=center, year=2026, quarter=2, actor=supervisor)[0]
     svc.evaluation_publish(evaluation=score_all(now, supervisor, 7), actor=supervisor)
     client = client_for(official)
     html = client.get(reverse("centers:evaluation_detail", args=[now.pk])).content.decode()

@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from centers.evaluation_figures import previous_quarter, quarter_of
-from centers.models import MonthlyServiceFigure, StationEvaluation, WeeklyWarningFigure
+from centers.reporting.evaluations.figures import previous_quarter, quarter_of
+from centers.reporting.evaluations.models import MonthlyServiceFigure, StationEvaluation, WeeklyWarningFigure
 
 pytestmark = pytest.mark.django_db
 

@@ -10,12 +10,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from centers import evaluation_services as esvc
-from centers import statistics_services as svc
-from centers.models import MonthlyServiceFigure, MonthlyStationFigure, StationEvaluation, WeeklyWarningFigure
+from centers.infra.dates import week_start
+from centers.reporting.evaluations import services as esvc
+from centers.reporting.evaluations.models import (
+    MonthlyServiceFigure,
+    MonthlyStationFigure,
+    StationEvaluation,
+    WeeklyWarningFigure,
+)
+from tests.centers.evaluations.conftest import score_all
 from tests.factories import StationFactory
-
-from .conftest import score_all
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +29,7 @@ RAW_TABLES = ("appointments_", "cases_", "centers_workshop", "centers_volunteert
 def grow(center, supervisor, stations: int):
     """`stations` more stations, each with a year of summaries and two published quarters."""
     year = timezone.localdate().year
-    end_week = svc.week_start(timezone.localdate())
+    end_week = week_start(timezone.localdate())
     made = [StationFactory(center=center) for _n in range(stations)]
     for station in made:
         for month in range(1, 13):
@@ -43,7 +47,7 @@ def grow(center, supervisor, stations: int):
             for w in range(70)
         )
     for quarter in (1, 2):
-        for evaluation in esvc.evaluations_open_quarter(center=center, year=2026, quarter=quarter, actor=supervisor):
+        for evaluation in esvc.evaluation_quarter_open(center=center, year=2026, quarter=quarter, actor=supervisor):
             esvc.evaluation_publish(evaluation=score_all(evaluation, supervisor, 7), actor=supervisor)
     return made
 

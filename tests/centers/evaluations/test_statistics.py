@@ -13,11 +13,19 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from appointments.models import AppointmentStatus, Service
-from cases.models import CrisisAlert, WeeklyRiskSummary
-from centers import statistics_selectors as sel
-from centers import statistics_services as svc
-from centers.models import MonthlyServiceFigure, MonthlyStationFigure, Role, SummaryRefresh, WeeklyWarningFigure
-from centers.statistics_tasks import summary_refresh_sweep
+from cases.alerts.models import CrisisAlert
+from cases.early_warning.models import WeeklyRiskSummary
+from centers.infra.dates import add_months, week_start
+from centers.models import Role
+from centers.reporting.evaluations.models import (
+    MonthlyServiceFigure,
+    MonthlyStationFigure,
+    SummaryRefresh,
+    WeeklyWarningFigure,
+)
+from centers.reporting.statistics import selectors as sel
+from centers.reporting.statistics import services as svc
+from centers.reporting.statistics.tasks import summary_refresh_sweep
 from fucheng.celery import collect_beat_schedule
 from tests.appointments.factories import AppointmentFactory, SlotFactory
 from tests.cases.factories import CaseFactory
@@ -52,7 +60,7 @@ def test_refresh_summarises_the_other_apps_through_the_hooks(center, station, ot
     CrisisAlert.objects.create(
         case=case, center=center, station=station, reason="judgement", raised_at=earlier, acknowledged_at=earlier
     )
-    week = svc.week_start(timezone.localdate())
+    week = week_start(timezone.localdate())
     WeeklyRiskSummary.objects.create(
         center=center, station=station, week_start=week, active_general=7, active_serious=2, active_high_risk=1
     )
@@ -73,7 +81,7 @@ def test_refresh_summarises_the_other_apps_through_the_hooks(center, station, ot
 
 
 def test_refresh_keeps_history_before_the_recent_window(center, station):
-    old = svc.add_months(this_month(), -6)
+    old = add_months(this_month(), -6)
     MonthlyServiceFigure.objects.create(center=center, station=station, month=old, service="phone", person_times=40)
     recent = this_month()
     MonthlyServiceFigure.objects.create(center=center, station=station, month=recent, service="phone", person_times=99)
@@ -150,7 +158,7 @@ def weeks(center, station, totals, *, end_week):
 
 
 def test_warning_line_is_mean_of_previous_12_weeks_plus_two_sd_and_crossings_are_marked(center, station, other_station):
-    end_week = svc.week_start(timezone.localdate())
+    end_week = week_start(timezone.localdate())
     history = [10, 12, 11, 9, 10, 13, 11, 10, 12, 9, 11, 10]
     weeks(center, station, history + [30, 11], end_week=end_week)
     weeks(center, other_station, [5] * 14, end_week=end_week)
@@ -167,7 +175,7 @@ def test_warning_line_is_mean_of_previous_12_weeks_plus_two_sd_and_crossings_are
 def test_warning_page_per_station_and_street(
     center, station, other_station, other_center_station, official, client_for
 ):
-    end_week = svc.week_start(timezone.localdate())
+    end_week = week_start(timezone.localdate())
     weeks(center, station, [10, 12, 11, 9, 10, 13, 11, 10, 12, 9, 11, 10, 30], end_week=end_week)
     client = client_for(official)
     page = client.get(reverse("centers:statistics_warning"), {"station": station.pk}).content.decode()
@@ -241,7 +249,7 @@ def test_navbar_links_for_officials_and_supervisors(official, supervisor, counse
 def test_official_pages_and_exports_carry_no_names_and_exports_are_audited(
     center, station, resident, official, client_for
 ):
-    from centers.models import AuditEvent
+    from centers.audit.models import AuditEvent
 
     when = timezone.now() - dt.timedelta(minutes=30)
     for n in range(6):

@@ -3,8 +3,8 @@ person or someone new) and joining the waitlist."""
 
 from hypothesis import strategies as st
 
-from .. import builders as b
-from ..hostile import HostileForm
+from tests.security import builders as b
+from tests.security.hostile import HostileForm
 
 REASONS = st.sampled_from(["", "最近睡不好", "想聊聊和孩子的关系", "工作压力大"])
 # A lost race is answered with the nearest free times: a clear answer, not an error page.

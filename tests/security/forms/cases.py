@@ -3,12 +3,11 @@ in a session, and staff intake."""
 
 from hypothesis import strategies as st
 
-from centers.models import ConsentPurpose
-from centers.policies import has_consent
-from centers.services import consent_give
-
-from .. import builders as b
-from ..hostile import HostileForm
+from centers.privacy.consent import has_consent
+from centers.privacy.models import ConsentPurpose
+from centers.privacy.services import consent_give
+from tests.security import builders as b
+from tests.security.hostile import HostileForm
 
 PHQ9 = {f"q{i}": (lambda w: st.sampled_from(["0", "1", "2", "3"])) for i in range(1, 10)}
 # Yes/no; the fifth question is asked only after a "yes" (so it may be left out).

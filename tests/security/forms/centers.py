@@ -2,7 +2,7 @@
 
 from hypothesis import strategies as st
 
-from ..hostile import HostileForm
+from tests.security.hostile import HostileForm
 
 FORMS = [
     HostileForm(

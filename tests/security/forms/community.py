@@ -2,8 +2,8 @@
 
 from hypothesis import strategies as st
 
-from .. import builders as b
-from ..hostile import HostileForm
+from tests.security import builders as b
+from tests.security.hostile import HostileForm
 
 FORMS = [
     HostileForm(

@@ -4,9 +4,8 @@ counselor's answer and the one-step case."""
 from hypothesis import strategies as st
 
 from cases.models import Tier
-
-from .. import builders as b
-from ..hostile import HostileForm
+from tests.security import builders as b
+from tests.security.hostile import HostileForm
 
 TEXT = {"text": lambda w: st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=80)}
 _built: dict = {}

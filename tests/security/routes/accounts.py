@@ -1,6 +1,6 @@
 """Sign-in, sign-up, passwords and second factor (django-allauth and allauth.mfa)."""
 
-from ..matrix import EVERYONE, SIGNED_IN, Target, route
+from tests.security.matrix import EVERYONE, SIGNED_IN, Target, route
 
 
 def _email_key(world, scope):
@@ -47,4 +47,29 @@ ROUTES = [
     route("mfa_generate_recovery_codes", SIGNED_IN, get=302, post=302),
     route("mfa_view_recovery_codes", (), post=None),  # nobody in the matrix has recovery codes yet
     route("mfa_download_recovery_codes", (), post=404),
+]
+
+# Sign in with WeChat (allauth.socialaccount with the Weixin provider, centers/wechat_login/). The matrix runs
+# without the official account's keys, as a portal that has not set WeChat up: its sign-in pages are not found.
+_SOCIAL_MOVED = 301  # allauth's old "social/" addresses, moved for good to "3rdparty/"
+ROUTES += [
+    route("weixin_login", (), anonymous=404, post=404),
+    route("weixin_callback", (), anonymous=404, post=404),
+    route("weixin_confirm_phone", EVERYONE, anonymous=302, get=302, post=302),  # no WeChat sign-in held
+    route("socialaccount_connections", SIGNED_IN, post=200),
+    route("socialaccount_login_cancelled", EVERYONE, anonymous=200, post=None),
+    route("socialaccount_login_error", EVERYONE, anonymous=401, get=401, post=None),  # "sign-in failed"
+    route("socialaccount_signup", EVERYONE, anonymous=302, get=302, post=302),  # no WeChat sign-in held
+    *(
+        route(
+            f"accounts/social/{path}",
+            EVERYONE,
+            anonymous=_SOCIAL_MOVED,
+            get=_SOCIAL_MOVED,
+            post=_SOCIAL_MOVED,
+            target=lambda world, scope, path=path: Target(url=f"/accounts/social/{path}"),
+            scoped=False,
+        )
+        for path in ("connections/", "login/cancelled/", "login/error/", "signup/")
+    ),
 ]

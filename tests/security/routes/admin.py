@@ -13,12 +13,12 @@ import itertools
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from centers.audit import audit_record
-from centers.models import ConsentRecord, DutyShift, ServiceGroup, ShiftKind
+from centers.audit.log import audit_record
+from centers.models import DutyShift, ServiceGroup, ShiftKind
+from centers.privacy.models import ConsentRecord
 from tests.factories import PartnerFactory, RoomFactory
-
-from .. import builders as b
-from ..matrix import LOGIN, ROLES, Target, route
+from tests.security import builders as b
+from tests.security.matrix import LOGIN, ROLES, Target, route
 
 # Signed-in people who are not admin users: the admin sends them to its sign-in page.
 NOT_ADMIN = {

@@ -3,10 +3,9 @@ waitlist and the calendar feed."""
 
 from __future__ import annotations
 
-from appointments.services import calendar_feed_revoke
-
-from .. import builders as b
-from ..matrix import EVERYONE, SIGNED_IN, STAFF, Target, route
+from appointments.services.feeds import calendar_feed_revoke
+from tests.security import builders as b
+from tests.security.matrix import EVERYONE, SIGNED_IN, STAFF, Target, route
 
 BOOKING_STAFF = {"counselor", "supervisor", "station_manager"}
 

@@ -3,11 +3,10 @@ page and every action on it, alerts, referrals, follow-ups and expert consultati
 
 from __future__ import annotations
 
-from cases.safety_services import emergency_contact_add
-from cases.services import referral_link_create
-
-from .. import builders as b
-from ..matrix import EVERYONE, LOGIN, Target, route
+from cases.safety.services import emergency_contact_add
+from cases.services.referrals import referral_link_create
+from tests.security import builders as b
+from tests.security.matrix import EVERYONE, LOGIN, Target, route
 
 CASE_WORKERS = {"counselor", "supervisor"}
 # The supervisor works every case of the center; a counselor those of their station (or given to them).
@@ -89,6 +88,18 @@ ROUTES = [
     route("cases:self_check_help", {"resident"}, post=200, target=_screening),
     # A partner's single-use feedback page: the secret address is the key, no sign-in.
     route("cases:partner_feedback", EVERYONE, anonymous=200, post=200, target=_partner_link, scoped=False),
+    # The link in a crisis alert's SMS: the signed address is the key, no sign-in (tests/cases/test_alert_links.py
+    # walks a real one); an address this portal did not sign is not found, for everyone.
+    route(
+        "cases:alert_link",
+        EVERYONE,
+        anonymous=404,
+        get=404,
+        post=404,
+        target=lambda world, scope: Target(kwargs={"token": "1.2:not-signed:here"}),
+        scoped=False,
+        second_factor_exempt=True,
+    ),
     # Staff landings.
     route("cases:workspace", CASE_WORKERS, post=200),
     route("cases:alerts_panel", CASE_WORKERS, post=200),
@@ -139,6 +150,6 @@ ROUTES = [
     route("cases:alert_contact", CASE_WORKERS, get=None, post=302, target=_alert, reach=CENTER_WIDE),
     route("cases:referral_update", CASE_WORKERS, post=200, target=_referral, reach=CENTER_WIDE),
     # Follow-ups: the own one is given to the matrix volunteer, who sees the task and nothing clinical.
-    route("cases:followup_done", CASE_WORKERS | {"volunteer"}, post=200, target=_follow_up, reach=CENTER_WIDE),
-    route("cases:followup_assign", CASE_WORKERS, post=200, target=_follow_up, reach=CENTER_WIDE),
+    route("cases:follow_up_done", CASE_WORKERS | {"volunteer"}, post=200, target=_follow_up, reach=CENTER_WIDE),
+    route("cases:follow_up_assign", CASE_WORKERS, post=200, target=_follow_up, reach=CENTER_WIDE),
 ]

@@ -2,8 +2,7 @@
 
 from centers.models import Role
 from tests.factories import ResidentFactory
-
-from ..matrix import EVERYONE, SIGNED_IN, Target, route
+from tests.security.matrix import EVERYONE, SIGNED_IN, Target, route
 
 
 def _membership(world, scope):

@@ -3,8 +3,8 @@ their training and tasks, and service groups."""
 
 from __future__ import annotations
 
-from .. import builders as b
-from ..matrix import EVERYONE, Target, route
+from tests.security import builders as b
+from tests.security.matrix import EVERYONE, Target, route
 
 # Workshops are run by the supervisor (whole center), station managers and counselors (their station).
 WORKSHOP_STAFF = {"supervisor", "station_manager", "counselor"}

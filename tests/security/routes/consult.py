@@ -3,8 +3,8 @@ counselor's (the counselor who has the conversation, the center's supervisor; ev
 
 from __future__ import annotations
 
-from .. import builders as b
-from ..matrix import Target, route
+from tests.security import builders as b
+from tests.security.matrix import Target, route
 
 WORKERS = {"counselor", "supervisor"}
 # The supervisor reads every conversation of the center; a counselor only those they have (or wait on duty).

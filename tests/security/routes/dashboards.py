@@ -3,8 +3,8 @@ and criteria for the center's supervisor, published evaluations and figures for 
 
 from __future__ import annotations
 
-from .. import builders as b
-from ..matrix import Target, route
+from tests.security import builders as b
+from tests.security.matrix import Target, route
 
 READERS = {"official", "supervisor"}  # officials see published evaluations and figures of their center
 CENTER_WIDE = {role: {"other_station"} for role in READERS}

@@ -1,8 +1,0 @@
-from django.urls import path
-
-from . import record_views
-
-urlpatterns = [
-    path("", record_views.resident_merge_find, name="resident_merge_find"),
-    path("confirm/", record_views.resident_merge_confirm, name="resident_merge_confirm"),
-]
