@@ -52,7 +52,13 @@ _SMALL_TARGETS = """
 
 
 def fits_phone(page) -> list[str]:
-    """Sideways scrolling and too-small tap targets on the page as shown now."""
+    """Sideways scrolling and too-small tap targets on the page as shown now.
+
+    A click that follows a link returns before the next page has a document; the check waits for
+    a loaded document first, so it measures the page the person sees rather than the gap between two.
+    """
+    page.wait_for_function("document.readyState === 'complete' && document.documentElement !== null && document.body !== null")
+    page.wait_for_load_state("load")
     problems = []
     if not page.evaluate(NO_SIDEWAYS_SCROLL):
         width = page.evaluate("document.documentElement.scrollWidth")

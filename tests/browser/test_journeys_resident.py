@@ -55,11 +55,13 @@ def test_a_resident_signs_up_screens_books_moves_cancels_and_waits(phone_page, s
     assert zh("Before the first questionnaire we ask for a separate consent.") in page.locator("main").inner_text()
     assert page.get_by_role("link", name="PHQ-9").count() == 0
     page.get_by_role("link", name=zh("Read and consent")).click()
+    page.wait_for_url("**/cases/self-check/*/consent/")
     assert_fits_phone(page)
     page.check("input[name=agree]")
     page.get_by_role("button", name=zh("Give consent")).click()
     page.wait_for_url("**/cases/self-check/")
     page.get_by_role("link", name="PHQ-9").first.click()
+    page.wait_for_url("**/cases/self-check/*/phq9/")
     assert_fits_phone(page)
     screenshot(page, "resident-phq9-phone")
     # Most days for half the items, never thoughts of self-harm: moderate (10), no crisis.
