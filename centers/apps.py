@@ -25,6 +25,7 @@ READY_MODULES = (
     "centers.reporting.statistics.tasks",
     "centers.community.admin",
     "centers.infra.checks",
+    "centers.accounts.checks",
     "centers.retention.checks",
     "centers.retention.tasks",
     "centers.messaging.tasks",
@@ -52,5 +53,5 @@ class CentersConfig(AppConfig):
             import_module(module)
         community_hooks.register()
         security.connect_signals()
-        access_cache.connect_signals(self.get_model("Membership"), Authenticator)
+        access_cache.connect_signals(self.get_model("Membership"), self.get_model("Administrator"), Authenticator)
         statistics_providers.register()

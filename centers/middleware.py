@@ -19,7 +19,7 @@ from centers.accounts.security import client_ip, has_second_factor, needs_second
 from centers.audit.log import RequestContext, audit_record, current_request, denial_recorded
 from centers.audit.models import AuditOutcome
 from centers.own_numbers import ACTING_CENTER_SESSION_KEY
-from centers.policies import is_staff_member
+from centers.policies import administrator_kind, is_staff_member
 
 LAST_SEEN_KEY = "fucheng_last_seen"
 _LAST_SEEN_RESOLUTION = 60  # seconds
@@ -56,7 +56,11 @@ class StaffIdleTimeoutMiddleware:
 
     def _check_idle(self, request: HttpRequest) -> HttpResponseBase | None:
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or not (is_staff_member(user) or user.is_staff):
+        if (
+            user is None
+            or not user.is_authenticated
+            or not (is_staff_member(user) or user.is_staff or administrator_kind(user))
+        ):
             return None
         now = int(time.time())
         last_seen = request.session.get(LAST_SEEN_KEY)

@@ -553,3 +553,46 @@ class DutyShift(models.Model):
             errors["station"] = _("The station belongs to another center.")
         if errors:
             raise ValidationError(errors)
+
+
+# --- The deployment's administrators (等保 level 3) -----------------------------------------------------------
+#
+# Three separated duties, no one person holding two. A duty belongs to the deployment, not to a center: the system
+# administrator keeps accounts, centers, stations and settings (no clinical content, no audit log); the security
+# administrator keeps roles, second factors and sign-in pauses; the deployment's auditor reads the whole audit log,
+# the rows that belong to no center included, and changes nothing. One row per person (the one-to-one key), so
+# nobody holds two duties; a center's auditor role is an audit duty too, so a system or security administrator may
+# not hold one (centers.accounts.administrators). Django's superuser flag is for a laptop: `check --deploy` refuses
+# it in production.
+
+
+class AdministratorKind(models.TextChoices):
+    SYSTEM = "system", _("System administrator")
+    SECURITY = "security", _("Security administrator")
+    AUDIT = "audit", _("Deployment auditor")
+
+
+class Administrator(models.Model):
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="administrator", verbose_name=_("account"))
+    kind = models.CharField(_("duty"), max_length=16, choices=AdministratorKind.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
+    granted_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("granted by"),
+    )
+
+    class Meta:
+        verbose_name = _("administrator")
+        verbose_name_plural = _("administrators")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=AdministratorKind.values), name="administrator_kind_known"),
+            models.CheckConstraint(condition=~Q(granted_by=models.F("user")), name="administrator_not_self_granted"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_kind_display()}"

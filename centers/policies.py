@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TypeAlias
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from centers import access_cache, hooks
-from centers.models import Membership, Resident, Role, User
+from centers.models import Administrator, AdministratorKind, Membership, Resident, Role, User
 
 # Who a policy is asked about: a signed-in account, a visitor, or nobody (a task, the shell).
 Actor: TypeAlias = User | AnonymousUser | None
@@ -59,6 +61,45 @@ def supervised_center_ids(user: Actor) -> set[int]:
     return center_ids_for(user, (Role.SUPERVISOR,))
 
 
+# --- The deployment's administrators (centers.models.Administrator; granted in centers.accounts.administrators) ---
+
+
+def auditor_role_problem(user: User) -> str | None:
+    """Why `user` may not be given a center's auditor role, or None (a system or security administrator)."""
+    kind = Administrator.objects.filter(user=user, is_active=True).values_list("kind", flat=True).first()
+    if kind in (AdministratorKind.SYSTEM, AdministratorKind.SECURITY):
+        return _("This person is the %(duty)s; an administrator may not also be an auditor.") % {
+            "duty": AdministratorKind(kind).label
+        }
+    return None
+
+
+def administrator_kind(user) -> str | None:
+    """The duty the account holds now ("system", "security", "audit"), or None; one read per request."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    kind: str | None = access_cache.value(
+        user,
+        "administrator",
+        lambda: Administrator.objects.filter(user_id=user.pk, is_active=True).values_list("kind", flat=True).first(),
+    )
+    return kind
+
+
+def is_administrator(user, *kinds: str) -> bool:
+    kind = administrator_kind(user)
+    return kind is not None and (not kinds or kind in kinds)
+
+
+def uses_admin_site(user) -> bool:
+    """The admin site is for the system and security administrators; a superuser only outside production."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser and not settings.PRODUCTION:
+        return True
+    return is_administrator(user, AdministratorKind.SYSTEM, AdministratorKind.SECURITY)
+
+
 def station_ids_for(user: Actor, roles: Iterable[str]) -> set[int]:
     """Stations the user acts at in the given roles (a center-wide membership gives none here)."""
     wanted = set(roles)
@@ -92,7 +133,16 @@ CENTERS_LANDING: dict[str, str] = {
 }
 
 
+ADMINISTRATOR_LANDING = {
+    AdministratorKind.SYSTEM: "admin:index",
+    AdministratorKind.SECURITY: "admin:index",
+    AdministratorKind.AUDIT: "centers:audit_log",
+}
+
+
 def landing_url_for(user: User | AnonymousUser) -> str:
+    if kind := administrator_kind(user):
+        return reverse(ADMINISTRATOR_LANDING[kind])
     roles = roles_of(user)
     pages: dict[str, str] = dict(CENTERS_LANDING)
     for answer in hooks.collect("role_landing"):
@@ -112,7 +162,16 @@ def can_manage_staff(user: Actor, center_id: int) -> bool:
 
 
 def can_read_audit(user: Actor) -> bool:
-    return has_role(user, Role.AUDITOR)
+    """A center's auditor (their centers' rows) or the deployment's auditor (every row, audit_center_ids None)."""
+    return has_role(user, Role.AUDITOR) or is_administrator(user, AdministratorKind.AUDIT)
+
+
+def audit_center_ids(user: Actor) -> set[int] | None:
+    """The centers whose audit rows the user reads; None for the deployment's auditor, who reads every row,
+    those of no center (sign-ins, administrators' acts, the system's own) included."""
+    if is_administrator(user, AdministratorKind.AUDIT):
+        return None
+    return center_ids_for(user, (Role.AUDITOR,))
 
 
 def can_view_dashboard(user: Actor) -> bool:

@@ -13,7 +13,7 @@ from centers.audit.log import role_display
 from centers.audit.models import AuditEvent
 from centers.models import Center, DutyShift, Membership, Resident, Role, ShiftKind, Station, User
 from centers.own_numbers import preferred_center
-from centers.policies import Actor, can_read_audit, center_ids_for, resident_of, supervised_center_ids
+from centers.policies import Actor, audit_center_ids, can_read_audit, center_ids_for, resident_of, supervised_center_ids
 
 
 def station_list_public(*, center: Center | None = None) -> QuerySet[Station]:
@@ -65,9 +65,8 @@ def audit_event_list(
     """Audit rows, for the auditor role only; everyone else gets none."""
     if not can_read_audit(user):
         return AuditEvent.objects.none()
-    rows = AuditEvent.objects.filter(center_id_at__in=center_ids_for(user)) | AuditEvent.objects.filter(
-        center_id_at__isnull=True
-    )
+    centers = audit_center_ids(user)
+    rows = AuditEvent.objects.all() if centers is None else AuditEvent.objects.filter(center_id_at__in=centers)
     if action:
         rows = rows.filter(action__startswith=action)
     if actor:
@@ -101,7 +100,9 @@ def _actor_matches(text: str) -> Q:
 def audit_rows_in_words(rows: list[AuditEvent], *, user: Actor) -> list[AuditEvent]:
     """Give a page of audit rows (fetched with their actor) the actor's name, the role, the station and the
     action in words. One query for the page, whatever is on it: the stations of the auditor's centers."""
-    stations = dict(Station.objects.filter(center_id__in=center_ids_for(user)).values_list("pk", "name"))
+    centers = audit_center_ids(user)
+    in_view = Station.objects.all() if centers is None else Station.objects.filter(center_id__in=centers)
+    stations = dict(in_view.values_list("pk", "name"))
     for row in rows:
         person = row.actor if row.actor_id else None
         words = {

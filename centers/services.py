@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from centers.audit.log import audit_record
-from centers.models import Center, DutyShift, Membership, Resident, Station, User, generated_username
-from centers.policies import can_manage_staff, center_ids_for, forget_memberships
+from centers.models import Center, DutyShift, Membership, Resident, Role, Station, User, generated_username
+from centers.policies import auditor_role_problem, can_manage_staff, center_ids_for, forget_memberships
 from centers.records.selectors import lookalike_message, resident_lookalikes
 from centers.records.services import resident_link_signup
 from centers.selectors import may_take_shift
@@ -79,17 +80,22 @@ def resident_create_by_staff(
     gender: str = "",
     guardian: Resident | None = None,
     create_anyway: bool = False,
+    not_offered: Iterable[int] = (),
 ) -> Resident:
     """Staff register a walk-in or hotline caller who has no account. One record per person: when the
     center already keeps someone with this number, or with this name, birth year and station, that record
     is offered instead (a ValidationError naming them, code "lookalike"), unless staff confirm it is
-    someone else (`create_anyway`)."""
+    someone else (`create_anyway`). Records the staff member may not see (`not_offered`) are never named."""
     if center.pk not in center_ids_for(actor):
         raise PermissionDenied
     if not create_anyway:
-        match = resident_lookalikes(
-            center_id=center.pk, full_name=full_name, birth_date=birth_date, station=station, phone=phone
-        ).first()
+        match = (
+            resident_lookalikes(
+                center_id=center.pk, full_name=full_name, birth_date=birth_date, station=station, phone=phone
+            )
+            .exclude(pk__in=list(not_offered))
+            .first()
+        )
         if match is not None:
             raise ValidationError(
                 {"full_name": lookalike_message(match)},
@@ -155,6 +161,8 @@ def membership_grant(
     membership = Membership.objects.filter(user=user, center=center, station=station, role=role).first()
     if membership is not None and membership.is_active:
         return membership  # nothing changes, nothing to audit
+    if role == Role.AUDITOR and (problem := auditor_role_problem(user)):
+        raise ValidationError({"role": problem})
     if membership is None:
         membership = Membership(user=user, center=center, station=station, role=role)
     membership.is_active = True

@@ -25,6 +25,7 @@ urlpatterns = [
     path("staff/new/", staff_views.staff_create, name="staff_create"),
     path("residents/merge/", include("centers.records.urls")),
     path("staff/<int:pk>/revoke/", staff_views.staff_revoke, name="staff_revoke"),
+    path("staff/<int:pk>/unlock/", staff_views.staff_unlock, name="staff_unlock"),
     path("residents/<int:resident_pk>/erase/", privacy_views.staff_erasure, name="staff_erasure"),
     path("community/", include("centers.community.urls")),
     path("evaluations/", include("centers.reporting.evaluations.urls")),  # issue 5

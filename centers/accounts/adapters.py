@@ -19,7 +19,7 @@ from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from centers.accounts.security import audit_sign_in_failed, lockout_key
+from centers.accounts.security import audit_sign_in_failed, client_ip, lockout_key
 from centers.messaging.models import MessageKind
 from centers.models import User, generated_username, mainland_mobile
 from centers.notify import email_send, sms_send
@@ -113,11 +113,12 @@ class AccountAdapter(DefaultAccountAdapter):
         }
         return [ours.get(path, path) for path in super().get_login_stages()]
 
-    # Lockout (ACCOUNT_RATE_LIMITS["login_failed"]): count failures per account, not per typed
-    # string, so an email and a mobile number of the same person share one counter, and a
-    # sign-in by mobile number does not share allauth's empty key with every other one.
+    # Lockout (ACCOUNT_RATE_LIMITS["login_failed"]): count failures per account and address, not per
+    # typed string, so an email and a mobile number of the same person share one counter, a sign-in
+    # by mobile number does not share allauth's empty key with every other one, and a stranger's wrong
+    # passwords pause only the stranger's address (centers.accounts.security.lockout_key).
     def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials) -> str:
-        return lockout_key(credentials)
+        return lockout_key(credentials, address=client_ip(request))
 
     def pre_authenticate(self, request: HttpRequest, **credentials) -> None:
         try:

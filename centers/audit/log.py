@@ -30,9 +30,9 @@ from django.utils.translation import pgettext
 from centers.audit.models import AuditAnchor, AuditAnchorKind, AuditEvent, AuditOutcome
 from centers.infra.bulk import insert_rows, next_ids
 from centers.messaging.models import MessageKind
-from centers.models import Membership, Role
+from centers.models import Administrator, AdministratorKind, Membership, Role
 from centers.notify import email_send
-from centers.policies import roles_of
+from centers.policies import administrator_kind, roles_of
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +114,8 @@ def _role_label(actor) -> str:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return "anonymous"
     roles = sorted(roles_of(actor))
+    if kind := administrator_kind(actor):
+        roles.insert(0, f"administrator:{kind}")
     if roles:
         return ",".join(roles)
     if hasattr(actor, "resident"):
@@ -128,9 +130,10 @@ def role_display(code: str) -> str:
         "resident": _("Resident"),
         "system": _("System"),
         "anonymous": _("No account (visitor or system)"),
-        "superuser": _("Administrator"),
+        "superuser": _("Superuser (development)"),
         "account": _("Account without a role"),
         **dict(Role.choices),
+        **{f"administrator:{kind}": label for kind, label in AdministratorKind.choices},
     }
     if not code:
         return ""
@@ -384,13 +387,15 @@ def _anchor_publish(anchor_id: int, document: dict[str, Any]) -> None:
     """Outside the database: the write-once file, and a copy to every auditor by email."""
     _anchor_write_file(anchor_id, document)
     text = json.dumps(document, sort_keys=True, indent=1)
-    emails = (
-        Membership.objects.filter(role=Role.AUDITOR, is_active=True, user__is_active=True)
-        .exclude(user__email="")
-        .values_list("user__email", flat=True)
-        .distinct()
+    center_auditors = Membership.objects.filter(role=Role.AUDITOR, is_active=True, user__is_active=True)
+    deployment_auditors = Administrator.objects.filter(
+        kind=AdministratorKind.AUDIT, is_active=True, user__is_active=True
     )
-    for email in emails:
+    emails = {
+        *center_auditors.exclude(user__email="").values_list("user__email", flat=True),
+        *deployment_auditors.exclude(user__email="").values_list("user__email", flat=True),
+    }
+    for email in sorted(emails):
         try:
             email_send(
                 to=email,

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from centers.accounts.security import sign_in_paused_since, sign_in_unlock
 from centers.http import AuthedRequest
 from centers.infra.errors import form_errors
 from centers.models import Role
@@ -28,13 +29,13 @@ def _center_or_404(request: HttpRequest):
 
 @login_required
 def staff_list(request: AuthedRequest) -> HttpResponse:
-    """Supervisors: everyone with a role in their center."""
+    """Supervisors: everyone with a role in their center, and whose sign-in is paused after wrong passwords."""
     center = _center_or_404(request)
-    return render(
-        request,
-        "centers/staff_list.html",
-        {"center": center, "memberships": staff_memberships_of_center(user=request.user, center=center)},
-    )
+    memberships = list(staff_memberships_of_center(user=request.user, center=center))
+    paused = sign_in_paused_since({m.user_id for m in memberships})
+    for membership in memberships:
+        membership.sign_in_paused_at = paused.get(membership.user_id)  # shown on the row; not a column
+    return render(request, "centers/staff_list.html", {"center": center, "memberships": memberships})
 
 
 @login_required
@@ -66,6 +67,18 @@ def staff_create(request: AuthedRequest) -> HttpResponse:
             )
             return redirect("centers:staff_list")
     return render(request, "centers/staff_form.html", {"form": form, "center": center})
+
+
+@login_required
+@require_POST
+def staff_unlock(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Supervisors: lift the sign-in pause of a person of their center (from every address)."""
+    membership = staff_membership_for_manager(user=request.user, pk=pk)
+    if membership is None or membership.center_id not in center_ids_for(request.user, [Role.SUPERVISOR]):
+        raise Http404
+    sign_in_unlock(actor=request.user, user=membership.user, center_id=membership.center_id)
+    messages.success(request, _("%(name)s can sign in again.") % {"name": membership.user})
+    return redirect("centers:staff_list")
 
 
 @login_required

@@ -57,7 +57,9 @@ def fits_phone(page) -> list[str]:
     A click that follows a link returns before the next page has a document; the check waits for
     a loaded document first, so it measures the page the person sees rather than the gap between two.
     """
-    page.wait_for_function("document.readyState === 'complete' && document.documentElement !== null && document.body !== null")
+    page.wait_for_function(
+        "document.readyState === 'complete' && document.documentElement !== null && document.body !== null"
+    )
     page.wait_for_load_state("load")
     problems = []
     if not page.evaluate(NO_SIDEWAYS_SCROLL):

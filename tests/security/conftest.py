@@ -6,10 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.test import Client
 
-from centers.models import Role
+from centers.models import Administrator, AdministratorKind, Role
 from tests.factories import MembershipFactory, ResidentFactory, UserFactory, give_totp
 
 # Staff roles and whether they act at one station (the own station) or the whole center.
@@ -81,12 +80,15 @@ def world(center, station, other_station, other_center, other_center_station):
     no_factor = UserFactory(display_name="矩阵无二次验证")
     MembershipFactory(user=no_factor, center=center, station=station, role=Role.COUNSELOR)
     users["staff_without_2fa"] = no_factor
-    center_admin = UserFactory(display_name="矩阵中心管理员", is_staff=True)
-    MembershipFactory(user=center_admin, center=center, role=Role.SUPERVISOR)
-    center_admin.user_permissions.add(
-        *Permission.objects.filter(content_type__app_label__in=["centers", "appointments", "cases"])
-    )
-    users["center_admin"] = give_totp(center_admin)
+    # The deployment's separated administrators (no role at a center).
+    for name, kind in (
+        ("system_admin", AdministratorKind.SYSTEM),
+        ("security_admin", AdministratorKind.SECURITY),
+        ("deploy_auditor", AdministratorKind.AUDIT),
+    ):
+        admin_user = UserFactory(display_name=f"矩阵{name}")
+        Administrator.objects.create(user=admin_user, kind=kind)
+        users[name] = give_totp(admin_user)
     users["superuser"] = give_totp(UserFactory(display_name="矩阵超级用户", is_staff=True, is_superuser=True))
     resident_user = UserFactory()
     ResidentFactory(center=center, station=station, user=resident_user, full_name="矩阵居民", phone="13711110000")

@@ -24,7 +24,8 @@ second factor is sent to set one up, except on the few pages listed in
 
 Two more columns, for every request a role made that reached its target (``is_reach``): the same
 request once the person's roles are withdrawn (``withdrawn``: ``denied``, unless the page is open to
-every signed-in person or to all staff: one's own account) and once their account is deactivated
+every signed-in person or to all staff: one's own account; an administrator whose duty is withdrawn is
+turned away by the admin site as anyone without one) and once their account is deactivated
 (``deactivated``: the sign-in redirect, where a visitor gets it; public pages are left out).
 """
 
@@ -53,16 +54,17 @@ ROLES = (
     "official",
     "auditor",
     "staff_without_2fa",  # a counselor who has not set up an authenticator app
-    "center_admin",  # a supervisor with admin access (is_staff) to their center's rows
-    "superuser",
+    "system_admin",  # the deployment's system administrator: accounts, centers, stations (the admin site)
+    "security_admin",  # the security administrator: roles, duties, second factors, sign-in pauses (the admin site)
+    "deploy_auditor",  # the deployment's auditor: the whole audit log, nothing else
+    "superuser",  # Django's superuser on a laptop (check --deploy refuses one in production)
 )
-STAFF = frozenset(
-    {"counselor", "volunteer", "station_manager", "supervisor", "expert", "official", "auditor", "center_admin"}
-)
+STAFF = frozenset({"counselor", "volunteer", "station_manager", "supervisor", "expert", "official", "auditor"})
+ADMINISTRATORS = frozenset({"system_admin", "security_admin", "deploy_auditor"})
 SIGNED_IN = frozenset(ROLES) - {"anonymous"}
 EVERYONE = frozenset(ROLES)
-# On the portal's own pages these roles act like the one named: the admin grants nothing there.
-ALIASES = {"center_admin": "supervisor", "staff_without_2fa": "counselor"}
+# On the portal's own pages these roles act like the one named.
+ALIASES = {"staff_without_2fa": "counselor"}
 SCOPES = ("own", "other_station", "other_center")
 METHODS = ("GET", "POST")
 
@@ -194,10 +196,10 @@ def is_reach(route: Route, role: str, want: int | str | tuple) -> bool:
 def after_withdrawal(route: Route, role: str) -> int | str | None:
     """What a staff member whose roles were all withdrawn gets for a request they reached before, or None
     when the column does not apply (not a staff role, or a page any signed-in person reaches)."""
-    if role not in STAFF or "resident" in route.allow or route.allow >= STAFF:
+    if role in ADMINISTRATORS and route.name.startswith("admin"):
+        return route.status.get("counselor", route.denied)  # as any signed-in person without a duty
+    if role not in STAFF | ADMINISTRATORS or "resident" in route.allow or route.allow >= STAFF:
         return None  # a page open to every signed-in person, or to all staff (their own account)
-    if role == "center_admin" and route.name.startswith("admin"):
-        return None  # the admin is reached through the account's admin flag, not a role at a center
     acting = role if role in route.allow else ALIASES.get(role, role)
     if acting not in route.allow:
         return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from centers.models import Membership, User
+from centers.models import Administrator, Membership, User
 from tests.security.matrix import (
     LOGIN,
     METHODS,
@@ -106,7 +106,7 @@ def _check(response, want, target, label) -> list[str]:
 def _after_the_role(route, world, reaches) -> list[str]:
     """The columns "deactivated" and "withdrawn": each request that reached its target, made again by the
     same person (same session) once their account is deactivated, then (account active again) once every
-    role they held is withdrawn."""
+    role and administrator duty they held is withdrawn."""
     failures = []
     people = {role: world.users[role].pk for role, *_ in reaches if world.users.get(role) is not None}
     if not people:
@@ -120,6 +120,7 @@ def _after_the_role(route, world, reaches) -> list[str]:
         failures += _check(response, want, target, f"{role:18} {method:4} {scope:13} deactivated {url}")
     User.objects.filter(pk__in=people.values()).update(is_active=True)
     Membership.objects.filter(user_id__in=people.values(), is_active=True).update(is_active=False)
+    Administrator.objects.filter(user_id__in=people.values(), is_active=True).update(is_active=False)
     for role, scope, method, url, target in reaches:
         want = after_withdrawal(route, role)
         if want is None:

@@ -6,6 +6,7 @@ import time
 
 import pytest
 from allauth.mfa.models import Authenticator
+from django.test import Client
 from django.urls import reverse
 
 from centers.audit.models import AuditEvent
@@ -240,3 +241,42 @@ def test_staff_pages_do_not_rewrite_the_session_on_every_request(client_for, cou
         assert client.get(reverse("cases:workspace")).status_code == 200
     writes = [q["sql"] for q in queries.captured_queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
     assert writes == []
+
+
+# --- Throttling by address and account (issue 25, item 9) ----------------------------------------------------
+
+
+def test_a_strangers_wrong_passwords_do_not_lock_the_counselor_out(make_staff, client_for, center, station, password):
+    counselor = make_staff(Role.COUNSELOR, station=station)
+    stranger = Client(REMOTE_ADDR="203.0.113.9")
+    for _ in range(5):
+        sign_in(stranger, counselor.email, "wrong-password-123")
+    assert "_auth_user_id" not in stranger.session
+    refused = sign_in(stranger, counselor.email, password)  # even the right password, from that address
+    assert refused.status_code == 200 and "mfa" not in refused.get("Location", "")
+    # The counselor, at the station, signs in as usual (then the authenticator code).
+    at_station = Client(REMOTE_ADDR="10.20.0.5")
+    assert sign_in(at_station, counselor.email, password)["Location"] == reverse("mfa_authenticate")
+
+    # The supervisor sees the pause on the staff page and lifts it; the row says who did.
+    supervisor = make_staff(Role.SUPERVISOR)
+    page = client_for(supervisor).get(reverse("centers:staff_list"))
+    row = [m for m in page.context["memberships"] if m.user_id == counselor.pk][0]
+    assert row.sign_in_paused_at is not None
+    assert 'data-testid="sign-in-paused"' in page.content.decode()
+    response = client_for(supervisor).post(reverse("centers:staff_unlock", args=[row.pk]))
+    assert response.status_code == 302
+    unlock = AuditEvent.objects.get(action="login.unlock", object_id=str(counselor.pk))
+    assert unlock.actor == supervisor and unlock.center_id_at == center.pk
+    assert sign_in(stranger, counselor.email, password)["Location"] == reverse("mfa_authenticate")
+    page = client_for(supervisor).get(reverse("centers:staff_list"))
+    assert 'data-testid="sign-in-paused"' not in page.content.decode()
+
+
+def test_only_the_persons_own_supervisor_lifts_a_pause(make_staff, client_for, other_center, station):
+    counselor = make_staff(Role.COUNSELOR, station=station)
+    membership = counselor.memberships.get()
+    elsewhere = make_staff(Role.SUPERVISOR, center_=other_center)
+    response = client_for(elsewhere).post(reverse("centers:staff_unlock", args=[membership.pk]))
+    assert response.status_code == 404
+    assert not AuditEvent.objects.filter(action="login.unlock").exists()

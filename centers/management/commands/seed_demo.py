@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+from allauth.account.models import EmailAddress
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from centers.accounts.administrators import administrator_grant
+from centers.accounts.demo_security import demo_give_totp
 from centers.models import (
+    Administrator,
+    AdministratorKind,
     Center,
     DutyShift,
     Membership,
@@ -63,6 +68,14 @@ STAFF = [
     ("volunteer2", "郑", "伟", "郑伟（志愿者）", Role.VOLUNTEER, "xinhua"),
     ("official", "钱", "明", "钱主任", Role.OFFICIAL, None),
     ("auditor", "冯", "云", "冯审计", Role.AUDITOR, None),
+]
+
+# The deployment's three separated administrators (等保 level 3): accounts without a center role.
+# (key, display name, duty)
+ADMINISTRATORS = [
+    ("sysadmin", "系统管理员", AdministratorKind.SYSTEM),
+    ("secadmin", "安全管理员", AdministratorKind.SECURITY),
+    ("deployaudit", "审计管理员", AdministratorKind.AUDIT),
 ]
 
 RESIDENTS = [
@@ -160,6 +173,7 @@ class Command(BaseCommand):
             if created:
                 group.members.set([staff[key] for key in members])
         residents = self._residents(center, stations, staff["counselor"])
+        self._administrators()
         self._duty_roster(center, staff)
         self._other_center()
         # Each app seeds its own part on top of the organisation; each command is idempotent.
@@ -204,6 +218,20 @@ class Command(BaseCommand):
         elif not Membership.objects.filter(user=user, center=center, role=role, station=station).exists():
             membership_grant(actor=None, user=user, center=center, role=role, station=station)
         return user
+
+    def _administrators(self):
+        for key, display_name, kind in ADMINISTRATORS:
+            user = User.objects.filter(email__iexact=demo_email(key)).first()
+            if user is None:
+                user = User.objects.create_user(
+                    username=key, email=demo_email(key), password=DEMO_PASSWORD, display_name=display_name
+                )
+                EmailAddress.objects.get_or_create(
+                    user=user, email=user.email, defaults={"verified": True, "primary": True}
+                )
+            if not Administrator.objects.filter(user=user, is_active=True).exists():
+                administrator_grant(actor=None, user=user, kind=kind)
+            demo_give_totp(user)
 
     def _residents(self, center, stations, counselor):
         result = []
@@ -286,6 +314,7 @@ class Command(BaseCommand):
         rows = [("resident", "居民 resident")] + [
             (key, f"{dict(Role.choices)[role]}") for key, _l, _f, _d, role, _s in STAFF
         ]
+        rows += [(key, str(kind.label)) for key, _d, kind in ADMINISTRATORS]
         for key, label in rows:
             self.stdout.write(f"  {demo_email(key):32} {label}")
         self.stdout.write(f"  {'13800000001':32} 居民 resident (sign in with the mobile number)")

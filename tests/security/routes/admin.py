@@ -1,8 +1,12 @@
-"""The Django admin. Only admin users (is_staff) get in; everyone else is sent to sign in.
+"""The Django admin: for the deployment's system and security administrators (and a superuser on a laptop);
+everyone else, a deployment auditor and a supervisor included, is sent to sign in.
 
-A center's admin user (a supervisor with is_staff) sees the rows of their own center; another
-center's row is a 404. Models with no center (groups, authenticators, audit rows) are for
-superusers only. Adding a model to the admin: one line in ADMIN_MODELS.
+Each model names the duties that use it: the system administrator keeps accounts, centers, stations, groups,
+partners and rooms; the security administrator keeps roles (memberships) and the administrator duties, and looks
+accounts up (to lift a sign-in pause or remove a lost second factor). Both see every center (their duty is the
+deployment's). Clinical and personal records (residents, consents, shifts, the feature apps' rows), the audit log,
+Django's groups, email addresses and authenticators are refused to both (403): a superuser on a laptop only.
+Adding a model to the admin: one line in ADMIN_MODELS.
 """
 
 from __future__ import annotations
@@ -14,18 +18,24 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from centers.audit.log import audit_record
-from centers.models import DutyShift, ServiceGroup, ShiftKind
+from centers.models import Administrator, AdministratorKind, DutyShift, ServiceGroup, ShiftKind
 from centers.privacy.models import ConsentRecord
 from tests.factories import PartnerFactory, RoomFactory
 from tests.security import builders as b
 from tests.security.matrix import LOGIN, ROLES, Target, route
 
-# Signed-in people who are not admin users: the admin sends them to its sign-in page.
+# Signed-in people who are not admin users (a deployment auditor included): sent to the admin's sign-in page.
 NOT_ADMIN = {
-    role: LOGIN for role in ROLES if role not in {"anonymous", "center_admin", "superuser", "staff_without_2fa"}
+    role: LOGIN
+    for role in ROLES
+    if role not in {"anonymous", "system_admin", "security_admin", "superuser", "staff_without_2fa"}
 }
-ADMINS = {"center_admin", "superuser"}
+ADMINS = {"system_admin", "security_admin", "superuser"}
 ALL_SCOPES = {"other_station", "other_center"}
+EVERY_CENTER = dict.fromkeys(ADMINS, ALL_SCOPES)
+
+KEEP = {"changelist", "add", "change", "history"}  # kept, never deleted here (accounts are deactivated)
+LOOK = {"changelist", "change", "history"}  # the change page shows the row read-only; saving it is refused
 
 
 def _obj(build):
@@ -106,37 +116,56 @@ def _authenticator(world, scope):
     return Authenticator.objects.get(user=user), (user.display_name,)
 
 
-# model label → (builder of a row in a scope, whether a center's admin user sees its center's rows)
+def _administrator(world, scope):
+    user = world.staff_in(scope).user
+    return Administrator.objects.create(user=user, kind=AdministratorKind.AUDIT), (user.display_name,)
+
+
+# model label → (builder of a row in a scope, {duty role: the admin views it may use})
 ADMIN_MODELS = {
-    "centers_user": (_user, True),
-    "centers_center": (lambda w, s: (w.center_for(s), ()), True),
-    "centers_station": (lambda w, s: (w.station_for(s), ()), True),
-    "centers_membership": (_membership, True),
-    "centers_resident": (_resident, True),
-    "centers_servicegroup": (_group, True),
-    "centers_partnerinstitution": (lambda w, s: (PartnerFactory(center=w.center_for(s)), ()), True),
-    "centers_room": (lambda w, s: (RoomFactory(center=w.center_for(s), station=w.station_for(s)), ()), True),
-    "centers_dutyshift": (_shift, True),
-    "centers_consentrecord": (_consent, True),
-    "centers_auditevent": (_audit, False),
-    "auth_group": (_auth_group, False),
-    "account_emailaddress": (_email, False),
-    "mfa_authenticator": (_authenticator, False),
+    "centers_user": (_user, {"system_admin": KEEP, "security_admin": LOOK}),
+    "centers_center": (lambda w, s: (w.center_for(s), ()), {"system_admin": KEEP}),
+    "centers_station": (lambda w, s: (w.station_for(s), ()), {"system_admin": KEEP}),
+    "centers_membership": (_membership, {"security_admin": KEEP}),
+    "centers_administrator": (_administrator, {"security_admin": KEEP}),
+    "centers_resident": (_resident, {}),
+    "centers_servicegroup": (_group, {"system_admin": KEEP}),
+    "centers_partnerinstitution": (lambda w, s: (PartnerFactory(center=w.center_for(s)), ()), {"system_admin": KEEP}),
+    "centers_room": (
+        lambda w, s: (RoomFactory(center=w.center_for(s), station=w.station_for(s)), ()),
+        {"system_admin": KEEP},
+    ),
+    "centers_dutyshift": (_shift, {}),
+    "centers_consentrecord": (_consent, {}),
+    "centers_auditevent": (_audit, {}),
+    "auth_group": (_auth_group, {}),
+    "account_emailaddress": (_email, {}),
+    "mfa_authenticator": (_authenticator, {}),
 }
 
 
-def _model_routes(label: str, build, center_scoped: bool, read_only: bool = False) -> list:
+def _duty_status(duties: dict[str, set[str]], view: str, *, post_view: str | None = None) -> dict:
+    """403 for a duty that may not use `view` (GET), and for POST where saving is refused (`post_view`)."""
+    status: dict = {}
+    for role in ("system_admin", "security_admin"):
+        acts = duties.get(role, set())
+        if view not in acts:
+            status[role] = 403
+        elif post_view is not None and post_view not in acts:
+            status[f"{role}:POST"] = 403
+    return status
+
+
+def _model_routes(label: str, build, duties: dict[str, set[str]], read_only: bool = False) -> list:
     app_label, model = label.split("_", 1)
-    allow = ADMINS if center_scoped else {"superuser"}
-    # A center's admin user reaches every station of the center, never another center.
-    reach = {"center_admin": {"other_station"}, "superuser": ALL_SCOPES}
-    refused = {} if center_scoped else {"center_admin": 403}
     target = _obj(build)
     # Read-only rows (the audit log): nobody adds, changes or deletes them, not even a superuser.
-    forbidden = {"superuser": 403, "center_admin": 403} if read_only else {}
+    forbidden = {"superuser": 403} if read_only else {}
     routes = [
-        route(f"admin:{label}_changelist", allow, post=200, status={**NOT_ADMIN, **refused}),
-        route(f"admin:{label}_add", allow, post=200, status={**NOT_ADMIN, **refused, **forbidden}),
+        route(
+            f"admin:{label}_changelist", ADMINS, post=200, status={**NOT_ADMIN, **_duty_status(duties, "changelist")}
+        ),
+        route(f"admin:{label}_add", ADMINS, post=200, status={**NOT_ADMIN, **_duty_status(duties, "add"), **forbidden}),
     ]
     for action in ("change", "history", "delete"):
         extra = {}
@@ -144,8 +173,11 @@ def _model_routes(label: str, build, center_scoped: bool, read_only: bool = Fals
             extra = forbidden
         elif read_only and action == "change":
             extra = {"superuser:POST": 403}
-        status = {**NOT_ADMIN, **refused, **extra}
-        routes.append(route(f"admin:{label}_{action}", allow, post=200, target=target, reach=reach, status=status))
+        post_view = "add" if action == "change" else None  # "change" in KEEP, not in LOOK: KEEP also has "add"
+        status = {**NOT_ADMIN, **_duty_status(duties, action, post_view=post_view), **extra}
+        routes.append(
+            route(f"admin:{label}_{action}", ADMINS, post=200, target=target, reach=EVERY_CENTER, status=status)
+        )
     # /admin/<app>/<model>/<id>/ only redirects to the change page, which then decides.
     routes.append(
         route(
@@ -154,7 +186,7 @@ def _model_routes(label: str, build, center_scoped: bool, read_only: bool = Fals
             get=302,
             post=302,
             target=lambda w, s, _t=target, _a=app_label, _m=model: _unnamed(_t(w, s), _a, _m),
-            reach={"center_admin": ALL_SCOPES, "superuser": ALL_SCOPES},
+            reach=EVERY_CENTER,
             status=NOT_ADMIN,
         )
     )
@@ -190,23 +222,24 @@ FEATURE_MODELS = {
 
 
 def _feature_routes(label: str, build, deletable: bool) -> list:
+    """A superuser on a laptop looks (and deletes what may be deleted); both duties are refused (403)."""
     app_label, model = label.split("_", 1)
-    reach = {"center_admin": {"other_station"}, "superuser": ALL_SCOPES}
     target = _obj(build)
     delete = {"get": 200, "post": 200} if deletable else {"get": 403, "post": 403}
+    refused = {**NOT_ADMIN, "system_admin": 403, "security_admin": 403}
     return [
-        route(f"admin:{label}_changelist", ADMINS, post=200, status=NOT_ADMIN),
-        route(f"admin:{label}_add", ADMINS, get=403, post=403, status=NOT_ADMIN),
-        route(f"admin:{label}_change", ADMINS, get=200, post=403, target=target, reach=reach, status=NOT_ADMIN),
-        route(f"admin:{label}_history", ADMINS, post=200, target=target, reach=reach, status=NOT_ADMIN),
-        route(f"admin:{label}_delete", ADMINS, **delete, target=target, reach=reach, status=NOT_ADMIN),
+        route(f"admin:{label}_changelist", ADMINS, post=200, status=refused),
+        route(f"admin:{label}_add", ADMINS, get=403, post=403, status=refused),
+        route(f"admin:{label}_change", ADMINS, get=200, post=403, target=target, reach=EVERY_CENTER, status=refused),
+        route(f"admin:{label}_history", ADMINS, post=200, target=target, reach=EVERY_CENTER, status=refused),
+        route(f"admin:{label}_delete", ADMINS, **delete, target=target, reach=EVERY_CENTER, status=refused),
         route(
             f"admin/{app_label}/{model}/<path:object_id>/",
             ADMINS,
             get=302,
             post=302,
             target=lambda w, s, _t=target, _a=app_label, _m=model: _unnamed(_t(w, s), _a, _m),
-            reach={"center_admin": ALL_SCOPES, "superuser": ALL_SCOPES},
+            reach=EVERY_CENTER,
             status=NOT_ADMIN,
         ),
     ]
@@ -215,8 +248,8 @@ def _feature_routes(label: str, build, deletable: bool) -> list:
 READ_ONLY = {"centers_auditevent"}
 ROUTES = [
     route
-    for label, (build, scoped) in ADMIN_MODELS.items()
-    for route in _model_routes(label, build, scoped, read_only=label in READ_ONLY)
+    for label, (build, duties) in ADMIN_MODELS.items()
+    for route in _model_routes(label, build, duties, read_only=label in READ_ONLY)
 ]
 ROUTES += [
     route for label, (build, deletable) in FEATURE_MODELS.items() for route in _feature_routes(label, build, deletable)
@@ -252,9 +285,9 @@ ROUTES += [
         "admin:auth_user_password_change",
         ADMINS,
         post=200,
-        status=NOT_ADMIN,
         target=lambda w, s: Target({"id": _user(w, s)[0].pk}, secrets=(_user(w, s)[0].email,)),
-        reach={"center_admin": {"other_station"}, "superuser": ALL_SCOPES},
+        reach=EVERY_CENTER,
+        status={**NOT_ADMIN, "security_admin": 403},
     ),
     route(
         "admin/(?P<url>.*)$",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from appointments.services.feeds import calendar_feed_revoke
 from tests.security import builders as b
-from tests.security.matrix import EVERYONE, SIGNED_IN, STAFF, Target, route
+from tests.security.matrix import ADMINISTRATORS, EVERYONE, SIGNED_IN, STAFF, Target, route
 
 BOOKING_STAFF = {"counselor", "supervisor", "station_manager"}
 
@@ -39,7 +39,7 @@ def _feed(world, scope):
 
 
 # Signed-in people who are not residents are sent back to the booking page with a message.
-NOT_A_RESIDENT = dict.fromkeys((STAFF | {"superuser"}) - {"center_admin"}, 302)
+NOT_A_RESIDENT = dict.fromkeys(STAFF | ADMINISTRATORS | {"superuser"}, 302)
 
 ROUTES = [
     # Residents. The free times are public (the booking page lists every center's); a time of

@@ -69,10 +69,10 @@ ROUTES = [
     ),
     route("centers:station_home", {"station_manager", "supervisor"}, post=200),
     route("centers:dashboard", {"official", "supervisor"}, post=200),
-    route("centers:audit_log", {"auditor"}, post=200),
+    route("centers:audit_log", {"auditor", "deploy_auditor"}, post=200),
     # Asked once a minute by staff pages (static/js/idle.js): whether the session is still open.
     route("centers:session_state", EVERYONE, anonymous=200, post=405, status={"anonymous:POST": 405}),
-    route("centers:audit_verify", {"auditor"}, get=None, post=302),
+    route("centers:audit_verify", {"auditor", "deploy_auditor"}, get=None, post=302),
     route("centers:staff_list", {"supervisor"}, post=200),
     route("centers:staff_create", {"supervisor"}, post=200),
     route(
@@ -83,5 +83,14 @@ ROUTES = [
         target=_membership,
         reach={"supervisor": {"other_station"}},
         mutates=True,
+    ),
+    # Lifting a sign-in pause: the supervisor of the person's center.
+    route(
+        "centers:staff_unlock",
+        {"supervisor"},
+        get=None,
+        post=302,
+        target=_membership,
+        reach={"supervisor": {"other_station"}},
     ),
 ]
