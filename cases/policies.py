@@ -297,3 +297,42 @@ def can_second_sign(user: AnyUser, case: Case, *, first_person_id: int | None) -
     if not getattr(user, "is_authenticated", False) or user.pk == first_person_id:
         return False
     return can_supervise(user, case) or is_deputy_of(user, case.center)
+
+
+# --- Staff intake stays in scope (issue 25, item 3) ---------------------------------------------------------
+
+
+def intake_station_ids(user: AnyUser, center_id: int) -> set[int] | None:
+    """The stations whose people a staff member takes in at a center: None for the whole center (its supervisors,
+    and counselors without a station: the hotline and the crisis team answer for everyone), else the stations
+    where they counsel."""
+    for m in memberships_of(user):
+        if m.center_id == center_id and (
+            m.role == Role.SUPERVISOR or (m.role == Role.COUNSELOR and m.station_id is None)
+        ):
+            return None
+    return {m.station_id for m in memberships_of(user) if m.center_id == center_id and m.role == Role.COUNSELOR}
+
+
+def in_intake_scope(user: AnyUser, resident: Any) -> bool:
+    """Intake may use this existing record: the person belongs to a station the staff member takes in for, and
+    every case intake could touch (the open one, else the last closed one, which a risk signal reopens) is a
+    case they may open. Anything else is passed to the responsible station without a word about it."""
+    stations = intake_station_ids(user, resident.center_id)
+    if stations is not None and resident.station_id not in stations:
+        return False
+    open_case = Case.objects.open().filter(resident_id=resident.pk, center_id=resident.center_id).first()
+    case = open_case or (
+        Case.objects.filter(resident_id=resident.pk, center_id=resident.center_id, stage=Stage.CLOSED)
+        .order_by("-closed_at")
+        .first()
+    )
+    return case is None or can_view_case(user, case)
+
+
+def station_request_q(user: AnyUser) -> Q:
+    """The passed-on contacts a staff member takes up: those for the stations where they counsel, and, for the
+    center's supervisors and counselors without a station, every one of the center."""
+    whole = {m.center_id for m in memberships_of(user) if intake_station_ids(user, m.center_id) is None}
+    stations = {m.station_id for m in memberships_of(user) if m.role == Role.COUNSELOR and m.station_id}
+    return Q(center_id__in=whole) | Q(station_id__in=stations)

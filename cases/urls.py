@@ -11,6 +11,7 @@ from cases.views import (
     help,
     referrals,
     self_check,
+    station_requests,
     workspace,
 )
 
@@ -37,6 +38,8 @@ urlpatterns = [
     # Working a case
     path("", case_pages.case_list, name="case_list"),
     path("new/", case_pages.case_new, name="case_new"),
+    path("passed-on/", station_requests.station_requests, name="station_requests"),
+    path("passed-on/<int:pk>/take/", station_requests.station_request_take, name="station_request_take"),
     path("<int:pk>/", case_pages.case_detail, name="case_detail"),
     path("<int:pk>/panel/<slug:panel>/", case_pages.case_panel, name="case_panel"),
     path("<int:pk>/tier/", case_actions.case_tier, name="case_tier"),

@@ -79,3 +79,53 @@ class ReferralLink(models.Model):
 
     def __str__(self) -> str:
         return f"link for referral {self.referral_id}"
+
+
+class StationRequest(models.Model):
+    """A contact staff took in for a person outside what they may see, passed to the station responsible.
+
+    Staff intake finds people and cases only within the staff member's scope (issue 25, item 3). When the
+    person belongs elsewhere, nothing of theirs is touched and the staff member learns nothing of it: the
+    contact (channel, concern, the number and name as given) waits here for the responsible station's
+    counselors, who take it up into the person's record (cases.services.station_requests)."""
+
+    center = models.ForeignKey("centers.Center", on_delete=models.PROTECT, related_name="+")
+    station = models.ForeignKey(
+        "centers.Station", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )  # None: the center's own counselors and supervisors
+    resident = models.ForeignKey(
+        "centers.Resident", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )  # the record the number led to, if any (never shown to the sender)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    requested_at = models.DateTimeField(_("passed on"), default=timezone.now)
+    channel = models.CharField(_("channel"), max_length=20)
+    source = models.CharField(_("source"), max_length=120, blank=True)
+    phone = EncryptedTextField(_("mobile number as given"), max_length=11, blank=True)
+    name_given = EncryptedTextField(_("name as given"), max_length=60, blank=True)
+    summary = EncryptedTextField(_("presenting concern"), blank=True)
+    sender_case = models.ForeignKey(
+        Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )  # the case the sender opened meanwhile for the caller, if any
+    taken_up_at = models.DateTimeField(_("taken up"), null=True, blank=True)
+    taken_up_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    case = models.ForeignKey(Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("contact passed to a station")
+        verbose_name_plural = _("contacts passed to a station")
+        indexes = [models.Index(fields=["center", "station", "taken_up_at"], name="station_request_open")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(taken_up_at__isnull=True) | Q(case__isnull=False), name="station_request_taken_has_case"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} · {timezone.localtime(self.requested_at):%Y-%m-%d %H:%M}"
+
+    def get_channel_display(self) -> str:
+        from cases.models import Channel
+
+        return str(Channel(self.channel).label) if self.channel in Channel.values else self.channel

@@ -20,6 +20,7 @@ from cases.models import TRANSITIONS, CrisisPhase, Stage, Tier
 from cases.safety.selectors import safety_plan_current
 from cases.services import intake as intake_services
 from cases.services import workflow as workflow_services
+from cases.services.station_requests import station_request_file
 from cases.views.common import audit_shown, case_worker_required
 from centers.http import AuthedRequest
 from centers.infra.errors import form_errors
@@ -29,6 +30,7 @@ from centers.policies import can_record_erasure, center_ids_for
 from centers.privacy.consent import has_consent
 from centers.privacy.models import ConsentPurpose
 from centers.privacy.selectors import latest_erasure_request
+from centers.records.selectors import resident_lookalikes
 from centers.services import resident_create_by_staff
 
 
@@ -63,14 +65,24 @@ def case_list(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def case_new(request: AuthedRequest) -> HttpResponse:
-    """Intake by staff: hotline, walk-in, station report or partner referral."""
+    """Intake by staff: hotline, walk-in, station report or partner referral.
+
+    Intake stays in the staff member's scope (issue 25, item 3): a person registered outside it is not found
+    (the staff member learns nothing of them; the contact is passed to the station responsible, and a record of
+    the caller's own is kept here), and a station outside it gets the contact passed on instead of a case."""
     case_worker_required(request)
     center = _acting_center(request)
     stations = center.stations.filter(is_active=True)
     form = forms.IntakeForm(posted(request), stations=stations)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        scope = policies.intake_station_ids(request.user, center.pk)
+        if scope is not None and data["station"] is not None and data["station"].pk not in scope:
+            return _pass_to_station(request, center, data)
         known = selectors.resident_by_phone(center=center, phone=data["phone"])
+        elsewhere = known if known is not None and not policies.in_intake_scope(request.user, known) else None
+        if elsewhere is not None:
+            known = None  # as if nobody had the number: a record of the caller's own, the contact passed on
         typed = " ".join(data["full_name"].split())
         if known is None and not typed:
             form.add_error(
@@ -98,6 +110,7 @@ def case_new(request: AuthedRequest) -> HttpResponse:
                     station=data["station"],
                     birth_date=data["birth_date"],
                     create_anyway=data["create_anyway"],
+                    not_offered=_out_of_scope_lookalikes(request, center, data),
                 )
                 case, created = intake_services.case_intake(
                     resident=resident,
@@ -110,6 +123,19 @@ def case_new(request: AuthedRequest) -> HttpResponse:
                 )
                 if data["consent"]:
                     workflow_services.case_record_consent(case=case, actor=request.user)
+                if elsewhere is not None:
+                    station_request_file(
+                        actor=request.user,
+                        center=center,
+                        station=elsewhere.station,
+                        resident=elsewhere,
+                        channel=data["channel"],
+                        source=data["source"],
+                        phone=data["phone"],
+                        name_given=typed,
+                        summary=data["summary"],
+                        sender_case=case,
+                    )
         except ValidationError as exc:
             form_errors(form, exc)
         else:
@@ -123,6 +149,40 @@ def case_new(request: AuthedRequest) -> HttpResponse:
                 )
             return redirect(case)
     return render(request, "cases/case_new.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _pass_to_station(request: AuthedRequest, center: Center, data: dict) -> HttpResponse:
+    """A contact for a station outside the staff member's scope: passed to it, whoever the number belongs to
+    (the record it leads to, if any, goes with it for the station's counselors, never back to the sender)."""
+    known = selectors.resident_by_phone(center=center, phone=data["phone"])
+    station_request_file(
+        actor=request.user,
+        center=center,
+        station=data["station"],
+        resident=known if known is not None and known.station_id == data["station"].pk else None,
+        channel=data["channel"],
+        source=data["source"],
+        phone=data["phone"],
+        name_given=data["full_name"],
+        summary=data["summary"],
+    )
+    messages.success(
+        request,
+        _("Passed to %(station)s: its counselors take the contact up from there.") % {"station": data["station"]},
+    )
+    return redirect("cases:workspace")
+
+
+def _out_of_scope_lookalikes(request: AuthedRequest, center: Center, data: dict) -> set[int]:
+    """Records a new one would look like that the staff member may not see: never offered (nor named) to them."""
+    lookalikes = resident_lookalikes(
+        center_id=center.pk,
+        full_name=data["full_name"],
+        birth_date=data["birth_date"],
+        station=data["station"],
+        phone=data["phone"],
+    )
+    return {match.pk for match in lookalikes if not policies.in_intake_scope(request.user, match)}
 
 
 def name_mismatch_message(known: Resident, typed: str) -> str:

@@ -19,7 +19,7 @@ from appointments.models import Availability, OfferStatus, Place, Service, Waitl
 from cases.alerts.models import CrisisAlert
 from cases.follow_ups.models import FollowUp
 from cases.models import Consultation
-from cases.referrals.models import Referral, ReferralBasis
+from cases.referrals.models import Referral, ReferralBasis, StationRequest
 from cases.screenings.models import Screening
 from centers.community.models import TrainingSession, VolunteerTask, VolunteerTaskKind, Workshop, WorkshopKind
 from centers.models import DutyShift, Membership, Role, ServiceGroup, ShiftKind
@@ -172,6 +172,22 @@ def referral(world, scope):
         sent_by=counselor(world, scope),
     )
     return row, secrets
+
+
+def station_request(world, scope):
+    """A contact passed to the scope's station for one of its residents (the sender: a counselor elsewhere)."""
+    person = world.resident_in(scope)
+    row = StationRequest.objects.create(
+        center=person.center,
+        station=person.station,
+        resident=person,
+        requested_by=counselor(world, scope),
+        channel="hotline",
+        phone=person.phone,
+        name_given=person.full_name,
+        summary="来电者情绪低落，需要本站跟进",
+    )
+    return row, (person.full_name, "来电者情绪低落")
 
 
 def follow_up(world, scope):

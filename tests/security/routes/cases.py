@@ -111,6 +111,17 @@ ROUTES = [
     # Cases. An expert opens only a case they were asked about, and changes nothing.
     route("cases:case_list", CASE_WORKERS, post=200),
     route("cases:case_new", CASE_WORKERS, post=400),
+    # Contacts passed to a station: its counselors (and the center's supervisors) take them up.
+    route("cases:station_requests", CASE_WORKERS, post=200),
+    route(
+        "cases:station_request_take",
+        CASE_WORKERS,
+        get=None,
+        post=302,
+        target=_pk(b.station_request),
+        reach=CENTER_WIDE,
+        mutates=True,
+    ),
     route("cases:case_detail", CASE_WORKERS | {"expert"}, post=200, target=_case, reach=CENTER_WIDE),
     # One action panel's form, fetched by the case page (htmx); a plain GET goes to the page with it open.
     route("cases:case_panel", CASE_WORKERS, get=302, post=None, target=_case_panel, reach=CENTER_WIDE),
