@@ -311,7 +311,11 @@ def intake_station_ids(user: AnyUser, center_id: int) -> set[int] | None:
             m.role == Role.SUPERVISOR or (m.role == Role.COUNSELOR and m.station_id is None)
         ):
             return None
-    return {m.station_id for m in memberships_of(user) if m.center_id == center_id and m.role == Role.COUNSELOR}
+    return {
+        m.station_id
+        for m in memberships_of(user)
+        if m.center_id == center_id and m.role == Role.COUNSELOR and m.station_id is not None
+    }
 
 
 def in_intake_scope(user: AnyUser, resident: Any) -> bool:
@@ -334,5 +338,5 @@ def station_request_q(user: AnyUser) -> Q:
     """The passed-on contacts a staff member takes up: those for the stations where they counsel, and, for the
     center's supervisors and counselors without a station, every one of the center."""
     whole = {m.center_id for m in memberships_of(user) if intake_station_ids(user, m.center_id) is None}
-    stations = {m.station_id for m in memberships_of(user) if m.role == Role.COUNSELOR and m.station_id}
+    stations = {m.station_id for m in memberships_of(user) if m.role == Role.COUNSELOR and m.station_id is not None}
     return Q(center_id__in=whole) | Q(station_id__in=stations)

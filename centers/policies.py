@@ -74,9 +74,9 @@ def auditor_role_problem(user: User) -> str | None:
     return None
 
 
-def administrator_kind(user) -> str | None:
+def administrator_kind(user: Actor) -> str | None:
     """The duty the account holds now ("system", "security", "audit"), or None; one read per request."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not isinstance(user, User) or not user.is_active:
         return None
     kind: str | None = access_cache.value(
         user,
@@ -86,14 +86,14 @@ def administrator_kind(user) -> str | None:
     return kind
 
 
-def is_administrator(user, *kinds: str) -> bool:
+def is_administrator(user: Actor, *kinds: str) -> bool:
     kind = administrator_kind(user)
     return kind is not None and (not kinds or kind in kinds)
 
 
-def uses_admin_site(user) -> bool:
+def uses_admin_site(user: Actor) -> bool:
     """The admin site is for the system and security administrators; a superuser only outside production."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not isinstance(user, User) or not user.is_active:
         return False
     if user.is_superuser and not settings.PRODUCTION:
         return True
@@ -133,7 +133,7 @@ CENTERS_LANDING: dict[str, str] = {
 }
 
 
-ADMINISTRATOR_LANDING = {
+ADMINISTRATOR_LANDING: dict[str, str] = {
     AdministratorKind.SYSTEM: "admin:index",
     AdministratorKind.SECURITY: "admin:index",
     AdministratorKind.AUDIT: "centers:audit_log",

@@ -33,9 +33,8 @@ def staff_list(request: AuthedRequest) -> HttpResponse:
     center = _center_or_404(request)
     memberships = list(staff_memberships_of_center(user=request.user, center=center))
     paused = sign_in_paused_since({m.user_id for m in memberships})
-    for membership in memberships:
-        membership.sign_in_paused_at = paused.get(membership.user_id)  # shown on the row; not a column
-    return render(request, "centers/staff_list.html", {"center": center, "memberships": memberships})
+    rows = [(m, paused.get(m.user_id)) for m in memberships]  # each role, and since when sign-in is paused
+    return render(request, "centers/staff_list.html", {"center": center, "rows": rows})
 
 
 @login_required

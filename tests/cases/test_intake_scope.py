@@ -98,9 +98,7 @@ def test_a_station_outside_ones_scope_gets_the_contact_passed_on_whoever_the_num
     assert station.name in message and person.full_name not in message
 
 
-def test_a_contact_for_nobody_registered_becomes_a_record_when_taken_up(
-    client_for, west_counselor, counselor, station
-):
+def test_a_contact_for_nobody_registered_becomes_a_record_when_taken_up(client_for, west_counselor, counselor, station):
     _intake(client_for(west_counselor), phone="13599993333", full_name="新来电人", station=station.pk)
     passed = StationRequest.objects.get()
     response = client_for(counselor).post(reverse("cases:station_request_take", args=[passed.pk]))
