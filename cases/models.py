@@ -374,6 +374,11 @@ ROUTE_LABELS = {
 }
 FOLLOW_UP_EVENT_LABELS = {"assigned": _("assigned"), "done": _("done"), "not_reached": _("person not reached")}
 CONSULTATION_EVENT_LABELS = {"requested": _("advice asked for"), "advised": _("advice given")}
+INTAKE_REF_LABELS = {
+    "station-request": _("passed on by a colleague"),
+    "appointment": _("from a booking"),
+    "conversation": _("from an online conversation"),
+}
 
 
 def event_value_label(kind: str, value: str) -> str:
@@ -387,6 +392,9 @@ def event_value_label(kind: str, value: str) -> str:
             return str(Stage(value).label)
         if kind == EventKind.PHASE:
             return str(CrisisPhase(value).label)
+        if kind in (EventKind.OPENED, EventKind.JOINED) and ":" in value:
+            # The record the intake came from (its `ref`): named by kind, its id hidden.
+            return str(INTAKE_REF_LABELS.get(value.split(":", 1)[0], ""))
         if kind in (EventKind.OPENED, EventKind.JOINED, EventKind.ALERT):
             return str(dict(Channel.choices + [("judgement", _("Counselor judgement"))])[value])
         if kind == EventKind.ROUTED:

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from centers.own_numbers import numbers_for_request, staff_center_choices
-from centers.policies import landing_url_for, roles_of
+from centers.policies import administrator_kind, landing_url_for, roles_of
 
 
 def portal(request):
@@ -19,6 +19,7 @@ def portal(request):
     }
     if user is not None and user.is_authenticated:
         context["my_roles"] = roles_of(user)
+        context["my_duty"] = administrator_kind(user)  # "system", "security", "audit" or None
         context["my_home_url"] = landing_url_for(user)
         choices = staff_center_choices(user)
         context["center_choices"] = choices if len(choices) > 1 else []

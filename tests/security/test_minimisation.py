@@ -6,11 +6,9 @@ import re
 
 import pytest
 from django.apps import apps
-from django.contrib.auth.models import Permission
 
 from centers.forms import ResidentSignupForm
-from centers.models import Role
-from tests.factories import ResidentFactory
+from tests.factories import ResidentFactory, UserFactory, give_totp
 
 NATIONAL_ID = re.compile(r"(id_?card|id_?number|national_?id|identity|citizen|shenfen|sfz|passport)", re.IGNORECASE)
 
@@ -31,10 +29,10 @@ def test_sign_up_asks_for_no_national_id():
 
 
 @pytest.mark.django_db
-def test_resident_lists_in_the_admin_mask_phone_numbers(client_for, make_staff, center):
-    supervisor = make_staff(Role.SUPERVISOR, is_staff=True)
-    supervisor.user_permissions.add(*Permission.objects.filter(codename="view_resident"))
+def test_resident_lists_in_the_admin_mask_phone_numbers(client_for, center):
+    # Only a superuser on a laptop opens residents in the admin (no administrator duty does): masked there too.
+    superuser = give_totp(UserFactory(is_staff=True, is_superuser=True))
     ResidentFactory(center=center, full_name="掩码检查", phone="13912345678")
-    html = client_for(supervisor).get("/admin/centers/resident/").content.decode()
+    html = client_for(superuser).get("/admin/centers/resident/").content.decode()
     assert "139****5678" in html
     assert "13912345678" not in html

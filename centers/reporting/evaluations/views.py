@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from centers.audit.log import audit_record
@@ -228,7 +229,13 @@ def _dashboard_center(request: HttpRequest) -> Center:
 
 
 def _ranking_table(rows) -> tuple[list, list]:
-    headers = [_("Rank"), _("Station"), _("Total score"), _("Last quarter"), _("Change")]
+    headers = [
+        _("Rank"),
+        _("Station"),
+        _("Total score"),
+        _("Last quarter"),
+        pgettext("difference from last quarter", "Change"),
+    ]
     body = [
         [
             row.rank,
@@ -322,7 +329,12 @@ def evaluation_detail_export(request: AuthedRequest, pk: int, fmt: str) -> HttpR
     """Officials and supervisors: a published evaluation's figures and scores as CSV or XLSX."""
     context = _detail_context(request, pk)
     evaluation = context["evaluation"]
-    headers = [_("Figure"), evaluation.period_label, _("Last quarter"), _("Change")]
+    headers = [
+        _("Figure"),
+        evaluation.period_label,
+        _("Last quarter"),
+        pgettext("difference from last quarter", "Change"),
+    ]
     body = [[str(r.figure.label), r.shown, r.previous_shown, r.change] for r in context["figure_rows"]]
     body += [
         [f"{s.criterion.name} ({_('weight')} {s.weight})", f"{s.score} / {s.max_score}", "", ""]
