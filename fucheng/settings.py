@@ -414,7 +414,8 @@ if CELERY_BROKER_URL == "filesystem://":
         "control_folder": str(_broker_dir / "control"),
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A worker that listens on several queues takes from them in the order given (crisis first).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "queue_order_strategy": "priority"}
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
@@ -425,6 +426,26 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}
+# Queues by urgency (issue 27; docs/operations in README "Production"): crisis work (an alert's first messages, the
+# minute sweep that escalates, the outbox dispatcher) on "crisis", served by a worker of its own, so a long
+# statistics refresh, a weekly series or a purge on "bulk" never stands in front of a cry for help. Everything
+# else (reminders, waitlist offers, workshop notices, the audit anchor) on "default". Task names, not imports:
+# tests/test_celery_queues.py checks every registered task has a queue here or is meant for "default".
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CRISIS_TASKS = ("cases.alert_dispatch", "cases.sweep", "centers.messaging.dispatch", "centers.messaging.dispatch_now")
+BULK_TASKS = (
+    "cases.weekly_series",
+    "centers.statistics.refresh_run",
+    "centers.statistics.refresh_sweep",
+    "centers.statistics.refresh_nightly",
+    "centers.retention.monthly_report",
+    "centers.messaging.purge",
+    "appointments.slots_generate",
+)
+CELERY_TASK_ROUTES = {
+    **{name: {"queue": "crisis"} for name in CRISIS_TASKS},
+    **{name: {"queue": "bulk"} for name in BULK_TASKS},
+}
 
 # --- The portal ------------------------------------------------------------------
 # Crisis hotlines shown on every page. Each center's own 24-hour number and SMS signature are the

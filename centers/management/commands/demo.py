@@ -44,10 +44,18 @@ class Command(BaseCommand):
         log_dir.mkdir(parents=True, exist_ok=True)
         python = sys.executable
         processes = {
-            "worker": self._start(
+            # Crisis work has a worker of its own (alerts, the minute sweep, the outbox), beside beat; the other
+            # worker takes everything else, long statistics refreshes included (settings: CELERY_TASK_ROUTES).
+            "crisis worker": self._start(
                 [python, "-m", "celery", "-A", "fucheng", "worker", "--beat", "--loglevel", "INFO"]
-                + ["--concurrency", "2", "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME],
+                + ["--queues", "crisis", "--hostname", "crisis@%h", "--concurrency", "1"]
+                + ["--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME],
                 log_dir / "celery.log",
+            ),
+            "worker": self._start(
+                [python, "-m", "celery", "-A", "fucheng", "worker", "--loglevel", "INFO"]
+                + ["--queues", "default,bulk", "--hostname", "default@%h", "--concurrency", "1"],
+                log_dir / "celery-default.log",
             ),
             # Sends due messages every few seconds from the rows, without the broker (beside the worker).
             "dispatcher": self._start(
@@ -62,7 +70,8 @@ class Command(BaseCommand):
             self._wait_for(addr, processes["web"])
             self.stdout.write(sign_ins.getvalue())
             self.stdout.write(f"Logs: {log_dir / 'web.log'} (web, with the demo's text messages and emails)")
-            self.stdout.write(f"      {log_dir / 'celery.log'} (Celery worker and beat: reminders, escalations)")
+            self.stdout.write(f"      {log_dir / 'celery.log'} (beat and the crisis worker: alerts, escalations)")
+            self.stdout.write(f"      {log_dir / 'celery-default.log'} (the other worker: reminders, statistics)")
             self.stdout.write(
                 f"      {log_dir / 'dispatcher.log'} (the outbox dispatcher: messages without the broker)"
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -231,7 +232,8 @@ class Command(BaseCommand):
                 )
             if not Administrator.objects.filter(user=user, is_active=True).exists():
                 administrator_grant(actor=None, user=user, kind=kind)
-            demo_give_totp(user)
+            if not settings.PRODUCTION:  # the demo's public authenticator secret (seed_security), never in production
+                demo_give_totp(user)
 
     def _residents(self, center, stations, counselor):
         result = []
