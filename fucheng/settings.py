@@ -15,6 +15,7 @@ from typing import overload
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("FUCHENG_VAR_DIR", BASE_DIR / "var"))
@@ -432,6 +433,8 @@ CELERY_BEAT_SCHEDULE: dict = {}
 # else (reminders, waitlist offers, workshop notices, the audit anchor) on "default". Task names, not imports:
 # tests/test_celery_queues.py checks every registered task has a queue here or is meant for "default".
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Declared, so a worker started without --queues takes all three, crisis first; --queues narrows it.
+CELERY_TASK_QUEUES = (Queue("crisis"), Queue("default"), Queue("bulk"))
 CRISIS_TASKS = ("cases.alert_dispatch", "cases.sweep", "centers.messaging.dispatch", "centers.messaging.dispatch_now")
 BULK_TASKS = (
     "cases.weekly_series",

@@ -26,3 +26,7 @@ def test_every_routed_task_exists_and_crisis_work_is_on_the_crisis_queue():
 def test_the_task_a_crisis_alert_queues_is_routed_to_the_crisis_queue():
     route = app.amqp.router.route({}, "cases.alert_dispatch", args=(1,), kwargs={})
     assert route["queue"].name == "crisis"
+
+
+def test_a_worker_started_without_queues_takes_all_three_crisis_first():
+    assert [queue.name for queue in settings.CELERY_TASK_QUEUES] == ["crisis", "default", "bulk"]
