@@ -16,6 +16,7 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.encoding import force_str
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -82,6 +83,20 @@ def _tell_demo_user_where_messages_go(kind: str) -> None:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    # What a person reads when sign-in is paused (centers.accounts.security.lockout_key): when it ends, and that a
+    # supervisor can lift it sooner. A code typed wrong is "the code", not an "error code".
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "too_many_login_attempts": format_lazy(
+            gettext_lazy(
+                "Too many failed sign-in attempts from here: sign-in to this account is paused for {minutes} "
+                "minutes. Staff: your supervisor can let you in sooner."
+            ),
+            minutes=settings.FUCHENG_LOCKOUT_MINUTES,
+        ),
+        "incorrect_code": gettext_lazy("That code is not right. Check it and try again."),
+    }
+
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         return landing_url_for(request.user)
 

@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from centers import access_cache
 from centers.audit.log import audit_record
@@ -189,6 +190,11 @@ def connect_signals() -> None:
 
 class MFAAdapter(DefaultMFAAdapter):
     """Staff keep their authenticator app: removing it would open personal data to a password alone."""
+
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "incorrect_code": gettext_lazy("That code is not right: type the 6 digits your authenticator app shows now."),
+    }
 
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
         if authenticator.type == Authenticator.Type.TOTP and needs_second_factor(authenticator.user):

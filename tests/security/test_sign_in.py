@@ -30,6 +30,7 @@ def test_staff_sign_in_asks_for_the_authenticator_code(client, counselor, passwo
     assert reverse("account_login") in client.get(reverse("cases:workspace"))["Location"]
     wrong = client.post(reverse("mfa_authenticate"), {"code": "000000"})
     assert wrong.status_code == 200
+    assert "请输入身份验证器应用当前显示的 6 位数字" in wrong.content.decode()  # not "错误代码"
     assert AuditEvent.objects.filter(action="mfa.failed", object_id=str(counselor.pk), outcome="denied").exists()
     right = client.post(reverse("mfa_authenticate"), {"code": totp_code()})
     assert right["Location"] == reverse("cases:workspace")
@@ -112,7 +113,7 @@ def test_five_failed_sign_ins_lock_the_account_and_are_logged(client, resident_u
     assert locked.status_code == 200
     assert "_auth_user_id" not in client.session
     html = locked.content.decode()
-    assert "Too many failed" in html or "登录失败次数过多" in html
+    assert "登录失败次数过多" in html and "暂停 15 分钟" in html and "督导" in html  # how long, and who can lift it
     assert AuditEvent.objects.filter(action="login.locked", object_id=str(resident_user.pk), outcome="denied").exists()
 
 
