@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cases.models import Case
-from centers.models import Center, Role, User
+from centers.models import Center, Role, Station, User
 
 
 def supervisor_list(*, center: Center) -> list[User]:
@@ -22,6 +22,15 @@ def counselor_list(*, center: Center) -> list[User]:
             memberships__center=center, memberships__role=Role.COUNSELOR, memberships__is_active=True, is_active=True
         ).distinct()
     )
+
+
+def station_counselor_list(*, center: Center, station: Station | None) -> list[User]:
+    """The active counselors of a station (for no station: the center's counselors without one), each once."""
+    rows = User.objects.filter(
+        memberships__center=center, memberships__role=Role.COUNSELOR, memberships__is_active=True, is_active=True
+    )
+    rows = rows.filter(memberships__station=station) if station else rows.filter(memberships__station__isnull=True)
+    return list(rows.distinct())
 
 
 def station_manager_list(*, case: Case) -> list[User]:

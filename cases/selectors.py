@@ -17,7 +17,7 @@ from cases.early_warning.models import WeeklyRiskSummary
 from cases.follow_ups.models import FollowUp
 from cases.models import Case, CaseEvent, CaseNote, Consultation, Reassessment, ReferralStatus, Stage, Tier
 from cases.policies import AnyUser
-from cases.referrals.models import Referral
+from cases.referrals.models import Referral, StationRequest
 from cases.screenings.models import Screening
 from centers.audit.log import AuditEntry, audit_record, audit_record_many
 from centers.audit.models import AuditOutcome
@@ -513,3 +513,12 @@ def station_figures(*, station: Station, start: dt.date, end: dt.date) -> dict[s
         "cases_opened_serious": opened.get(Tier.SERIOUS, 0),
         "cases_opened_high_risk": opened.get(Tier.HIGH_RISK, 0),
     }
+
+
+def station_requests_waiting(*, user: User) -> QuerySet[StationRequest]:
+    """The contacts passed to the user's station(s) (or, for the center-wide, their centers) not yet taken up."""
+    return (
+        StationRequest.objects.filter(policies.station_request_q(user), taken_up_at__isnull=True)
+        .select_related("station", "resident", "requested_by")
+        .order_by("requested_at", "pk")
+    )

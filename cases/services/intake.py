@@ -110,6 +110,13 @@ def case_intake(
     return case, True
 
 
+def with_name_given(summary: str, name: str) -> str:
+    """The concern, followed by the name the caller gave when it is not the record's: never dropped silently."""
+    return "\n".join(
+        part for part in (summary, _("Name given at intake: %(name)s") % {"name": name} if name else "") if part
+    )
+
+
 def _reopen(case: Case, *, actor: User | None, reason: str, now: dt.datetime) -> None:
     old = case.stage
     case.stage = Stage.ASSESS

@@ -12,13 +12,13 @@ from django.utils.translation import gettext as _
 
 from cases import policies
 from cases.models import Case
-from cases.recipients import supervisor_list
+from cases.recipients import station_counselor_list, supervisor_list
 from cases.referrals.models import StationRequest
 from cases.services.common import permission_require
-from cases.services.intake import case_intake
+from cases.services.intake import case_intake, with_name_given
 from cases.services.notifications import absolute_url, users_notify
 from centers.audit.log import audit_record
-from centers.models import Center, Resident, Role, Station, User
+from centers.models import Center, Resident, Station, User
 from centers.services import resident_create_by_staff
 
 
@@ -58,7 +58,7 @@ def station_request_file(
         station_id=station.pk if station else None,
         detail={"resident": resident.pk if resident else None},
     )
-    people = _takers(center=center, station=station) or supervisor_list(center=center)
+    people = station_counselor_list(center=center, station=station) or supervisor_list(center=center)
     with translation.override(settings.LANGUAGE_CODE):
         users_notify(
             users=people,
@@ -70,15 +70,6 @@ def station_request_file(
             key=f"station-request:{request.pk}",
         )
     return request
-
-
-def _takers(*, center: Center, station: Station | None) -> list[User]:
-    """Who takes a passed-on contact up: the station's counselors (or the center's, for no station)."""
-    rows = User.objects.filter(
-        memberships__center=center, memberships__role=Role.COUNSELOR, memberships__is_active=True, is_active=True
-    )
-    rows = rows.filter(memberships__station=station) if station else rows.filter(memberships__station__isnull=True)
-    return list(rows.distinct())
 
 
 @transaction.atomic
@@ -100,14 +91,7 @@ def station_request_take_up(*, actor: User, request: StationRequest) -> tuple[Ca
             phone=request.phone,
             station=request.station,
         )
-    summary = "\n".join(
-        part
-        for part in (
-            request.summary,
-            _("Name given at intake: %(name)s") % {"name": request.name_given} if request.name_given else "",
-        )
-        if part
-    )
+    summary = with_name_given(request.summary, request.name_given)
     case, created = case_intake(
         resident=resident,
         center=request.center,

@@ -97,9 +97,7 @@ def case_new(request: AuthedRequest) -> HttpResponse:
                 # A name typed by staff never disappears silently: the counselor decides, with the person.
                 form.add_error("full_name", name_mismatch_message(known, typed))
                 return render(request, "cases/case_new.html", {"form": form}, status=400)
-            data["summary"] = "\n".join(
-                part for part in (data["summary"], _("Name given at intake: %(name)s") % {"name": typed}) if part
-            )
+            data["summary"] = intake_services.with_name_given(data["summary"], typed)
         try:
             with transaction.atomic():
                 resident = known or resident_create_by_staff(

@@ -10,24 +10,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cases import policies
-from cases.referrals.models import StationRequest
+from cases import selectors
 from cases.services.station_requests import station_request_take_up
 from cases.views.common import audit_shown, case_worker_required
 from centers.http import AuthedRequest
-
-
-def _requests_for(request: AuthedRequest):
-    return StationRequest.objects.filter(policies.station_request_q(request.user), taken_up_at__isnull=True)
 
 
 @login_required
 def station_requests(request: AuthedRequest) -> HttpResponse:
     """The contacts waiting for the user's station(s), oldest first."""
     case_worker_required(request)
-    waiting = list(
-        _requests_for(request).select_related("station", "resident", "requested_by").order_by("requested_at", "pk")
-    )
+    waiting = list(selectors.station_requests_waiting(user=request.user))
     audit_shown(request, "station_request.list_view", station_requests=waiting)
     return render(request, "cases/station_requests.html", {"waiting": waiting})
 
@@ -36,7 +29,7 @@ def station_requests(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def station_request_take(request: AuthedRequest, pk: int) -> HttpResponse:
     case_worker_required(request)
-    passed = _requests_for(request).filter(pk=pk).first()
+    passed = selectors.station_requests_waiting(user=request.user).filter(pk=pk).first()
     if passed is None:
         raise Http404
     try:
