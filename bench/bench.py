@@ -25,6 +25,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
+import wrk  # bench/wrk.py: the closed-loop pass
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
@@ -33,8 +35,10 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db-url", default="postgres://postgres@127.0.0.1:5432/fucheng_scale_street")
     parser.add_argument("--label", default=None, help="name of this run (default: the database name)")
-    parser.add_argument("--users", type=int, default=50, help="concurrent clients per page")
-    parser.add_argument("--duration", type=float, default=20.0, help="seconds per page")
+    parser.add_argument("--users", type=int, default=50, help="people at once in the pass with waits (p95)")
+    parser.add_argument("--connections", type=int, default=8, help="wrk's connections in the closed loop")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per page and repeat (wrk)")
+    parser.add_argument("--repeat", type=int, default=3, help="wrk runs per page (the median is reported)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     parser.add_argument("--think-min", type=float, default=1.0, help="people's shortest wait between requests (s)")
     parser.add_argument("--think-max", type=float, default=5.0, help="people's longest wait between requests (s)")
@@ -328,7 +332,8 @@ def main() -> None:
     os.environ.setdefault("CACHE_URL", "redis://127.0.0.1:6379/8")
     label = args.label or urllib.parse.urlparse(args.db_url).path.strip("/")
     print(
-        f"bench: {label}  nproc={os.cpu_count()}  users={args.users}  duration={args.duration}s  workers={args.workers}"
+        f"bench: {label}  nproc={os.cpu_count()}  wrk connections={args.connections}  {args.repeat} × {args.duration:g} s"
+        f" per page  people={args.users}  workers={args.workers}"
     )
     print(f"bench: load average before start {os.getloadavg()}")
     if args.only_sweep:
@@ -360,6 +365,8 @@ def main() -> None:
         "label": label,
         "nproc": os.cpu_count(),
         "users": args.users,
+        "connections": args.connections,
+        "repeat": args.repeat,
         "duration": args.duration,
         "workers": args.workers,
         "pages": {},
@@ -368,7 +375,7 @@ def main() -> None:
         _wait_http(port)
         sampler = RssSampler(server.pid)
         sampler.start()
-        results["pages"] = run_pages(port, args, data)
+        results["pages"] = run_pages(port, server.pid, args, data)
         if not args.skip_people:
             results["people"] = run_people(port, args, data)
             results["think_s"] = [args.think_min, args.think_max]
@@ -473,17 +480,32 @@ def page_requests(data: dict) -> list:
     ]
 
 
-def run_pages(port: int, args, data: dict) -> dict:
-    """Each page with the clients in a closed loop: requests per second, and the ratio to the baseline."""
-    load = Load(port, args.users, args.duration)
+def run_pages(port: int, master_pid: int, args, data: dict) -> dict:
+    """Each page driven by wrk in a closed loop, --repeat times: the median run's requests per second (with
+    the spread), latency and CPU per request (gunicorn workers and PostgreSQL, from /proc)."""
+    wrk_path = wrk.ensure_wrk()
     pages = {}
     requests = page_requests(data)
     for name, make in requests:
+        # The page's requests, as many people as the page has (a booking POST uses a free time up: enough
+        # distinct ones for every run at a few hundred a second; a repeat after that is refused cleanly).
+        count = 4000 if name == "booking POST" else 400
+        listed = [make(i % args.connections, i // args.connections) for i in range(count)]
         # a short warm-up on the page itself (the baseline before the POSTs: a booking uses its time up)
-        Load(port, min(args.users, 10), 2).run(make if name != "booking POST" else requests[0][1])
-        print(f"bench: {name} …", flush=True)
-        pages[name] = load.run(make)
+        warm = listed if name != "booking POST" else [make_baseline(data)]
+        wrk.run(wrk_path, port, master_pid, warm, connections=args.connections, duration=2)
+        runs = []
+        for repeat in range(args.repeat):
+            print(f"bench: {name} ({repeat + 1}/{args.repeat}) …", flush=True)
+            runs.append(
+                wrk.run(wrk_path, port, master_pid, listed, connections=args.connections, duration=args.duration)
+            )
+        pages[name] = wrk.summarise(runs)
     return pages
+
+
+def make_baseline(data: dict) -> tuple:
+    return "GET", f"/bench/baseline/{data['station']}/", None, {"Host": "127.0.0.1"}
 
 
 def run_people(port: int, args, data: dict) -> dict:
@@ -608,13 +630,23 @@ def clean(row: dict) -> bool:
 
 
 def report(results: dict) -> None:
-    base = results["pages"].get("baseline", {}).get("rps") or float("nan")
+    pages = results["pages"]
+    signed_in = pages.get("baseline, signed in", {}).get("rps") or float("nan")
     print()
-    print(f"{'page':<22}{'req/s':>9}{'ratio':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}  statuses / errors")
-    for name, row in results["pages"].items():
+    print(
+        f"wrk, {results.get('connections')} connections, median of {results.get('repeat')} runs; "
+        "ratio to the signed-in baseline; CPU per request in ms"
+    )
+    print(
+        f"{'page':<22}{'req/s':>9}{'spread':>16}{'ratio':>7}{'worker':>8}{'pg':>7}{'p50 ms':>8}{'p95 ms':>8}"
+        "  statuses / errors"
+    )
+    for name, row in pages.items():
+        spread = f"{row.get('rps_min', row['rps']):.1f}–{row.get('rps_max', row['rps']):.1f}"
         print(
-            f"{name:<22}{row['rps']:>9.1f}{row['rps'] / base:>8.2f}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}"
-            f"{row['p99_ms']:>9.1f}  {row['statuses']} / {row['errors']}"
+            f"{name:<22}{row['rps']:>9.1f}{spread:>16}{row['rps'] / signed_in:>7.3f}"
+            f"{row.get('cpu_worker_ms', float('nan')):>8.1f}{row.get('cpu_postgres_ms', float('nan')):>7.1f}"
+            f"{row['p50_ms']:>8.1f}{row['p95_ms']:>8.1f}  {row['statuses']} / {row['errors']}"
         )
     if results.get("people"):
         low, high = results["think_s"]
