@@ -160,15 +160,26 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
+    # Django's PostgreSQL backend, without the health check's SELECT 1 on a connection used in the last
+    # DJANGO_DB_PING_AFTER seconds (fucheng/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "fucheng.postgresql"
     DATABASES["default"].setdefault("OPTIONS", {}).update({"connect_timeout": 5})
     # A web request's queries are small: starting parallel workers for them cost more than it saved
     # (a 5 ms query took 11-24 ms on 2 cores, docs/PERFORMANCE.md). It applies to every connection of
     # the portal (web, Celery); DJANGO_DB_PARALLEL_WORKERS sets another number.
     parallel_workers = int(env("DJANGO_DB_PARALLEL_WORKERS", "0") or 0)
+    # No JIT compilation: a statement whose estimate passes jit_above_cost (a filter of OR-ed subqueries
+    # estimated at a million) spent 1.2 s compiling to run 87 ms (docs/PERFORMANCE.md); the portal's
+    # statements read a few thousand rows at most. DJANGO_DB_JIT=on gives PostgreSQL's default back.
+    jit = "on" if env("DJANGO_DB_JIT", "off").lower() in ("1", "on", "true") else "off"
     DATABASES["default"]["OPTIONS"]["options"] = " ".join(
         filter(
             None,
-            [DATABASES["default"]["OPTIONS"].get("options"), f"-c max_parallel_workers_per_gather={parallel_workers}"],
+            [
+                DATABASES["default"]["OPTIONS"].get("options"),
+                f"-c max_parallel_workers_per_gather={parallel_workers}",
+                f"-c jit={jit}",
+            ],
         )
     )
 DATABASE_IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
@@ -203,6 +214,10 @@ else:
 # A signed-in person's roles and second-factor state are kept in the shared cache between requests
 # for this many seconds (centers/access_cache.py; a change takes effect at once). Only with a shared
 # cache: per-process caches would let a withdrawn role live on in the other workers.
+# The booking page's days with a free time, per center, service and place (appointments/free_days.py).
+FUCHENG_FREE_DAYS_CACHE_SECONDS = min(
+    60, int(env("FUCHENG_FREE_DAYS_CACHE_SECONDS", "60" if env("CACHE_URL") else "0") or 0)
+)
 FUCHENG_ACCESS_CACHE_SECONDS = min(
     60, int(env("FUCHENG_ACCESS_CACHE_SECONDS", "60" if env("CACHE_URL") else "0") or 0)
 )  # at most a minute: the bound on a change the cache could not be told of (it was down)
