@@ -21,8 +21,32 @@ from cases.referrals.models import Referral, StationRequest
 from cases.screenings.models import Screening
 from centers.audit.log import AuditEntry, audit_record, audit_record_many
 from centers.audit.models import AuditOutcome
-from centers.models import Center, PartnerInstitution, Resident, Role, ServiceGroup, Station, User
+from centers.infra.lookups import ids_any
+from centers.models import (
+    NAME_FIELDS,
+    USER_UNSHOWN,
+    Center,
+    PartnerInstitution,
+    Resident,
+    Role,
+    ServiceGroup,
+    Station,
+    User,
+    user_unshown,
+)
 from centers.policies import center_ids_for, has_role, resident_of
+
+# What a row of the case queue shows (cases/partials/case_rows.html): a page of rows reads no other column.
+QUEUE_FIELDS = (
+    *("id", "center", "station", "resident", "tier", "stage"),
+    *("opened_at", "respond_by", "assigned_at", "first_contact_at"),
+)
+# What the workspace's follow-up rows and its overdue panel show (followup_rows.html, workspace_panels.html).
+FOLLOW_UP_FIELDS = (
+    *("id", "case", "center", "kind", "due_at", "assigned_to", "done_at", "cancelled_at"),
+    *("case__tier", "case__resident", "case__resident__full_name"),
+    *(f"assigned_to__{name}" for name in NAME_FIELDS),
+)
 
 
 def _open_alert_exists() -> Exists:
@@ -37,11 +61,16 @@ def case_list(
     scope: str = "all",
     include_closed: bool = False,
     query: str = "",
+    visible: list[int] | None = None,
 ) -> QuerySet[Case]:
-    """The user's queue: open alerts first, then by tier, then by the response deadline."""
+    """The user's queue: open alerts first, then by tier, then by the response deadline. `visible` is the
+    user's visible case ids when the page already read them (policies.visible_case_id_list)."""
     if not policies.is_case_worker(user):
         return Case.objects.none()
-    cases = Case.objects.filter(policies.in_visible_cases(user, open_only=not (stage or include_closed)))
+    if visible is not None:
+        cases = Case.objects.filter(ids_any("pk", visible))
+    else:
+        cases = Case.objects.filter(policies.in_visible_cases(user, open_only=not (stage or include_closed)))
     if scope == "mine":
         cases = cases.filter(counselors=user)
     elif scope == "unassigned":
@@ -58,8 +87,11 @@ def case_list(
     # The resident, station and group are fetched for the page's rows only (prefetch), not joined to
     # every visible case before the queue is sorted and cut.
     return (
-        cases.prefetch_related(
-            "resident", "station", "service_group", Prefetch("counselors", queryset=User.objects.order_by("pk"))
+        cases.only(*QUEUE_FIELDS)
+        .prefetch_related(
+            Prefetch("resident", queryset=Resident.objects.only("pk", "full_name", "phone")),
+            "station",
+            Prefetch("counselors", queryset=User.objects.only(*NAME_FIELDS).order_by("pk")),
         )
         .annotate(has_open_alert=_open_alert_exists())
         .order_by("-has_open_alert", "-tier", "respond_by", "-opened_at")
@@ -95,7 +127,10 @@ def _case_visible_or_404(*, user: User, pk: int, action: str) -> Case:
     case = (
         Case.objects.filter(pk=pk)
         .select_related("resident", "station", "center", "service_group", "pending_tier_by")
-        .prefetch_related(Prefetch("counselors", queryset=User.objects.order_by("pk")))  # every check reads it
+        .defer(*user_unshown("pending_tier_by"))
+        .prefetch_related(  # every check reads it
+            Prefetch("counselors", queryset=User.objects.defer(*USER_UNSHOWN).order_by("pk"))
+        )
         .first()
     )
     if case is None or not policies.can_view_case(user, case):
@@ -124,7 +159,7 @@ def _read_entry(action: str, case: Case, detail: dict[str, Any] | None = None) -
 
 
 def case_timeline(*, case: Case) -> QuerySet[CaseEvent]:
-    return case.events.select_related("actor").order_by("-at", "-pk")
+    return case.events.select_related("actor").defer(*user_unshown("actor")).order_by("-at", "-pk")
 
 
 @transaction.atomic
@@ -142,7 +177,7 @@ def case_notes(*, user: User, case: Case) -> list[CaseNote]:
 
 def _notes_of(case: Case) -> list[CaseNote]:
     """The case's notes, newest first (callers check can_read_notes and log the read)."""
-    return list(case.notes.select_related("author").order_by("-created_at"))
+    return list(case.notes.select_related("author").defer(*user_unshown("author")).order_by("-created_at"))
 
 
 def case_alerts(*, case: Case) -> QuerySet[CrisisAlert]:
@@ -241,16 +276,17 @@ def follow_up_assignees(*, case: Case) -> list[User]:
     return [person for person in people if policies.can_take_follow_up(person, case)]
 
 
-def alerts_for_user(*, user: User) -> QuerySet[CrisisAlert]:
-    """Open crisis alerts that reached the user, or on cases they work."""
+def alerts_for_user(*, user: User, visible: list[int] | None = None) -> QuerySet[CrisisAlert]:
+    """Open crisis alerts that reached the user, or on cases they work (`visible`: as case_list)."""
     if not policies.is_case_worker(user):
         return CrisisAlert.objects.none()
     reached = Notification.objects.filter(
         policies.live_alert_q(user, policies.case_worker_center_ids(user)), alert=OuterRef("pk")
     )
+    on_visible = ids_any("case_id", visible) if visible is not None else Q(case_id__in=policies.visible_case_ids(user))
     return (
         CrisisAlert.objects.filter(acknowledged_at__isnull=True)
-        .filter(Q(Exists(reached)) | Q(case_id__in=policies.visible_case_ids(user)))
+        .filter(Q(Exists(reached)) | Q(on_visible))
         .select_related("case", "station")
         .prefetch_related("requests")
         .order_by("raised_at")
@@ -281,16 +317,25 @@ def _follow_up_center_ids(user: User) -> set[int]:
     return center_ids_for(user, [Role.VOLUNTEER, Role.COUNSELOR, Role.SUPERVISOR])
 
 
-def follow_ups_for_user(*, user: User, due_within_days: int = 7) -> QuerySet[FollowUp]:
-    """Open follow-ups assigned to the user or on cases they work, due soon or overdue."""
+def follow_ups_for_user(
+    *, user: User, due_within_days: int = 7, visible: list[int] | None = None
+) -> QuerySet[FollowUp]:
+    """Open follow-ups assigned to the user or on cases they work, due soon or overdue, the oldest first
+    (`visible`: as case_list). Each row carries its case's tier, which the overdue panel sorts by."""
     horizon = timezone.now() + dt.timedelta(days=due_within_days)
-    visible = Q(case_id__in=policies.visible_case_ids(user)) if policies.is_case_worker(user) else Q(pk__in=[])
+    if not policies.is_case_worker(user):
+        on_visible = Q(pk__in=[])
+    elif visible is not None:
+        on_visible = Q(ids_any("case_id", visible))
+    else:
+        on_visible = Q(case_id__in=policies.visible_case_ids(user))
     return (
         FollowUp.objects.open()
-        .filter(Q(assigned_to=user, center_id__in=_follow_up_center_ids(user)) | visible)
+        .filter(Q(assigned_to=user, center_id__in=_follow_up_center_ids(user)) | on_visible)
         .filter(due_at__lte=horizon)
-        .select_related("case", "assigned_to", "station")
-        .order_by("due_at")
+        .select_related("case__resident", "assigned_to")
+        .only(*FOLLOW_UP_FIELDS)
+        .order_by("due_at", "pk")
     )
 
 

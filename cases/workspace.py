@@ -21,6 +21,7 @@ from cases.follow_ups.models import FollowUp
 from cases.models import Case, Consultation, ReferralStatus, Stage, Tier
 from cases.referrals.models import Referral
 from cases.screenings.models import Screening
+from centers.infra.lookups import ids_any
 from centers.messaging.models import OutboundMessage
 from centers.messaging.services import messages_needing_attention
 from centers.models import Center, User
@@ -28,6 +29,11 @@ from centers.roster.selectors import coverage_gaps
 from centers.selectors import DUTY_CRISIS_TEAM, duty_gaps, on_duty
 
 LIMIT = 30
+# What a new-intake row shows (workspace_panels.html).
+INTAKE_FIELDS = (
+    *("id", "tier", "stage", "respond_by", "opened_at", "assigned_at", "resident", "station"),
+    *("resident__full_name", "station__name"),
+)
 # The console lists messages that did not go out over this past week.
 UNDELIVERED_SHOWN_FOR = dt.timedelta(days=7)
 
@@ -48,42 +54,47 @@ def appointments_today(*, user: User) -> list[Appointment]:
     )
 
 
-def intakes_new(*, user: User) -> QuerySet[Case]:
+def _on_visible(user: User, visible: list[int] | None, field: str = "case_id") -> Q:
+    """Rows on the cases the user may see: by the ids the page read once, or by the visibility union."""
+    if visible is not None:
+        return Q(ids_any(field, visible))
+    return Q(**{f"{field}__in": policies.visible_case_ids(user)})
+
+
+def intakes_new(*, user: User, visible: list[int] | None = None) -> QuerySet[Case]:
     """Open cases nobody has taken yet, highest risk first, then the soonest response deadline."""
     if not policies.is_case_worker(user):
         return Case.objects.none()
+    seen = Q(ids_any("pk", visible)) if visible is not None else policies.case_visible_to(user)
     return (
         Case.objects.filter(assigned_at__isnull=True)
         .exclude(stage=Stage.CLOSED)
-        .filter(policies.case_visible_to(user))
+        .filter(seen)
         .select_related("resident", "station")
+        .only(*INTAKE_FIELDS)
         .order_by("-tier", "respond_by", "opened_at")[:LIMIT]
     )
 
 
-def follow_ups_overdue(*, user: User) -> QuerySet[FollowUp]:
-    """Follow-ups past due on cases the user works or that were given to them."""
-    if not policies.is_case_worker(user):
-        return FollowUp.objects.none()
-    return (
-        FollowUp.objects.open()
-        .filter(Q(assigned_to=user) | Q(case_id__in=policies.visible_case_ids(user)), due_at__lt=timezone.now())
-        .select_related("case", "case__resident")
-        .order_by("-case__tier", "due_at")[:LIMIT]
-    )
+def follow_ups_overdue(follow_ups: Iterable[FollowUp], *, now: dt.datetime) -> list[FollowUp]:
+    """The overdue panel, from the follow-ups the workspace already read (selectors.follow_ups_for_user, the
+    oldest first, so every overdue one it holds comes before any that is not): the highest tier first."""
+    late = [f for f in follow_ups if f.due_at < now]
+    return sorted(late, key=lambda f: (-f.case.tier, f.due_at))[:LIMIT]
 
 
-def referrals_awaiting_feedback(*, user: User) -> QuerySet[Referral]:
+def referrals_awaiting_feedback(*, user: User, visible: list[int] | None = None) -> QuerySet[Referral]:
     """Referrals sent or accepted whose partner has not reported back, on cases the user works."""
     if not policies.is_case_worker(user):
         return Referral.objects.none()
     return (
         Referral.objects.filter(
-            case_id__in=policies.visible_case_ids(user),
+            _on_visible(user, visible),
             status__in=[ReferralStatus.SENT, ReferralStatus.ACCEPTED],
             feedback_at__isnull=True,
         )
-        .select_related("case", "case__resident", "partner")
+        .select_related("case", "partner")
+        .only("id", "case", "partner", "status", "sent_at", "case__tier", "partner__name")
         .order_by("-case__tier", "sent_at")[:LIMIT]
     )
 
@@ -149,17 +160,15 @@ def duty_coverage(*, user: User) -> list[dict[str, Any]]:
     return out
 
 
-def deadlines_overdue(*, user: User) -> list[dict[str, Any]]:
+def deadlines_overdue(*, user: User, visible: list[int] | None = None) -> list[dict[str, Any]]:
     """Missed response times and expert reviews on open cases the user may see, oldest first (one query)."""
     if not policies.is_case_worker(user):
         return []
     now = timezone.now()
-    late = Q(pk__in=Case.objects.response_missed(now).values("pk")) | Q(
-        pk__in=Case.objects.review_missed(now).values("pk")
-    )
+    seen = Case.objects.filter(ids_any("pk", visible) if visible is not None else policies.case_visible_to(user))
+    # Each condition asked of the user's rows (an IN over every late case of the database scanned it twice).
     cases = (
-        Case.objects.filter(late)
-        .filter(policies.case_visible_to(user))
+        (seen.response_missed(now) | seen.review_missed(now))
         .annotate(review_missed=Exists(Case.objects.review_missed(now).filter(pk=OuterRef("pk"))))
         .select_related("station")
         .order_by("respond_by")[:LIMIT]
@@ -183,15 +192,18 @@ def screening_chart(screenings: Iterable[Screening]) -> dict[str, Any]:
     }
 
 
-def workspace_panels_for(*, user: User) -> dict[str, Any]:
+def workspace_panels_for(
+    *, user: User, follow_ups: Sequence[FollowUp], visible: list[int] | None = None
+) -> dict[str, Any]:
     """The workspace's panels, read once (the page records what they show): today's appointments, new intakes,
-    overdue follow-ups, referrals waiting for feedback, missed deadlines."""
+    overdue follow-ups (from the page's follow-ups, no query of their own), referrals waiting for feedback,
+    missed deadlines. `visible`: the user's visible case ids, read once by the page."""
     return {
         "appointments_today": appointments_today(user=user),
-        "new_intakes": list(intakes_new(user=user)),
-        "overdue": list(follow_ups_overdue(user=user)),
-        "referrals": list(referrals_awaiting_feedback(user=user)),
-        "deadlines": deadlines_overdue(user=user),
+        "new_intakes": list(intakes_new(user=user, visible=visible)),
+        "overdue": follow_ups_overdue(follow_ups, now=timezone.now()),
+        "referrals": list(referrals_awaiting_feedback(user=user, visible=visible)),
+        "deadlines": deadlines_overdue(user=user, visible=visible),
     }
 
 

@@ -74,6 +74,18 @@ class User(AbstractUser):
         return self.display_name or (self.last_name and f"{self.last_name}老师") or _("Counselor")
 
 
+# The columns a staff member's name needs (User.__str__, public_name): a list of people shown by name
+# reads these, not the password hash and the rest of the row.
+NAME_FIELDS = ("id", "display_name", "first_name", "last_name", "email", "phone", "username")
+# The columns of a user row no page shows: a joined or prefetched person leaves them out (defer).
+USER_UNSHOWN = ("password", "last_login", "is_superuser", "is_staff", "date_joined", "wecom_userid")
+
+
+def user_unshown(path: str) -> list[str]:
+    """defer() arguments for the person at `path` (a relation to User) on a joined row."""
+    return [f"{path}__{name}" for name in USER_UNSHOWN]
+
+
 class Center(models.Model):
     """A street's psychological service center (the "1"). Each center's data is its own."""
 

@@ -38,25 +38,42 @@ def _with_unread_for_staff(rows: QuerySet[Conversation]) -> QuerySet[WithAnnotat
     )
 
 
+def _waiting_order(c: Conversation) -> tuple[Any, ...]:
+    """Risk first, then the longest wait."""
+    return (not c.risk_flagged, c.waiting_since, c.pk)
+
+
+def _mine_order(c: WithAnnotations[Conversation, Unread]) -> tuple[Any, ...]:
+    """Risk first, then unread, then the oldest last message."""
+    return (not c.risk_flagged, -c.unread, c.last_message_at, c.pk)
+
+
+def _panel_rows(user: User, at: dt.datetime | None) -> tuple[list[Any], list[Any]]:
+    """(waiting conversations the user may take, open ones the user has), each in its order and cut at LIMIT,
+    from one query: both are few (a conversation waits minutes before the duty team is chased)."""
+    if not policies.is_conversation_worker(user):
+        return [], []
+    rows = Conversation.objects.filter(
+        Q(policies.staff_visibility_q(user, at), status=ConversationStatus.WAITING)
+        | Q(counselor=user, status=ConversationStatus.OPEN)
+    ).select_related("resident", "station", "center", "case")
+    found = list(_with_unread_for_staff(rows))
+    waiting = sorted((c for c in found if c.status == ConversationStatus.WAITING), key=_waiting_order)
+    mine = sorted(
+        (c for c in found if c.status == ConversationStatus.OPEN and c.counselor_id == user.pk), key=_mine_order
+    )
+    return waiting[:LIMIT], mine[:LIMIT]
+
+
 def waiting_for_staff(*, user: User, at: dt.datetime | None = None) -> list[Conversation]:
     """Waiting conversations the user may take: risk first, then the longest wait. One query (and the
     duty look-up, which a caller that also shows the duty state shares by passing the same `at`)."""
-    if not policies.is_conversation_worker(user):
-        return []
-    rows = Conversation.objects.filter(
-        policies.staff_visibility_q(user, at), status=ConversationStatus.WAITING
-    ).select_related("resident", "station", "center")
-    return list(_with_unread_for_staff(rows).order_by("-risk_flagged", "waiting_since", "pk")[:LIMIT])
+    return _panel_rows(user, at)[0]
 
 
 def mine_for_staff(*, user: User) -> list[Conversation]:
     """Open conversations the user has: risk first, then unread, then the oldest last message. One query."""
-    if not policies.is_conversation_worker(user):
-        return []
-    rows = Conversation.objects.filter(counselor=user, status=ConversationStatus.OPEN).select_related(
-        "resident", "station", "case"
-    )
-    return list(_with_unread_for_staff(rows).order_by("-risk_flagged", "-unread", "last_message_at", "pk")[:LIMIT])
+    return _panel_rows(user, None)[1]
 
 
 def conversation_for_staff(
@@ -157,12 +174,12 @@ def consult_panel_for(*, user: User) -> dict[str, Any]:
     """The workspace's conversation panel: waiting conversations (risk first, then the longest wait) with how
     long each waited, the counselor's own, and whether they are on duty."""
     now = timezone.now()
-    waiting = waiting_for_staff(user=user, at=now)  # the duty look-up below reuses this one
+    waiting, mine = _panel_rows(user, now)  # one query; the duty look-up below reuses this one's
     for c in waiting:
         c.waited_minutes = int((now - c.waiting_since).total_seconds() // 60)
         c.overdue = c.waited_minutes >= c.center.conversation_wait_minutes
     return {
         "waiting": waiting,
-        "mine": mine_for_staff(user=user),
+        "mine": mine,
         "on_duty": bool(policies.on_duty_center_ids(user, now)),
     }

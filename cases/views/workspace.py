@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonRespo
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from cases import selectors
+from cases import policies, selectors
 from cases import workspace as workspace_selectors
 from cases.consult import selectors as consult_selectors
 from cases.views.common import audit_shown, case_worker_required
@@ -18,6 +18,10 @@ from centers.policies import has_role
 
 # How many of the most urgent cases the workspace queue shows; the case list has the rest, with filters.
 WORKSPACE_QUEUE = 20
+# The follow-ups due this week the workspace lists, and how many it reads for them and for its overdue panel
+# (the oldest first, so the overdue ones come first: workspace_selectors.follow_ups_overdue).
+FOLLOW_UPS_SHOWN = 50
+FOLLOW_UPS_READ = 80
 
 
 @login_required
@@ -27,17 +31,22 @@ def workspace(request: AuthedRequest) -> HttpResponse:
     The queue shows the WORKSPACE_QUEUE most urgent cases (one more is read to know whether the list
     goes on); the case list has every one of them, with filters."""
     case_worker_required(request)
-    cases = list(selectors.case_list(user=request.user)[: WORKSPACE_QUEUE + 1])
-    alerts = workspace_selectors.alerts_with_deliveries(selectors.alerts_for_user(user=request.user))
-    follow_ups = list(selectors.follow_ups_for_user(user=request.user)[:50])
-    panels = workspace_selectors.workspace_panels_for(user=request.user)
-    consult = consult_selectors.consult_panel_for(user=request.user)
+    user = request.user
+    # The cases the person may open, read once; every panel looks its rows up among them (None for a
+    # supervisor, whose panels filter by the visibility rule itself: policies.visible_case_id_list).
+    visible = policies.visible_case_id_list(user)
+    cases = list(selectors.case_list(user=user, visible=visible)[: WORKSPACE_QUEUE + 1])
+    alerts = workspace_selectors.alerts_with_deliveries(selectors.alerts_for_user(user=user, visible=visible))
+    follow_ups = list(selectors.follow_ups_for_user(user=user, visible=visible)[:FOLLOW_UPS_READ])
+    panels = workspace_selectors.workspace_panels_for(user=user, follow_ups=follow_ups, visible=visible)
+    follow_ups = follow_ups[:FOLLOW_UPS_SHOWN]
+    consult = consult_selectors.consult_panel_for(user=user)
     audit_shown(
         request,
         "workspace.view",
         cases=[*cases[:WORKSPACE_QUEUE], *panels["new_intakes"]],
         alerts=alerts,
-        follow_ups=[*follow_ups, *panels["overdue"]],
+        follow_ups=list({f.pk: f for f in [*follow_ups, *panels["overdue"]]}.values()),
         appointments=panels["appointments_today"],
         referrals=panels["referrals"],
         conversations=[*consult["waiting"], *consult["mine"]],

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from appointments.models import AppointmentStatus, Slot
 from cases.follow_ups.models import FollowUp
-from cases.models import Consultation, Tier
+from cases.models import Consultation, FollowUpKind, Tier
 from cases.referrals.models import Referral, ReferralBasis
 from cases.screenings.models import Screening
 from centers.models import PartnerInstitution, PartnerKind, Role
@@ -164,3 +164,34 @@ def test_the_workspace_queue_shows_the_most_urgent_cases_and_points_to_the_rest(
     # the case list has every one of them
     listed = client.get(reverse("cases:case_list")).content.decode()
     assert all(c.reference in listed for c in [*general, serious, high])
+
+
+def test_the_overdue_panel_comes_from_the_follow_ups_read_once_highest_tier_first(
+    center, station, counselor, client_for
+):
+    now = timezone.now()
+    rows = []
+    for tier, days_late in ((Tier.GENERAL, 5), (Tier.HIGH_RISK, 1), (Tier.SERIOUS, 3)):
+        case = CaseFactory(
+            center=center, station=station, resident=ResidentFactory(center=center, station=station), tier=tier
+        )
+        case.counselors.add(counselor)
+        FollowUp.objects.create(case=case, center=center, station=station, due_at=now - dt.timedelta(days=days_late))
+        rows.append(case)
+    soon = rows[0]
+    FollowUp.objects.create(
+        case=soon, center=center, station=station, kind=FollowUpKind.REASSESSMENT, due_at=now + dt.timedelta(days=2)
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        page = client_for(counselor).get(reverse("cases:workspace")).content.decode()
+    overdue = page.split('data-testid="overdue"', 1)[1].split("</ul>", 1)[0]
+    general, high, serious = (case.reference for case in rows)
+    assert overdue.index(high) < overdue.index(serious) < overdue.index(general), "the riskiest first"
+    due = page.split('data-testid="follow-ups"', 1)[1].split("</ul>", 1)[0]
+    assert due.count("list-group-item") == 4, "this week's list has the three late ones and the one due soon"
+    assert not [q for q in ctx.captured_queries if "cases_followup" in q["sql"] and '"due_at" < ' in q["sql"]], (
+        "no query of its own for the overdue panel"
+    )
+    assert not [q for q in ctx.captured_queries if "password" in q["sql"] and "cases_case_counselors" in q["sql"]], (
+        "the queue's counselors are read for their names, not whole accounts"
+    )
