@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypeAlias, TypedDict
 
 from django.conf import settings
 from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncDate
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from appointments import free_days
 from appointments.models import (
     ACTIVE_Q,
     Appointment,
@@ -22,6 +25,7 @@ from appointments.models import (
     Feedback,
     OfferStatus,
     Place,
+    Service,
     Slot,
     SlotStatus,
     WaitlistEntry,
@@ -138,6 +142,41 @@ def free_slots(
     return _free(slots, now=now, resident_id=resident_id)
 
 
+class SlotRow(TypedDict):
+    pk: int
+    times: str
+    details: str
+    pick_url: str
+
+
+def slot_rows(slots: Iterable[Slot], *, pick_url_name: str | None = None) -> list[SlotRow]:
+    """The lines of a list of free times (appointments/_slot_list.html), worked out here once per list: a
+    day's forty-odd times share a few places, counselors and services, whose labels the template's loop
+    otherwise rebuilt for each time (a date filter, a display lookup, a translation and a URL each)."""
+    services = {value: str(label) for value, label in Service.choices}
+    places: dict[tuple[str, int | None, int], str] = {}
+    names: dict[int | None, str] = {}
+    tz = timezone.get_current_timezone()
+    rows: list[SlotRow] = []
+    for slot in slots:
+        place_key = (slot.place, slot.station_id, slot.center_id)
+        if place_key not in places:
+            places[place_key] = slot.where
+        if slot.counselor_id not in names:
+            names[slot.counselor_id] = str(slot.counselor.public_name) if slot.counselor else ""
+        start, end = slot.starts_at.astimezone(tz), slot.ends_at.astimezone(tz)
+        details = [services.get(slot.service, slot.service), places[place_key], names[slot.counselor_id]]
+        rows.append(
+            {
+                "pk": slot.pk,
+                "times": f"{start:%H:%M}–{end:%H:%M}",
+                "details": " · ".join(part for part in details if part),
+                "pick_url": reverse(pick_url_name, args=[slot.pk]) if pick_url_name else "",
+            }
+        )
+    return rows
+
+
 def slots_nearest_free(
     *, slot: Slot, limit: int = 5, now: dt.datetime | None = None, online: bool = True
 ) -> list[Slot]:
@@ -166,17 +205,27 @@ def bookable_slot(*, pk: int) -> Slot | None:
 def days_with_free_slots(
     *, center: Center, service: str, station: Station | None, now: dt.datetime | None = None
 ) -> list[dt.date]:
-    """Which days of the horizon still have a free time (one query)."""
-    now = now or timezone.now()
-    slots = Slot.objects.filter(
-        center=center,
-        service=service,
-        starts_at__gte=earliest_online_start(center, now),
-        starts_at__lte=now + dt.timedelta(days=settings.APPOINTMENT_BOOKING_HORIZON_DAYS),
-    ).filter(_place_filter(service=service, station=station))
-    # The database names the local days (a few rows), rather than every free time coming back to Python.
-    local_day = TruncDate("starts_at", tzinfo=timezone.get_current_timezone())
-    return list(_free(slots, now=now).annotate(day=local_day).values_list("day", flat=True).distinct().order_by("day"))
+    """Which days of the horizon still have a free time (one query, or none while the shared cache holds the
+    answer: appointments/free_days.py; a caller that passes `now` asks the database)."""
+
+    def load() -> list[dt.date]:
+        at = now or timezone.now()
+        slots = Slot.objects.filter(
+            center=center,
+            service=service,
+            starts_at__gte=earliest_online_start(center, at),
+            starts_at__lte=at + dt.timedelta(days=settings.APPOINTMENT_BOOKING_HORIZON_DAYS),
+        ).filter(_place_filter(service=service, station=station))
+        # The database names the local days (a few rows), rather than every free time coming back to Python.
+        local_day = TruncDate("starts_at", tzinfo=timezone.get_current_timezone())
+        free = _free(slots, now=at).annotate(day=local_day).values_list("day", flat=True)
+        return list(free.distinct().order_by("day"))
+
+    if now is not None:
+        return load()
+    return free_days.cached_days(
+        center_id=center.pk, service=service, station_id=station.pk if station else None, load=load
+    )
 
 
 def free_days_between(

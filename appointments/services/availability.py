@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from appointments import free_days
 from appointments.models import (
     ACTIVE_Q,
     SERVICE_OF_PLACE,
@@ -93,7 +94,10 @@ def availability_publish(
 def _withdraw_free_slots(slots: QuerySet[Slot]) -> int:
     """Cancel the open slots among `slots` that nobody booked; booked ones stay for staff to move."""
     booked = Appointment.objects.filter(ACTIVE_Q, slot__in=slots).values("slot_id")
-    return slots.filter(status=SlotStatus.OPEN).exclude(pk__in=booked).update(status=SlotStatus.CANCELLED)
+    withdrawn = slots.filter(status=SlotStatus.OPEN).exclude(pk__in=booked)
+    for center_id in set(withdrawn.values_list("center_id", flat=True)):
+        free_days.forget(center_id)  # an update sends no signal
+    return withdrawn.update(status=SlotStatus.CANCELLED)
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from appointments import free_days
 from appointments.models import OfferStatus, Slot, WaitlistOffer, WaitlistStatus
 from centers.models import Resident
 
@@ -23,6 +24,7 @@ def slot_hold_release(*, slot: Slot, accepted_by: Resident | None = None) -> Non
         else:
             waitlist_offer_close(offer=offer, status=OfferStatus.EXPIRED)
     Slot.objects.filter(pk=slot.pk).update(held_for=None, held_until=None)
+    free_days.forget(slot.center_id)  # an update sends no signal: the time may be free again
 
 
 def waitlist_offer_close(*, offer: WaitlistOffer, status: str) -> None:
@@ -35,3 +37,4 @@ def waitlist_offer_close(*, offer: WaitlistOffer, status: str) -> None:
         entry.status = WaitlistStatus.WAITING if entry.last_day >= today else WaitlistStatus.EXPIRED
         entry.save(update_fields=["status"])
     Slot.objects.filter(pk=offer.slot_id, held_for=entry.resident_id).update(held_for=None, held_until=None)
+    free_days.forget(entry.center_id)

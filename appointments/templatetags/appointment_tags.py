@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 from django.utils import timezone
 
 from appointments.models import UPCOMING_STATUSES
-from appointments.selectors import appointments_for_resident
+from appointments.selectors import SlotRow, appointments_for_resident
+from appointments.selectors import slot_rows as selectors_slot_rows
 
 register = template.Library()
 
@@ -23,3 +26,9 @@ def my_upcoming_appointments(context, limit: int = 3) -> dict:
             .order_by("starts_at", "pk")[:limit]
         )
     return {"upcoming": rows}
+
+
+@register.simple_tag
+def slot_rows(slots: Any, pick_url_name: str | None = None) -> list[SlotRow]:
+    """`{% slot_rows slots pick_url_name as rows %}`: the lines of a list of free times (selectors.slot_rows)."""
+    return selectors_slot_rows(slots, pick_url_name=pick_url_name or None)
