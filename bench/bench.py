@@ -1,10 +1,11 @@
 """The load benchmark behind bench/run. Prints a table and writes var/bench-<label>.json.
 
 Steps: prepare sessions for generated residents and counselors in the dataset, start gunicorn on loopback
-with FUCHENG_BENCH=1 (the baseline view), drive each page with N concurrent keep-alive clients for D
-seconds (a closed loop: requests per second), then with N people who wait 1–5 s between requests (the
-latency they see), sample the workers' resident memory, race 100 POSTs for one slot, then time the follow-up sweep over
-100,000 due items in a scratch database.
+with FUCHENG_BENCH=1 (the baseline view), drive each page with wrk in a closed loop (8 connections, three
+runs of 10 s: requests per second, with the CPU per request of the workers and of PostgreSQL; bench/wrk.py),
+then with 50 people who wait 1–5 s between requests (the latency they see, p95), sample the workers' resident
+memory, race 100 POSTs for one slot, then time the follow-up sweep over 100,000 due items in a scratch
+database.
 """
 
 from __future__ import annotations
