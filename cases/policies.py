@@ -11,7 +11,7 @@ from cases.alerts.models import CrisisAlert, Notification
 from cases.follow_ups.models import FollowUp
 from cases.models import Case, Consultation, Stage, Tier
 from centers.community.policies import volunteer_is_cleared
-from centers.infra.lookups import InIdArray, id_in
+from centers.infra.lookups import IdArray, InIdArray, id_in
 from centers.models import Center, Role, User
 from centers.policies import center_ids_for, has_role, memberships_of, supervised_center_ids
 
@@ -140,7 +140,7 @@ def visible_case_ids(user: AnyUser | None, *, open_only: bool = False) -> QueryS
     return first.union(*rest)
 
 
-def visible_case_id_list(user: AnyUser | None) -> list[int] | None:
+def visible_case_id_list(user: AnyUser | None) -> IdArray | None:
     """visible_case_ids read once into a list (closed cases included: follow-ups and alerts outlive a
     closure), for a page whose panels each filter by it: every panel then looks its rows up by these ids
     instead of building the union again. The list is as long as the cases of the person's stations and
@@ -149,10 +149,10 @@ def visible_case_id_list(user: AnyUser | None) -> list[int] | None:
     None for someone who sees a center whole (a supervisor): that list would be the center's every case, so
     their panels filter by the union itself, as callers do when they are given no list."""
     if not isinstance(user, User):
-        return []
+        return IdArray.of([])
     if supervised_center_ids(user):
         return None
-    return list(visible_case_ids(user).values_list("pk", flat=True))
+    return IdArray.of(visible_case_ids(user).values_list("pk", flat=True))
 
 
 def case_visible_to(user: AnyUser | None) -> Q:

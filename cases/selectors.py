@@ -21,7 +21,7 @@ from cases.referrals.models import Referral, StationRequest
 from cases.screenings.models import Screening
 from centers.audit.log import AuditEntry, audit_record, audit_record_many
 from centers.audit.models import AuditOutcome
-from centers.infra.lookups import ids_any
+from centers.infra.lookups import IdArray, ids_any
 from centers.models import (
     NAME_FIELDS,
     USER_UNSHOWN,
@@ -61,7 +61,7 @@ def case_list(
     scope: str = "all",
     include_closed: bool = False,
     query: str = "",
-    visible: list[int] | None = None,
+    visible: IdArray | None = None,
 ) -> QuerySet[Case]:
     """The user's queue: open alerts first, then by tier, then by the response deadline. `visible` is the
     user's visible case ids when the page already read them (policies.visible_case_id_list)."""
@@ -276,7 +276,7 @@ def follow_up_assignees(*, case: Case) -> list[User]:
     return [person for person in people if policies.can_take_follow_up(person, case)]
 
 
-def alerts_for_user(*, user: User, visible: list[int] | None = None) -> QuerySet[CrisisAlert]:
+def alerts_for_user(*, user: User, visible: IdArray | None = None) -> QuerySet[CrisisAlert]:
     """Open crisis alerts that reached the user, or on cases they work (`visible`: as case_list)."""
     if not policies.is_case_worker(user):
         return CrisisAlert.objects.none()
@@ -317,9 +317,7 @@ def _follow_up_center_ids(user: User) -> set[int]:
     return center_ids_for(user, [Role.VOLUNTEER, Role.COUNSELOR, Role.SUPERVISOR])
 
 
-def follow_ups_for_user(
-    *, user: User, due_within_days: int = 7, visible: list[int] | None = None
-) -> QuerySet[FollowUp]:
+def follow_ups_for_user(*, user: User, due_within_days: int = 7, visible: IdArray | None = None) -> QuerySet[FollowUp]:
     """Open follow-ups assigned to the user or on cases they work, due soon or overdue, the oldest first
     (`visible`: as case_list). Each row carries its case's tier, which the overdue panel sorts by."""
     horizon = timezone.now() + dt.timedelta(days=due_within_days)

@@ -21,7 +21,7 @@ from cases.follow_ups.models import FollowUp
 from cases.models import Case, Consultation, ReferralStatus, Stage, Tier
 from cases.referrals.models import Referral
 from cases.screenings.models import Screening
-from centers.infra.lookups import ids_any
+from centers.infra.lookups import IdArray, ids_any
 from centers.messaging.models import OutboundMessage
 from centers.messaging.services import messages_needing_attention
 from centers.models import Center, User
@@ -54,14 +54,14 @@ def appointments_today(*, user: User) -> list[Appointment]:
     )
 
 
-def _on_visible(user: User, visible: list[int] | None, field: str = "case_id") -> Q:
+def _on_visible(user: User, visible: IdArray | None, field: str = "case_id") -> Q:
     """Rows on the cases the user may see: by the ids the page read once, or by the visibility union."""
     if visible is not None:
         return Q(ids_any(field, visible))
     return Q(**{f"{field}__in": policies.visible_case_ids(user)})
 
 
-def intakes_new(*, user: User, visible: list[int] | None = None) -> QuerySet[Case]:
+def intakes_new(*, user: User, visible: IdArray | None = None) -> QuerySet[Case]:
     """Open cases nobody has taken yet, highest risk first, then the soonest response deadline."""
     if not policies.is_case_worker(user):
         return Case.objects.none()
@@ -83,7 +83,7 @@ def follow_ups_overdue(follow_ups: Iterable[FollowUp], *, now: dt.datetime) -> l
     return sorted(late, key=lambda f: (-f.case.tier, f.due_at))[:LIMIT]
 
 
-def referrals_awaiting_feedback(*, user: User, visible: list[int] | None = None) -> QuerySet[Referral]:
+def referrals_awaiting_feedback(*, user: User, visible: IdArray | None = None) -> QuerySet[Referral]:
     """Referrals sent or accepted whose partner has not reported back, on cases the user works."""
     if not policies.is_case_worker(user):
         return Referral.objects.none()
@@ -160,7 +160,7 @@ def duty_coverage(*, user: User) -> list[dict[str, Any]]:
     return out
 
 
-def deadlines_overdue(*, user: User, visible: list[int] | None = None) -> list[dict[str, Any]]:
+def deadlines_overdue(*, user: User, visible: IdArray | None = None) -> list[dict[str, Any]]:
     """Missed response times and expert reviews on open cases the user may see, oldest first (one query)."""
     if not policies.is_case_worker(user):
         return []
@@ -193,7 +193,7 @@ def screening_chart(screenings: Iterable[Screening]) -> dict[str, Any]:
 
 
 def workspace_panels_for(
-    *, user: User, follow_ups: Sequence[FollowUp], visible: list[int] | None = None
+    *, user: User, follow_ups: Sequence[FollowUp], visible: IdArray | None = None
 ) -> dict[str, Any]:
     """The workspace's panels, read once (the page records what they show): today's appointments, new intakes,
     overdue follow-ups (from the page's follow-ups, no query of their own), referrals waiting for feedback,
