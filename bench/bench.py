@@ -26,10 +26,11 @@ import time
 import urllib.parse
 from pathlib import Path
 
-import wrk  # bench/wrk.py: the closed-loop pass
+BENCH_DIR = Path(__file__).resolve().parent
+BASE_DIR = BENCH_DIR.parent
+sys.path[:0] = [str(BASE_DIR), str(BENCH_DIR)]  # the project, and bench/wrk.py when loaded by path (tests)
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
+import wrk  # noqa: E402  # bench/wrk.py: the closed-loop pass
 
 
 def parse_args():
@@ -490,8 +491,7 @@ def run_pages(port: int, master_pid: int, args, data: dict) -> dict:
     for name, make in requests:
         # The page's requests, as many people as the page has (a booking POST uses a free time up: enough
         # distinct ones for every run at a few hundred a second; a repeat after that is refused cleanly).
-        count = 4000 if name == "booking POST" else 400
-        listed = [make(i % args.connections, i // args.connections) for i in range(count)]
+        listed = page_request_list(make, count=4000 if name == "booking POST" else 400, clients=args.connections)
         # a short warm-up on the page itself (the baseline before the POSTs: a booking uses its time up)
         warm = listed if name != "booking POST" else [make_baseline(data)]
         wrk.run(wrk_path, port, master_pid, warm, connections=args.connections, duration=2)
@@ -503,6 +503,18 @@ def run_pages(port: int, master_pid: int, args, data: dict) -> dict:
             )
         pages[name] = wrk.summarise(runs)
     return pages
+
+
+def page_request_list(make, *, count: int, clients: int) -> list:
+    """Up to `count` requests of a page, as `clients` connections would send them one after another; fewer
+    when the page's requests run out (the booking POSTs use up the free times)."""
+    listed = []
+    for i in range(count):
+        try:
+            listed.append(make(i % clients, i // clients))
+        except StopIteration:
+            break
+    return listed
 
 
 def make_baseline(data: dict) -> tuple:

@@ -1,6 +1,7 @@
 """The benchmark's load generator: a closed loop measures capacity; people with waits measure latency."""
 
 import importlib.util
+import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -114,3 +115,34 @@ def test_the_race_keeps_its_time_out_of_the_booking_posts(bench):
     assert [book(0, 0)[1], book(0, 1)[1]] == ["/appointments/book/100/", "/appointments/book/101/"]
     with pytest.raises(StopIteration):
         book(0, 2)  # 102 is the race's
+
+
+def test_wrk_cycles_through_the_pages_requests_and_reports_each_answer(bench, server):
+    """The closed loop is wrk (Debian's package; .ci/run installs it): every request of the list is sent,
+    in turn, with its own headers, and the run reports the answers by status and the CPU it read."""
+    port, seen = server
+    requests = [("GET", f"/u{i}/r0", None, {"Host": "127.0.0.1", "Cookie": f"sessionid=s{i}"}) for i in range(5)]
+    # The tiny server is a thread of this process, which has no worker processes: no worker CPU is counted.
+    result = bench.wrk.run(bench.wrk.ensure_wrk(), port, os.getpid(), requests, connections=2, duration=1)
+    assert result["requests"] >= 5 and result["statuses"] == {"200": result["requests"]}
+    assert set(seen) == {f"/u{i}/r0" for i in range(5)}, "every request of the list was sent"
+    assert 0 <= len(seen) - result["requests"] <= 2, "wrk counted every answer but those in flight at its end"
+    assert result["errors"] == 0 and result["rps"] > 0 and result["p50_ms"] <= result["p99_ms"]
+    assert result["cpu_worker_ms"] == 0
+
+
+def test_three_runs_report_the_median_and_the_spread(bench):
+    runs = [{"rps": r, "cpu_worker_ms": c, "cpu_postgres_ms": 1.0} for r, c in ((30.0, 9.0), (10.0, 7.0), (20.0, 8.0))]
+    summary = bench.wrk.summarise(runs)
+    assert (summary["rps"], summary["rps_min"], summary["rps_max"]) == (20.0, 10.0, 30.0)
+    assert summary["cpu_worker_ms"] == 8.0 and summary["repeats"] == 3
+
+
+def test_the_request_list_stops_where_the_free_times_run_out(bench):
+    def make(i, n):
+        if n >= 3:
+            raise StopIteration
+        return _get(i, n)
+
+    listed = bench.page_request_list(make, count=100, clients=2)
+    assert [path for _, path, _, _ in listed] == [f"/u{i % 2}/r{i // 2}" for i in range(6)]
