@@ -19,6 +19,7 @@ from cases.alerts.models import CrisisAlert, Notification
 from cases.deadlines import COVERAGE_DAYS, overdue_rows
 from cases.follow_ups.models import FollowUp
 from cases.models import Case, Consultation, ReferralStatus, Stage, Tier
+from cases.policies import VisibleCases
 from cases.referrals.models import Referral
 from cases.screenings.models import Screening
 from centers.infra.lookups import IdArray, ids_any
@@ -193,17 +194,17 @@ def screening_chart(screenings: Iterable[Screening]) -> dict[str, Any]:
 
 
 def workspace_panels_for(
-    *, user: User, follow_ups: Sequence[FollowUp], visible: IdArray | None = None
+    *, user: User, follow_ups: Sequence[FollowUp], visible: VisibleCases | None = None
 ) -> dict[str, Any]:
     """The workspace's panels, read once (the page records what they show): today's appointments, new intakes,
     overdue follow-ups (from the page's follow-ups, no query of their own), referrals waiting for feedback,
-    missed deadlines. `visible`: the user's visible case ids, read once by the page."""
+    missed deadlines. `visible`: the user's visible cases, read once by the page."""
     return {
         "appointments_today": appointments_today(user=user),
-        "new_intakes": list(intakes_new(user=user, visible=visible)),
+        "new_intakes": list(intakes_new(user=user, visible=visible.open if visible else None)),
         "overdue": follow_ups_overdue(follow_ups, now=timezone.now()),
-        "referrals": list(referrals_awaiting_feedback(user=user, visible=visible)),
-        "deadlines": deadlines_overdue(user=user, visible=visible),
+        "referrals": list(referrals_awaiting_feedback(user=user, visible=visible.all if visible else None)),
+        "deadlines": deadlines_overdue(user=user, visible=visible.open if visible else None),
     }
 
 

@@ -35,9 +35,10 @@ def workspace(request: AuthedRequest) -> HttpResponse:
     # The cases the person may open, read once; every panel looks its rows up among them (None for a
     # supervisor, whose panels filter by the visibility rule itself: policies.visible_case_id_list).
     visible = policies.visible_case_id_list(user)
-    cases = list(selectors.case_list(user=user, visible=visible)[: WORKSPACE_QUEUE + 1])
-    alerts = workspace_selectors.alerts_with_deliveries(selectors.alerts_for_user(user=user, visible=visible))
-    follow_ups = list(selectors.follow_ups_for_user(user=user, visible=visible)[:FOLLOW_UPS_READ])
+    every, still_open = (visible.all, visible.open) if visible else (None, None)
+    cases = list(selectors.case_list(user=user, visible=still_open)[: WORKSPACE_QUEUE + 1])
+    alerts = workspace_selectors.alerts_with_deliveries(selectors.alerts_for_user(user=user, visible=every))
+    follow_ups = list(selectors.follow_ups_for_user(user=user, visible=every)[:FOLLOW_UPS_READ])
     panels = workspace_selectors.workspace_panels_for(user=user, follow_ups=follow_ups, visible=visible)
     follow_ups = follow_ups[:FOLLOW_UPS_SHOWN]
     consult = consult_selectors.consult_panel_for(user=user)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.db.models import F, Lookup
@@ -33,17 +34,25 @@ def id_in(field: str, ids) -> InIdArray:
 
 @dataclass(frozen=True)
 class IdArray:
-    """A list of ids read earlier in the request, with its PostgreSQL array literal written once: a page that
-    filters several panels by the same ids (the workspace: a station counselor's ~2,500 visible cases) builds
-    the text once, not once per panel."""
+    """A list of ids read earlier in the request, kept as its PostgreSQL array literal ('{1,2,…}'): a page that
+    filters several panels by the same ids (the workspace: a station counselor's ~2,500 visible cases) writes
+    the text once, or has the database write it (from_csv: string_agg), not once per panel."""
 
-    ids: tuple[int, ...]
     literal: str
 
     @classmethod
     def of(cls, ids: Iterable[int]) -> IdArray:
-        found = tuple(int(pk) for pk in ids)
-        return cls(found, "{" + ",".join(map(str, found)) + "}")
+        return cls("{" + ",".join(str(int(pk)) for pk in ids) + "}")
+
+    @classmethod
+    def from_csv(cls, text: str | None) -> IdArray:
+        """From the database's comma-separated ids (string_agg), None meaning none."""
+        return cls("{" + (text or "") + "}")
+
+    @cached_property
+    def ids(self) -> tuple[int, ...]:
+        inner = self.literal[1:-1]
+        return tuple(int(pk) for pk in inner.split(",")) if inner else ()
 
     def __len__(self) -> int:
         return len(self.ids)
