@@ -18,7 +18,6 @@ from typing import Any
 
 from django.db.backends.postgresql import base
 
-
 # django-stubs do not declare the health-check attributes and _cursor() this subclass uses.
 _PostgreSQL: Any = base.DatabaseWrapper
 
