@@ -222,6 +222,8 @@ def slots_generate(*, center: Center, start: dt.date, end: dt.date, counselor: U
                 )
         day += dt.timedelta(days=1)
     Slot.objects.bulk_create(new)
+    if new:
+        free_days.forget(center.pk)  # bulk_create sends no signal: the new times are free days at once
     return len(new)
 
 

@@ -77,3 +77,23 @@ def test_without_a_shared_cache_every_visit_asks_the_database(client, make_slot,
     make_slot(days=3)
     assert _book_page(client, station)[1] == 1
     assert _book_page(client, station)[1] == 1
+
+
+def test_times_published_from_a_weekly_window_show_at_once(client, counselor, center, station):
+    from appointments.models import Place
+    from appointments.services.availability import availability_publish
+
+    page, reads = _book_page(client, station)
+    assert reads == 1 and 'data-testid="free-slots"' not in page, "nothing to book yet, and that is kept"
+    availability_publish(
+        actor=counselor,
+        counselor=counselor,
+        center=center,
+        place=Place.STATION,
+        station=station,
+        weekday=timezone.localdate().weekday(),
+        start_time=dt.time(9),
+        end_time=dt.time(12),
+    )  # the times are made with bulk_create, which sends no signal
+    page, reads = _book_page(client, station)
+    assert reads == 1 and 'data-testid="free-slots"' in page
