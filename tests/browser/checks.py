@@ -51,18 +51,24 @@ _SMALL_TARGETS = """
 """
 
 
+def no_sideways_scroll(page) -> bool:
+    """The page as shown now is no wider than the screen, measured once a loaded document is there (a click
+    that follows a link returns before the next page has one: 'Cannot read properties of null')."""
+    page.wait_for_function(
+        "document.readyState === 'complete' && document.documentElement !== null && document.body !== null"
+    )
+    page.wait_for_load_state("load")
+    return bool(page.evaluate(NO_SIDEWAYS_SCROLL))
+
+
 def fits_phone(page) -> list[str]:
     """Sideways scrolling and too-small tap targets on the page as shown now.
 
     A click that follows a link returns before the next page has a document; the check waits for
     a loaded document first, so it measures the page the person sees rather than the gap between two.
     """
-    page.wait_for_function(
-        "document.readyState === 'complete' && document.documentElement !== null && document.body !== null"
-    )
-    page.wait_for_load_state("load")
     problems = []
-    if not page.evaluate(NO_SIDEWAYS_SCROLL):
+    if not no_sideways_scroll(page):
         width = page.evaluate("document.documentElement.scrollWidth")
         problems.append(f"scrolls sideways: {width}px wide in a {page.viewport_size['width']}px screen")
     problems += page.evaluate(_SMALL_TARGETS, MIN_TAP)

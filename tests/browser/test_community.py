@@ -6,11 +6,10 @@ import pytest
 from django.utils import timezone
 
 from centers.community.models import RegistrationStatus, Workshop, WorkshopKind, WorkshopRegistration
+from tests.browser.checks import no_sideways_scroll
 from tests.browser.conftest import screenshot, sign_in, sign_in_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
 
 
 def test_a_resident_registers_for_a_workshop_from_a_phone(phone_page, resident_user, center, station, password):
@@ -28,13 +27,13 @@ def test_a_resident_registers_for_a_workshop_from_a_phone(phone_page, resident_u
     )
     sign_in(phone_page, resident_user.email, password)
     phone_page.goto("/community/workshops/")
-    assert phone_page.evaluate(NO_SIDEWAYS_SCROLL)
+    assert no_sideways_scroll(phone_page)
     screenshot(phone_page, "workshops-phone")
     phone_page.get_by_role("link", name=workshop.title).click()
-    assert phone_page.evaluate(NO_SIDEWAYS_SCROLL)
+    assert no_sideways_scroll(phone_page)
     phone_page.get_by_test_id("register").click()
     phone_page.wait_for_url("**/community/my-workshops/")
-    assert phone_page.evaluate(NO_SIDEWAYS_SCROLL)
+    assert no_sideways_scroll(phone_page)
     assert "您的名额已确认" in phone_page.content() or "Your place is confirmed" in phone_page.content()
     screenshot(phone_page, "my-workshops-phone")
     registration = WorkshopRegistration.objects.get(workshop=workshop)
