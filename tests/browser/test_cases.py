@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from centers.models import DutyShift, Role, ShiftKind
+from tests.browser.checks import no_sideways_scroll
 from tests.browser.conftest import screenshot, sign_in, sign_in_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,12 +37,12 @@ def test_acute_answers_reach_the_counselor_on_duty(
     for item in ("q1", "q2", "q3", "q5"):
         phone_page.check(f"input[name={item}][value='1']")
     phone_page.check("input[name=q4][value='0']")
-    assert phone_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert no_sideways_scroll(phone_page)
     phone_page.locator("main form button[type=submit]").click()
     phone_page.wait_for_url("**/cases/self-check/help/**")
     assert phone_page.get_by_test_id("team-alerted").is_visible()
     assert "12356" in phone_page.locator("main").inner_text()
-    assert phone_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert no_sideways_scroll(phone_page)
     screenshot(phone_page, "resident-acute-self-check-phone")
 
     sign_in_staff(page, counselor.email, password)

@@ -3,6 +3,7 @@
 import pytest
 
 from centers.models import Role
+from tests.browser.checks import no_sideways_scroll
 from tests.browser.conftest import screenshot, sign_in
 from tests.browser_support import sign_up_by_phone
 from tests.factories import totp_code
@@ -14,7 +15,7 @@ def test_a_visitor_sees_the_hotlines_and_can_reach_help_from_a_phone(phone_page)
     phone_page.goto("/")
     strip = phone_page.get_by_test_id("crisis-strip")
     assert "12356" in strip.inner_text()
-    assert phone_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert no_sideways_scroll(phone_page)
     screenshot(phone_page, "resident-home-phone")
     strip.get_by_role("link", name="我需要帮助").click()
     assert phone_page.get_by_role("heading", level=1).inner_text() == "您并不孤单，现在就可以获得帮助。"
