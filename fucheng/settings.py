@@ -107,6 +107,8 @@ MIDDLEWARE = [
     "fucheng.crisis_retry.CrisisPostRetryMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the session middleware, so that saving a session counts as a write that pins to the primary.
+    "centers.infra.replica.ReplicaPinMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -183,6 +185,32 @@ else:
         )
     )
 DATABASE_IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+# --- Read replica ------------------------------------------------------------
+# https://docs.djangoproject.com/en/5.2/topics/db/multi-db/
+# With DATABASE_REPLICA_URL (a streaming standby of DATABASE_URL's database) the reports, statistics,
+# exports and early-warning curves read from it while it is at most DATABASE_REPLICA_MAX_LAG seconds
+# behind (centers/infra/replica.py); without it every read goes to the primary. The replica connects as
+# the primary does (backend, options, persistent connections): only its address differs.
+DATABASE_ROUTERS = ["centers.infra.replica.ReplicaRouter"]
+DATABASE_REPLICA_MAX_LAG = float(env("DATABASE_REPLICA_MAX_LAG", "10"))
+DATABASE_REPLICA_PIN_SECONDS = float(env("DATABASE_REPLICA_PIN_SECONDS", "5"))
+if replica_url := env("DATABASE_REPLICA_URL"):
+    if not DATABASE_IS_POSTGRES:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL is a standby of a PostgreSQL DATABASE_URL")
+    replica_address = dj_database_url.parse(replica_url)
+    DATABASES["replica"] = {
+        **DATABASES["default"],
+        "NAME": replica_address.get("NAME", ""),
+        "USER": replica_address.get("USER", ""),
+        "PASSWORD": replica_address.get("PASSWORD", ""),
+        "HOST": replica_address.get("HOST", ""),
+        "PORT": replica_address.get("PORT", ""),
+        "OPTIONS": {**DATABASES["default"]["OPTIONS"], **replica_address.get("OPTIONS", {})},
+        # The ordinary test suite reads its test database through this alias; the run against a real
+        # standby (tests/replica) points it at the standby's copy instead.
+        "TEST": {"MIRROR": "default"},
+    }
 
 # --- Cache -----------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/topics/cache/

@@ -19,6 +19,7 @@ from centers.audit.log import audit_record
 from centers.http import AuthedRequest
 from centers.infra.confirm import confirmation_page, confirmed
 from centers.infra.errors import error_text, field_errors
+from centers.infra.replica import reads_from_replica
 from centers.models import Center
 from centers.policies import supervised_center_ids
 from centers.reporting.disclosure import SUPPRESSION_NOTE
@@ -52,6 +53,7 @@ def _period(request: HttpRequest, center: Center) -> tuple[int, int] | None:
 
 
 @login_required
+@reads_from_replica
 def evaluation_list(request: AuthedRequest) -> HttpResponse:
     """Supervisors: every evaluation of the center, and a form to open a quarter."""
     center = _supervisor_center(request)
@@ -110,6 +112,7 @@ def _scores_from_post(
 
 
 @login_required
+@reads_from_replica
 def evaluation_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     """Supervisors: a draft's figures and the criteria to score; a published one shows read-only."""
     evaluation = sel.evaluation_for_supervisor(user=request.user, pk=pk)
@@ -250,6 +253,7 @@ def _ranking_table(rows) -> tuple[list, list]:
 
 
 @login_required
+@reads_from_replica
 def evaluation_ranking(request: AuthedRequest) -> HttpResponse:
     """Officials and supervisors: the published ranking of stations for a quarter."""
     center = _dashboard_center(request)
@@ -275,6 +279,7 @@ def evaluation_ranking(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@reads_from_replica
 def evaluation_ranking_export(request: AuthedRequest, fmt: str) -> HttpResponse:
     """Officials and supervisors: the ranking as CSV or XLSX."""
     center = _dashboard_center(request)
@@ -313,18 +318,21 @@ def _detail_context(request: HttpRequest, pk: int) -> dict:
 
 
 @login_required
+@reads_from_replica
 def evaluation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """Officials and supervisors: one published evaluation, with last quarter beside it (aggregates only)."""
     return render(request, "centers/evaluations/evaluation_detail.html", _detail_context(request, pk))
 
 
 @login_required
+@reads_from_replica
 def evaluation_report(request: AuthedRequest, pk: int) -> HttpResponse:
     """The evaluation as a report that prints cleanly (print CSS in static/css/print.css)."""
     return render(request, "centers/evaluations/evaluation_report.html", _detail_context(request, pk))
 
 
 @login_required
+@reads_from_replica
 def evaluation_detail_export(request: AuthedRequest, pk: int, fmt: str) -> HttpResponse:
     """Officials and supervisors: a published evaluation's figures and scores as CSV or XLSX."""
     context = _detail_context(request, pk)

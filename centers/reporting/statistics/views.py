@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from centers.audit.log import audit_record
 from centers.http import AuthedRequest
 from centers.infra.dates import week_start
+from centers.infra.replica import reads_from_replica
 from centers.models import Center, Station
 from centers.policies import supervised_center_ids
 from centers.reporting.disclosure import SUPPRESSION_NOTE
@@ -57,6 +58,7 @@ def _common(request: HttpRequest, center: Center) -> dict:
 
 
 @login_required
+@reads_from_replica
 def statistics_overview(request: AuthedRequest) -> HttpResponse:
     """Officials and supervisors: person-times by month, station and service; residents served; crisis events."""
     center = _center(request)
@@ -78,6 +80,7 @@ def statistics_overview(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@reads_from_replica
 def statistics_warning(request: AuthedRequest) -> HttpResponse:
     """Officials and supervisors: the early-warning curve of the street or one station."""
     center = _center(request)
@@ -101,6 +104,7 @@ def statistics_warning(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@reads_from_replica
 def statistics_export(request: AuthedRequest, table: str, fmt: str) -> HttpResponse:
     """Officials and supervisors: any statistics table as CSV or XLSX, with the same "<5" cells as the page."""
     center = _center(request)
