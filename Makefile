@@ -28,16 +28,19 @@ check: install
 	PYTHONPATH=. $(BIN)/lint-imports
 	$(BIN)/mypy
 
-## The whole suite, in two calls. First every test but the fault tests, on one worker per core
+## The whole suite, in three calls. First every test but the fault and replica tests, on one worker per core
 ## (pytest-xdist; pytest-django gives each worker its own test database, e.g. test_fucheng_gw0, and
 ## each worker its own live server and Chromium). xdist's default distribution hands each worker its
 ## tests in collection order, so pytest-django's order (the transactional tests, browser tests among
 ## them, after the others) holds in every worker. Then the fault tests alone: they start, kill and
-## restart servers and wait on the clock, so they run with the machine to themselves. Both calls always
-## run; the target fails if either does.
+## restart servers and wait on the clock, so they run with the machine to themselves. Last the reporting
+## pages against a real streaming replica (tests/replica: a private primary holding the test database and
+## a hot standby of it; skipped on SQLite). Every call always runs; the target fails if any does.
 suite: install chromium
-	status=0; $(BIN)/python -m pytest -n auto -m "not faults" || status=$$?; \
-	$(BIN)/python -m pytest -m faults && exit $$status
+	status=0; $(BIN)/python -m pytest -n auto -m "not faults and not replica" || status=$$?; \
+	$(BIN)/python -m pytest -m faults || status=$$?; \
+	$(BIN)/python -m pytest -m replica || status=$$?; \
+	exit $$status
 
 lint: install
 	$(BIN)/ruff check .
