@@ -13,6 +13,7 @@ DOMAIN_MODEL_MODULES = (
     "centers.privacy.models",
     "centers.reporting.evaluations.models",
     "centers.retention.models",
+    "centers.submissions.models",
     "centers.sweeps.models",
 )
 

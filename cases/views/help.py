@@ -18,8 +18,10 @@ from centers.accounts.security import client_ip
 from centers.infra.errors import form_errors
 from centers.models import User
 from centers.policies import resident_of
+from centers.submissions.services import once_per_submission
 
 
+@once_per_submission
 def help_now(request: HttpRequest) -> HttpResponse:
     """Hotlines for everyone; a signed-in resident can also ask for an urgent callback (again, if need be)."""
     user = request.user

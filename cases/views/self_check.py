@@ -19,6 +19,7 @@ from centers.infra.errors import form_errors
 from centers.models import Resident
 from centers.privacy.consent import consent_text, has_consent
 from centers.privacy.models import ConsentPurpose
+from centers.submissions.services import once_per_submission
 
 
 def _subject(request: AuthedRequest, resident_pk: int) -> Resident:
@@ -59,6 +60,7 @@ def self_check_consent(request: AuthedRequest, resident_pk: int) -> HttpResponse
 
 
 @login_required
+@once_per_submission
 def self_check_take(request: AuthedRequest, resident_pk: int, instrument: str) -> HttpResponse:
     """Answer a questionnaire; acute answers lead straight to the crisis page."""
     person = _subject(request, resident_pk)
