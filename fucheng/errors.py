@@ -13,10 +13,9 @@ import sys
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.template import loader
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from centers.infra.error_pages import error_page_html
 from fucheng.crisis_retry import mark_if_database_unavailable
 
 logger = logging.getLogger("fucheng.errors")
@@ -30,18 +29,8 @@ FALLBACK = (
 
 
 def _render(status: int, title: str, message: str, *, back: bool = False) -> HttpResponse:
-    context = {
-        "status": status,
-        "title": title,
-        "message": message,
-        "back": back,
-        "crisis_hotlines": settings.CRISIS_HOTLINES,
-        "home_url": reverse("centers:home"),
-        "help_url": reverse("centers:crisis"),
-    }
     # No request: no context processor runs, so nothing here reads the database or the session.
-    html = loader.get_template("errors/error.html").render(context)
-    response = HttpResponse(html, status=status)
+    response = HttpResponse(error_page_html(status=status, title=title, message=message, back=back), status=status)
     response["Cache-Control"] = "no-store"
     return response
 
