@@ -150,6 +150,11 @@ TEMPLATES = [
 # --- Database --------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/ref/settings/#databases
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+# DATABASE_URL may point at a connection pooler: `pgbouncer-transaction` for PgBouncer's transaction mode
+# (the settings that mode needs are applied below); empty (the default) for PostgreSQL itself.
+DATABASE_POOLER = env("DATABASE_POOLER", "")
+if DATABASE_POOLER not in ("", "pgbouncer-transaction"):
+    raise ImproperlyConfigured(f"DATABASE_POOLER must be empty or pgbouncer-transaction, not {DATABASE_POOLER!r}")
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'fucheng.sqlite3'}"),
@@ -174,16 +179,28 @@ else:
     # estimated at a million) spent 1.2 s compiling to run 87 ms (docs/PERFORMANCE.md); the portal's
     # statements read a few thousand rows at most. DJANGO_DB_JIT=on gives PostgreSQL's default back.
     jit = "on" if env("DJANGO_DB_JIT", "off").lower() in ("1", "on", "true") else "off"
-    DATABASES["default"]["OPTIONS"]["options"] = " ".join(
-        filter(
-            None,
-            [
-                DATABASES["default"]["OPTIONS"].get("options"),
-                f"-c max_parallel_workers_per_gather={parallel_workers}",
-                f"-c jit={jit}",
-            ],
+    if DATABASE_POOLER:
+        # Behind PgBouncer in transaction mode each transaction may run on another server connection, and
+        # PgBouncer refuses the `options` startup parameter: the pooler's connect_query (or ALTER DATABASE …
+        # SET) switches JIT and parallel workers off instead, and nothing may outlive a transaction. Django's
+        # server-side cursors (QuerySet.iterator()) do, so they are off. docs/pgbouncer.md.
+        if "options" in DATABASES["default"]["OPTIONS"] or env("DJANGO_DB_JIT") or env("DJANGO_DB_PARALLEL_WORKERS"):
+            raise ImproperlyConfigured(
+                "Behind a pooler, set JIT, parallel workers and other -c options in its connect_query or with "
+                "ALTER DATABASE … SET, not in DATABASE_URL, DJANGO_DB_JIT or DJANGO_DB_PARALLEL_WORKERS"
+            )
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    else:
+        DATABASES["default"]["OPTIONS"]["options"] = " ".join(
+            filter(
+                None,
+                [
+                    DATABASES["default"]["OPTIONS"].get("options"),
+                    f"-c max_parallel_workers_per_gather={parallel_workers}",
+                    f"-c jit={jit}",
+                ],
+            )
         )
-    )
 DATABASE_IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 # --- Read replica ------------------------------------------------------------
