@@ -20,6 +20,7 @@ from tests.factories import (
     UserFactory,
     give_totp,
 )
+from tests.pooler.session import django_db_setup, pgbouncer, pytest_collection_modifyitems  # noqa: F401  (DATABASE_POOLER)
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by
 # the test itself (fixtures, assertions) are still synchronous and safe there.

@@ -17,6 +17,7 @@ from cases.screenings.models import Screening
 from centers.privacy.models import ConsentPurpose
 from centers.privacy.services import consent_give
 from tests.cases.conftest import phq9
+from tests.pooler.session import through_pgbouncer
 
 pytestmark = pytest.mark.django_db
 
@@ -177,6 +178,11 @@ def test_other_pages_keep_the_ordinary_error_page_without_a_resend(resident):
 
 @pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="kills a real PostgreSQL backend")
+@pytest.mark.skipif(
+    through_pgbouncer(),
+    reason="PgBouncer keeps the client's connection when its server connection is killed; "
+    "tests/faults/test_postgres_restart.py restarts PostgreSQL behind it",
+)
 @pytest.mark.django_db(transaction=True)
 def test_on_postgresql_a_killed_connection_is_reopened_and_a_refused_one_gets_the_resend_page(resident, on_duty):
     import psycopg2
