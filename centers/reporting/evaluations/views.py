@@ -111,8 +111,8 @@ def _scores_from_post(
     return scores, comments, errors
 
 
+# Never the replica: a scoring form filled from a lagging copy would be saved over newer scores.
 @login_required
-@reads_from_replica
 def evaluation_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     """Supervisors: a draft's figures and the criteria to score; a published one shows read-only."""
     evaluation = sel.evaluation_for_supervisor(user=request.user, pk=pk)

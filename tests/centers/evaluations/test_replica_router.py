@@ -132,25 +132,36 @@ def test_a_write_pins_the_rest_of_the_work_to_the_primary(center, replica):
     assert len(reads(on_replica, "centers_center")) == 1  # the count before the write only
 
 
-def test_saving_scores_then_the_page_it_redirects_to_reads_the_primary(
-    center, station, supervisor, client_for, fixed_figures, replica
+def test_a_refresh_and_the_statistics_it_redirects_to_read_the_primary(
+    center, station, supervisor, client_for, replica
 ):
+    figures(center, station)
+    client = client_for(supervisor)
+    with CaptureQueriesContext(replica) as on_replica:
+        refreshed = client.post(reverse("centers:statistics_refresh"), follow=True)
+    assert refreshed.redirect_chain == [(reverse("centers:statistics"), 302)]
+    assert "The figures will be recomputed within a minute." in refreshed.content.decode()
+    assert not reads(on_replica, "monthlyservicefigure")  # the POST and the page it redirects to: the primary
+
+    with CaptureQueriesContext(replica) as on_replica:
+        client.get(reverse("centers:statistics"))  # still within the pin
+    assert not reads(on_replica, "monthlyservicefigure")
+    client.cookies[PIN_COOKIE] = str(int(time.time()) - 1)  # the pin's seconds have passed
+    with CaptureQueriesContext(replica) as on_replica:
+        client.get(reverse("centers:statistics"))
+    assert reads(on_replica, "monthlyservicefigure")
+
+
+def test_the_scoring_form_never_reads_the_replica(center, station, supervisor, client_for, fixed_figures, replica):
     draft = svc.evaluation_quarter_open(center=center, year=YEAR, quarter=2, actor=supervisor)[0]
     criteria = EvaluationCriterion.objects.filter(center=center)
     client = client_for(supervisor)
     url = reverse("centers:evaluation_edit", args=[draft.pk])
-    with CaptureQueriesContext(replica) as on_replica:
-        saved = client.post(url, {f"score_{c.pk}": "8" for c in criteria}, follow=True)
-    assert saved.redirect_chain == [(url, 302)] and "Scores saved." in saved.content.decode()
-    assert not reads(on_replica, "criterionscore")  # the POST and its redirect both read the primary
-
-    with CaptureQueriesContext(replica) as on_replica:
-        client.get(url)  # still within the pin
-    assert not reads(on_replica, "criterionscore")
-    client.cookies[PIN_COOKIE] = str(int(time.time()) - 1)  # the pin's seconds have passed
+    client.post(url, {f"score_{c.pk}": "8" for c in criteria})
+    client.cookies[PIN_COOKIE] = str(int(time.time()) - 1)  # long after the save
     with CaptureQueriesContext(replica) as on_replica:
         client.get(url)
-    assert reads(on_replica, "criterionscore")
+    assert not reads(on_replica, "criterionscore") and not reads(on_replica, "stationevaluation")
 
 
 def test_published_evaluations_read_the_replica(
