@@ -91,6 +91,11 @@ class Answer:
     location: str
     body: str
     error: str = ""
+    served_by: str = ""  # the proxy's X-Served-By header, where a proxy stands in front (bench/city.py)
+
+
+def _served(headers) -> str:
+    return headers.get("X-Served-By", "") if headers is not None else ""
 
 
 class Browser:
@@ -104,9 +109,13 @@ class Browser:
     def _open(self, request: urllib.request.Request) -> Answer:
         try:
             with self.opener.open(request, timeout=60) as response:
-                return Answer(response.status, response.headers.get("Location", ""), response.read().decode())
+                headers = response.headers
+                return Answer(
+                    response.status, headers.get("Location", ""), response.read().decode(), served_by=_served(headers)
+                )
         except urllib.error.HTTPError as error:
-            return Answer(error.code, error.headers.get("Location", ""), error.read().decode(errors="replace"))
+            body = error.read().decode(errors="replace")
+            return Answer(error.code, error.headers.get("Location", ""), body, served_by=_served(error.headers))
         except OSError as error:  # the server did not answer at all
             return Answer(0, "", "", error=f"{type(error).__name__}: {error}")
 
@@ -216,21 +225,28 @@ class Stack:
         self.logs.mkdir(parents=True, exist_ok=True)
         self.mail_dir.mkdir(parents=True, exist_ok=True)
 
-    def start(self, name: str) -> None:
+    def command(self, name: str) -> list[str]:
         python = sys.executable
-        commands = {
+        return {
             "web": [python, "-m", "gunicorn", "fucheng.wsgi", "--bind", f"127.0.0.1:{self.port}"]
             + ["--workers", "3", "--timeout", "60"],
             "worker": [python, "-m", "celery", "-A", "fucheng", "worker", "--loglevel", "INFO", "--concurrency", "2"],
             "beat": [python, "-m", "celery", "-A", "fucheng", "beat", "--loglevel", "INFO"]
             + ["--schedule", str(self.root / "var" / "celerybeat-schedule")],
             "dispatcher": [python, "manage.py", "dispatch_outbox"],
-        }
+        }[name]
+
+    def start(self, name: str) -> None:
         if name == "beat":
             self.beat_started = now()
         log = (self.logs / f"{name}.log").open("a")
         self.processes[name] = subprocess.Popen(  # noqa: S603
-            commands[name], cwd=BASE_DIR, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            self.command(name),
+            cwd=BASE_DIR,
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
