@@ -14,8 +14,10 @@ import datetime as dt
 import uuid
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 
@@ -40,7 +42,7 @@ def _key_of(request: HttpRequest) -> uuid.UUID | None:
 
 def once_per_submission(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         key = _key_of(request)
         if key is None:
             return view(request, *args, **kwargs)
@@ -50,7 +52,8 @@ def once_per_submission(view: Callable[..., HttpResponse]) -> Callable[..., Http
                 with transaction.atomic():
                     row = FormSubmission.objects.create(key=key, user_id=user_id)
             except IntegrityError:  # sent before: the first sending has committed (we waited for it)
-                first = FormSubmission.objects.filter(key=key, user_id=user_id).first()
+                owner = Q(user__isnull=True) if user_id is None else Q(user_id=user_id)
+                first = FormSubmission.objects.filter(owner, key=key).first()
                 if first is not None and first.location:
                     return HttpResponseRedirect(first.location)
                 return view(request, *args, **kwargs)  # another person's key, or nothing stored: as before
