@@ -18,7 +18,7 @@ from centers.accounts.security import client_ip
 from centers.infra.errors import form_errors
 from centers.models import User
 from centers.policies import resident_of
-from centers.submissions.services import once_per_submission
+from centers.submissions.services import once_per_submission, submission_stored
 
 
 @once_per_submission
@@ -35,6 +35,7 @@ def help_now(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 form_errors(form, exc)
             else:
+                submission_stored(request)
                 messages.success(request, help_now_next_steps(form.cleaned_data["phone"]))
                 return redirect("cases:help_now")
     elif not request.user.is_authenticated:
@@ -62,6 +63,7 @@ def _visitor_callback(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form_errors(form, exc)
         else:
+            submission_stored(request)
             messages.success(request, help_now_next_steps(callback.phone))
             return redirect("cases:help_now")
     return render(request, "cases/help_now.html", {"visitor_form": form}, status=400 if form.errors else 200)

@@ -19,7 +19,7 @@ from centers.infra.errors import form_errors
 from centers.models import Resident
 from centers.privacy.consent import consent_text, has_consent
 from centers.privacy.models import ConsentPurpose
-from centers.submissions.services import once_per_submission
+from centers.submissions.services import once_per_submission, submission_stored
 
 
 def _subject(request: AuthedRequest, resident_pk: int) -> Resident:
@@ -80,6 +80,7 @@ def self_check_take(request: AuthedRequest, resident_pk: int, instrument: str) -
             except ValidationError as exc:
                 form_errors(form, exc)
             else:
+                submission_stored(request)
                 if screening.acute or (screening.item9 or 0) >= 2:
                     return redirect("cases:self_check_help", pk=screening.pk)
                 return redirect("cases:self_check_result", pk=screening.pk)

@@ -34,8 +34,8 @@ def proxy_error_html(status: int) -> str:
         status=status,
         title=_("The service is briefly unavailable"),
         message=_(
-            "Please try again in a minute. If you were sending a form, go back and send it again. If you need to "
-            "talk to someone now, call one of the numbers below."
+            "Please try again in a minute. If you were sending a form, reload this page and confirm that you want "
+            "to send it again. If you need to talk to someone now, call one of the numbers below."
         ),
         back=True,
     )

@@ -3,6 +3,7 @@ instance died or the proxy dropped it, is sent again from the same page and must
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import uuid
 
@@ -10,6 +11,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.alerts.models import CallbackRequest, CrisisAlert
 from cases.screenings.models import Screening
@@ -95,9 +97,34 @@ def test_help_now_sent_twice_asks_for_one_callback(client_for, resident_user, re
     key = _key_on_page(page)
     fields = {"phone": resident.phone, "submission_key": key}
     first = client.post(reverse("cases:help_now"), fields)
-    again = client.post(reverse("cases:help_now"), fields)
-    assert first.status_code == again.status_code == 302
+    again = client.post(reverse("cases:help_now"), fields, follow=True)
+    assert first.status_code == 302 and again.redirect_chain == [(reverse("cases:help_now"), 302)]
+    assert "We already have what you sent. Nothing was stored twice." in again.content.decode()
     assert CallbackRequest.objects.count() == 1
+
+
+def test_a_sending_sent_to_the_consent_page_first_is_stored_once_consent_is_given(
+    client_for, resident_user, resident, on_duty
+):
+    client = client_for(resident_user)
+    key = uuid.uuid4().hex
+    asked = client.post(_take_url(resident), {**ACUTE, "submission_key": key})
+    assert asked["Location"] == reverse("cases:self_check_consent", args=[resident.pk])
+    assert not FormSubmission.objects.exists()
+    client.post(reverse("cases:self_check_consent", args=[resident.pk]), {"agree": "on"})
+    stored = client.post(_take_url(resident), {**ACUTE, "submission_key": key})
+    screening = Screening.objects.get()
+    assert stored["Location"] == reverse("cases:self_check_help", args=[screening.pk])
+
+
+def test_keys_older_than_a_day_are_forgotten(client_for, resident_user, consented):
+    client = client_for(resident_user)
+    old = uuid.uuid4()
+    FormSubmission.objects.create(key=old, user=resident_user, location="/somewhere/")
+    FormSubmission.objects.filter(key=old).update(created_at=timezone.now() - dt.timedelta(days=1, minutes=1))
+    client.post(_take_url(consented), {**phq9(3), "submission_key": uuid.uuid4().hex})
+    assert not FormSubmission.objects.filter(key=old).exists()
+    assert FormSubmission.objects.count() == 1
 
 
 @pytest.mark.postgres
