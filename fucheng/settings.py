@@ -211,7 +211,10 @@ DATABASE_IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 # the primary does (backend, options, persistent connections): only its address differs.
 DATABASE_ROUTERS = ["centers.infra.replica.ReplicaRouter"]
 DATABASE_REPLICA_MAX_LAG = float(env("DATABASE_REPLICA_MAX_LAG", "10"))
-DATABASE_REPLICA_PIN_SECONDS = float(env("DATABASE_REPLICA_PIN_SECONDS", "5"))
+# At least the lag bound: a page opened within it after a write could otherwise show older data than the last.
+DATABASE_REPLICA_PIN_SECONDS = max(
+    DATABASE_REPLICA_MAX_LAG, float(env("DATABASE_REPLICA_PIN_SECONDS", "") or DATABASE_REPLICA_MAX_LAG)
+)
 if replica_url := env("DATABASE_REPLICA_URL"):
     if not DATABASE_IS_POSTGRES:
         raise ImproperlyConfigured("DATABASE_REPLICA_URL is a standby of a PostgreSQL DATABASE_URL")

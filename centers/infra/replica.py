@@ -13,8 +13,9 @@ the primary answers when:
   (a warning is logged). The lag is measured on the standby at most every ``LAG_CHECK_SECONDS`` per process,
   so it is not a query per read.
 
-Who is asking (the session, the user) is read before the view switches to the replica, so signing out or
-losing a role takes effect on the primary's word. A replica that fails between two lag checks fails the
+Who is asking (the session, the user) is read before the view switches to the replica, so signing out takes
+effect on the primary's word; the roles are read there too, by the staff middleware that runs before every
+view (centers.middleware), not by this module. A replica that fails between two lag checks fails the
 requests reading from it until the next check finds it unreachable.
 """
 
@@ -47,11 +48,14 @@ LAG_CHECK_SECONDS = 2.0
 UNREACHABLE_RETRY_SECONDS = 10.0
 
 # The standby's replay lag: nothing to replay is no lag, however long ago the last commit was; a standby
-# that received WAL it has not replayed is as far behind as its last replayed commit. NULL (nothing
-# replayed since it started) counts as too far behind. A server not in recovery (a test mirror) has none.
+# that received WAL it has not replayed is as far behind as its last replayed commit. A standby that is not
+# streaming from its primary (the connection broke: what it received stays "replayed", yet it may be stale
+# without limit) and NULL (nothing replayed since it started) count as too far behind. A server not in
+# recovery (a test mirror) has none.
 LAG_SQL = """
 SELECT CASE
     WHEN NOT pg_is_in_recovery() THEN 0
+    WHEN NOT EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming') THEN NULL
     WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
     ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())
 END
@@ -78,7 +82,7 @@ def max_lag() -> float:
 
 
 def pin_seconds() -> float:
-    return float(getattr(settings, "DATABASE_REPLICA_PIN_SECONDS", 5))
+    return float(getattr(settings, "DATABASE_REPLICA_PIN_SECONDS", max_lag()))
 
 
 def _measure_lag() -> float | None:

@@ -18,6 +18,7 @@ from centers.infra.replica import PIN_COOKIE, REPLICA, replica_lag, replica_lag_
 from centers.reporting.evaluations import services as svc
 from centers.reporting.evaluations.models import EvaluationCriterion, MonthlyServiceFigure, WeeklyWarningFigure
 from tests.faults.servers import wait_for
+from tests.faults.standby import psql
 
 pytestmark = [pytest.mark.replica, pytest.mark.django_db(transaction=True, databases=["default", REPLICA])]
 
@@ -133,3 +134,25 @@ def test_saved_scores_show_on_the_page_saving_redirects_to(center, station, supe
         later = client.get(url).content.decode()
     # a scoring form is never filled from the standby: the paused copy would show the scores before the save
     assert not reads(on_standby, "criterionscore") and 'value="8.5"' in later
+
+
+def test_a_standby_cut_off_from_its_primary_is_not_read(center, station, official, client_for, standby, settings):
+    """A broken stream leaves nothing unreplayed, so the replay lag alone would say 0 while the copy goes stale."""
+    settings.DATABASE_REPLICA_MAX_LAG = 3600
+    figures(center, station)
+    standby.wait_caught_up()
+    conninfo = psql(standby.port, "SHOW primary_conninfo")
+    psql(standby.port, "ALTER SYSTEM SET primary_conninfo = ''")
+    psql(standby.port, "SELECT pg_reload_conf()")
+    try:
+        wait_for(lambda: psql(standby.port, "SELECT count(*) FROM pg_stat_wal_receiver") == "0", what="no stream")
+        replica_lag_forget()
+        with CaptureQueriesContext(connections[REPLICA]) as on_standby:
+            page = client_for(official).get(reverse("centers:statistics"), {"year": YEAR}).content.decode()
+        assert january(23) in page and not reads(on_standby, "monthlyservicefigure")  # the primary answered
+    finally:
+        escaped = conninfo.replace("'", "''")
+        psql(standby.port, f"ALTER SYSTEM SET primary_conninfo = '{escaped}'")
+        psql(standby.port, "SELECT pg_reload_conf()")
+        wait_for(lambda: psql(standby.port, "SELECT status FROM pg_stat_wal_receiver") == "streaming", what="stream")
+        replica_lag_forget()
