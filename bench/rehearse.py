@@ -158,7 +158,10 @@ def acute_phq9(form_page: str) -> list[tuple[str, str]]:
             names.append(tag["name"])
     if len(names) < 9:
         raise RuntimeError("the PHQ-9 page did not show nine questions")
-    return [(name, "3" if number == 9 else "0") for number, name in enumerate(names, start=1)]
+    # and, as a browser sends them, the form's hidden fields (its CSRF token, the key that makes a second
+    # sending of this page land on the first one's answer: centers/submissions)
+    hidden = [(tag["name"], tag.get("value", "")) for tag in inputs_of(form_page) if tag.get("type") == "hidden"]
+    return hidden + [(name, "3" if number == 9 else "0") for number, name in enumerate(names, start=1)]
 
 
 def seen(answer: Answer) -> str:
