@@ -9,7 +9,7 @@
 
 Run the portal through it with DATABASE_POOLER=pgbouncer-transaction (fucheng/settings.py): PgBouncer refuses
 the `options` startup parameter the direct path sends, so JIT and parallel workers are switched off here by
-`connect_query` on every server connection instead (docs/deployment.md, "Behind PgBouncer"). Plain Python (no
+`connect_query` on every server connection instead (docs/pgbouncer.md). Plain Python (no
 pytest), like tests/faults/servers.py. PgBouncer refuses to run as root: as root it runs as the postgres user.
 """
 
