@@ -37,7 +37,7 @@ def proxy_error_html(status: int) -> str:
             "Please try again in a minute. If you were sending a form, reload this page and confirm that you want "
             "to send it again. If you need to talk to someone now, call one of the numbers below."
         ),
-        back=True,
+        back=False,  # going back would open the form afresh, and sending it then would store it a second time
     )
 
 
