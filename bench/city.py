@@ -546,9 +546,7 @@ def verdict(result: dict) -> list[str]:
         problems.append(
             "crisis: an alert message reached the person on no channel, or was marked sent and never arrived"
         )
-    unexplained = (
-        crisis["rows not sent"] - crisis["rows cut while handed over (sent on the next channel)"]
-    )
+    unexplained = crisis["rows not sent"] - crisis["rows cut while handed over (sent on the next channel)"]
     if unexplained:
         problems.append("crisis: a row was not sent, and not because its sender was killed while handing it over")
     if crisis["5xx (not the resend page)"]:
@@ -558,10 +556,7 @@ def verdict(result: dict) -> list[str]:
     if crisis["readers saw"].get("sent to sign in again"):
         problems.append("sign-in: a signed-in reader was sent to sign in again")
     reads = result["reporting"]
-    if (
-        any(status != 200 for status in reads["pages"].values())
-        or reads["tables scanned on the standby"] < 2
-    ):
+    if any(status != 200 for status in reads["pages"].values()) or reads["tables scanned on the standby"] < 2:
         problems.append("reporting: the official's pages failed or did not read from the standby")
     return problems
 
