@@ -48,7 +48,7 @@ sys.path[:0] = [str(BASE_DIR), str(BENCH_DIR)]
 import rehearse  # noqa: E402  # bench/rehearse.py: the people's browsers, the stack, the message counts
 import wrk  # noqa: E402  # bench/wrk.py: the closed-loop load and CPU per request
 from django.core.management import call_command  # noqa: E402  # (used after rehearse.prepare sets Django up)
-from rehearse import Browser, Report, Stack, acute_phq9, free_port, new_residents, now, signed_in, wait_for  # noqa: E402
+from rehearse import Browser, Report, Stack, free_port, new_residents, now, signed_in, wait_for  # noqa: E402
 
 from tests.faults.pgbouncer import PrivatePgBouncer  # noqa: E402
 from tests.faults.standby import PrivateStandby  # noqa: E402
@@ -280,13 +280,7 @@ def crisis_under_kills(city: City, residents: int, readers: list[Browser]) -> tu
     """Cries for help with the bulk queue full; a web instance and the crisis worker killed in the middle."""
     report = Report("crisis, web1 and the crisis worker killed")
     people = new_residents("city", residents)
-    ready = []
-    for person in people:
-        browser = Browser(city.base)
-        if not signed_in(browser.sign_in(person["login"])):
-            raise RuntimeError(f"{person['login']} could not sign in before the cries")
-        page = browser.get(f"/cases/self-check/{person['resident']}/phq9/")
-        ready.append((browser, person, acute_phq9(page.body)))
+    ready = rehearse.ready_to_cry(city, people)
     flood_bulk()
     since, cry_at, sent_again = now(), {}, []
     answers: dict[int, rehearse.Answer] = {}

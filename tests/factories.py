@@ -49,6 +49,23 @@ def give_confirmed_phone(*users, first: int = 13900000001):
     return users
 
 
+def monthly_figures(center, station, *, year: int, face_to_face: int = 23, phone: int = 17) -> None:
+    """A year of person-times for a station's statistics, every month large enough to be shown (January's as
+    given, the others 10 + month face to face and 12 by phone)."""
+    from centers.reporting.evaluations.models import MonthlyServiceFigure
+
+    for month in range(1, 13):
+        counts = (face_to_face, phone) if month == 1 else (10 + month, 12)
+        for service, person_times in zip(("face_to_face", "phone"), counts, strict=True):
+            MonthlyServiceFigure.objects.create(
+                center=center,
+                station=station,
+                month=dt.date(year, month, 1),
+                service=service,
+                person_times=person_times,
+            )
+
+
 def put_on_duty(user, center, *, start=None, hours: float = 8, crisis_team: bool = True) -> DutyShift:
     """An online-hotline shift for the user (on the crisis team unless said), from `start` (default: an hour
     ago) for `hours`."""

@@ -17,13 +17,12 @@ initdb's default pg_hba.conf already lets the postgres user connect for replicat
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
-from tests.faults.servers import PrivateCluster, as_postgres, free_port, pg_bin, wait_for
+from tests.faults.servers import PrivateCluster, as_postgres, pg_bin, wait_for
 
 
 def psql(port: int, sql: str, database: str = "postgres") -> str:
@@ -38,21 +37,16 @@ def psql(port: int, sql: str, database: str = "postgres") -> str:
     return done.stdout.strip()
 
 
-class PrivateStandby:
-    """A hot standby of `primary` (a started PrivateCluster) on a free port, under `root` (short: socket path)."""
+class PrivateStandby(PrivateCluster):
+    """A hot standby of `primary` (a started PrivateCluster) on a free port, under `root` (short: socket path).
+    Started, stopped and removed as any private cluster (hot_standby is on by default); only made differently."""
 
     def __init__(self, primary: PrivateCluster, root: Path):
+        super().__init__(root, database=primary.database)
         self.primary = primary
-        self.root = root
-        self.data = root / "data"
-        self.port = free_port()
 
     def url_for(self, database: str) -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
-
-    @property
-    def url(self) -> str:
-        return self.url_for(self.primary.database)
 
     def init(self) -> None:
         """Copy the primary with its WAL stream (-R writes the standby's connection settings), then start."""
@@ -66,22 +60,7 @@ class PrivateStandby:
                 *("-D", str(self.data), "-R", "-X", "stream", "-c", "fast"),
             ]
         )
-        self.start()
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c hot_standby=on"
-        # -w waits until the standby accepts read-only connections.
-        as_postgres(
-            [pg_bin("pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start"]
-        )
-
-    def stop(self) -> None:
-        as_postgres([pg_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"])
-
-    def remove(self) -> None:
-        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
-            self.stop()
-        shutil.rmtree(self.root, ignore_errors=True)
+        self.start()  # -w: until the standby accepts read-only connections
 
     def replayed(self, lsn: str) -> bool:
         return psql(self.port, f"SELECT pg_last_wal_replay_lsn() >= '{lsn}'::pg_lsn") == "t"

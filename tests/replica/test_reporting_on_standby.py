@@ -4,6 +4,7 @@ the page just wrote (tests/replica/conftest.py starts both servers)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ from centers.infra.dates import week_start
 from centers.infra.replica import PIN_COOKIE, REPLICA, replica_lag, replica_lag_forget
 from centers.reporting.evaluations import services as svc
 from centers.reporting.evaluations.models import EvaluationCriterion, MonthlyServiceFigure, WeeklyWarningFigure
+from tests.factories import monthly_figures
 from tests.faults.servers import wait_for
 from tests.faults.standby import psql
 
@@ -30,17 +32,7 @@ def _english(english):
     """Assert on the English msgids."""
 
 
-def figures(center, station):
-    """Last year's person-times, every month large enough to be shown: January 23 face to face, 17 by phone."""
-    for month in range(1, 13):
-        for service, person_times in (("face_to_face", 23 if month == 1 else 10 + month), ("phone", 17)):
-            MonthlyServiceFigure.objects.create(
-                center=center,
-                station=station,
-                month=dt.date(YEAR, month, 1),
-                service=service,
-                person_times=person_times,
-            )
+figures = functools.partial(monthly_figures, year=YEAR)
 
 
 def january(face_to_face):

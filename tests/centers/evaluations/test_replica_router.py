@@ -8,7 +8,7 @@ real streaming standby that lags.
 
 from __future__ import annotations
 
-import datetime as dt
+import functools
 import logging
 import time
 
@@ -22,26 +22,16 @@ from centers.infra import replica as replica_module
 from centers.infra.replica import PIN_COOKIE, REPLICA, ReplicaRouter, reading_work, replica_lag_forget
 from centers.models import Center
 from centers.reporting.evaluations import services as svc
-from centers.reporting.evaluations.models import EvaluationCriterion, MonthlyServiceFigure, StationEvaluation
+from centers.reporting.evaluations.models import EvaluationCriterion, StationEvaluation
 from tests.centers.evaluations.conftest import score_all
 from tests.db_alias import database_alias, settings_like_default
+from tests.factories import monthly_figures
 from tests.faults.servers import free_port
 
 YEAR = timezone.localdate().year - 1
 
 
-def figures(center, station, face_to_face=23, phone=17):
-    """Last year's person-times, every month large enough to be shown (January's as given)."""
-    for month in range(1, 13):
-        counts = (face_to_face, phone) if month == 1 else (10 + month, 12)
-        for service, person_times in zip(("face_to_face", "phone"), counts, strict=True):
-            MonthlyServiceFigure.objects.create(
-                center=center,
-                station=station,
-                month=dt.date(YEAR, month, 1),
-                service=service,
-                person_times=person_times,
-            )
+figures = functools.partial(monthly_figures, year=YEAR)
 
 
 def row(face_to_face=23, phone=17):
