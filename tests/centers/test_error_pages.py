@@ -110,12 +110,13 @@ def test_500_with_the_database_down_for_a_signed_in_resident(resident, settings)
 
 
 def test_the_500_page_falls_back_to_a_fixed_page_if_its_template_fails(monkeypatch):
+    from centers.infra import error_pages
     from fucheng import errors
 
     def broken(*args, **kwargs):
         raise RuntimeError("template missing")
 
-    monkeypatch.setattr(errors.loader, "get_template", broken)
+    monkeypatch.setattr(error_pages.loader, "get_template", broken)
     response = errors.server_error(RequestFactory().get("/"))
     page = response.content.decode()
     assert response.status_code == 500 and "12356" in page and "110" in page and 'href="/"' in page
