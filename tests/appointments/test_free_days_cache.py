@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from appointments.models import Appointment
+from appointments.models import Appointment, Place
+from appointments.services.availability import availability_publish
 from appointments.services.booking import appointment_book, appointment_cancel
 from appointments.services.holds import slot_hold_release
 
@@ -80,9 +81,6 @@ def test_without_a_shared_cache_every_visit_asks_the_database(client, make_slot,
 
 
 def test_times_published_from_a_weekly_window_show_at_once(client, counselor, center, station):
-    from appointments.models import Place
-    from appointments.services.availability import availability_publish
-
     page, reads = _book_page(client, station)
     assert reads == 1 and 'data-testid="free-slots"' not in page, "nothing to book yet, and that is kept"
     availability_publish(
