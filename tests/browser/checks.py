@@ -7,8 +7,10 @@ and the offending elements in its failure message.
 from __future__ import annotations
 
 import re
+import time
 
 from django.utils import translation
+from playwright.sync_api import Error as PlaywrightError
 
 MIN_TAP = 44
 
@@ -51,12 +53,27 @@ _SMALL_TARGETS = """
 """
 
 
-def no_sideways_scroll(page) -> bool:
+DOCUMENT_LOADED = "document.readyState === 'complete' && document.documentElement !== null && document.body !== null"
+
+
+def _document_loaded(page) -> bool:
+    try:
+        return bool(page.evaluate(DOCUMENT_LOADED))
+    except PlaywrightError:  # the page navigated while being asked: ask the next one
+        return False
+
+
+def no_sideways_scroll(page, timeout: float = 10.0) -> bool:
     """The page as shown now is no wider than the screen, measured once a loaded document is there (a click
-    that follows a link returns before the next page has one: 'Cannot read properties of null')."""
-    page.wait_for_function(
-        "document.readyState === 'complete' && document.documentElement !== null && document.body !== null"
-    )
+    that follows a link returns before the next page has one: 'Cannot read properties of null').
+
+    Polled from here with page.evaluate, not page.wait_for_function: that one compiles its predicate inside
+    the page, which the portal's Content-Security-Policy (no 'unsafe-eval') refuses whenever it must poll."""
+    deadline = time.monotonic() + timeout
+    while not _document_loaded(page):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{page.url}: no loaded document after {timeout} s")
+        time.sleep(0.05)
     page.wait_for_load_state("load")
     return bool(page.evaluate(NO_SIDEWAYS_SCROLL))
 
